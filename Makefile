@@ -1,0 +1,43 @@
+# The two commands README gives: `make report` and `make test`. Both set up what they need.
+# The venv is (re)installed only when pyproject.toml changes (the stamp file), so a second run
+# does not reinstall anything.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.mipr-installed
+KERNEL := mipr
+
+.PHONY: report test install browser lab strip clean-reports
+
+report: $(STAMP)
+	MIPR_OFFLINE=1 $(VENV)/bin/mipr report
+
+test: $(STAMP) browser
+	$(PY) -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (mipr)"
+	touch $(STAMP)
+
+# Debian's chromium for the browser tests (pip's playwright cannot download a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean-reports:
+	rm -rf reports/executed reports/html reports/figures reports/.batch-state.json
+
+# Strip outputs from the committed notebooks (the tests refuse notebooks with outputs).
+strip: $(STAMP)
+	$(VENV)/bin/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
