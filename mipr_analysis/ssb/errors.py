@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..errors import MiprError
 
-class SSBError(Exception):
+
+class SSBError(MiprError):
     """Base class: something went wrong getting or reading SSB data."""
 
 
