@@ -11,3 +11,13 @@ from .errors import (
     TableNotFound,
     Unavailable,
 )
+from .client import Client
+from .jsonstat import TableMetadata, read_jsonstat, read_metadata
+from .statbank_csv import import_statbank_csv
+from .store import Snapshot, SnapshotStore, load_table
+
+__all__ = [
+    "BadQuery", "CSVFormatError", "Client", "InvalidResponse", "NoSnapshot", "RateLimited",
+    "SSBError", "Snapshot", "SnapshotCorrupt", "SnapshotStore", "TableMetadata", "TableNotFound",
+    "Unavailable", "import_statbank_csv", "load_table", "read_jsonstat", "read_metadata",
+]

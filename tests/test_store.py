@@ -1,0 +1,249 @@
+"""The snapshot store: layout, sidecars, atomic writes, checksums and `load_table`'s choices.
+
+Bodies saved here are HAND-MADE (tiny JSON-stat and CSV made up for the test), except where a
+test reads the real recordings through `shared_ssb`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from mipr_analysis import __version__
+from mipr_analysis.ssb.errors import NoSnapshot, SnapshotCorrupt
+from mipr_analysis.ssb.statbank_csv import import_statbank_csv
+from mipr_analysis.ssb.store import (
+    PXWEB,
+    STATBANK_CSV,
+    SnapshotStore,
+    load_table,
+    query_key,
+)
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def handmade_jsonstat(value: float, years=("2024",), updated="2026-02-25T07:00:00Z") -> bytes:
+    """A HAND-MADE one-region JSON-stat2 dataset (not SSB figures)."""
+    doc = {
+        "version": "2.0",
+        "class": "dataset",
+        "label": "HAND-MADE test table",
+        "source": "hand-made test fixture",
+        "updated": updated,
+        "id": ["Region", "ContentsCode", "Tid"],
+        "size": [1, 1, len(years)],
+        "dimension": {
+            "Region": {
+                "label": "region",
+                "category": {"index": {"3103": 0}, "label": {"3103": "Moss"}},
+            },
+            "ContentsCode": {
+                "label": "contents",
+                "category": {"index": {"Personer1": 0}, "label": {"Personer1": "Persons"}},
+            },
+            "Tid": {
+                "label": "year",
+                "category": {
+                    "index": {y: i for i, y in enumerate(years)},
+                    "label": {y: y for y in years},
+                },
+            },
+        },
+        "role": {"time": ["Tid"], "metric": ["ContentsCode"]},
+        "value": [value + i for i in range(len(years))],
+        "extension": {"px": {"tableid": "99001"}},
+    }
+    return json.dumps(doc).encode()
+
+
+def save(store: SnapshotStore, body: bytes, when=T0, key="k1", **fields):
+    fields.setdefault("source", PXWEB)
+    return store.save("99001", body, query_key=key, fetched_at=when, lang="no", **fields)
+
+
+def test_query_key_is_stable_sorted_by_variable_and_keeps_value_order():
+    codelists = {"Region": "vs_Kommun"}
+    a = query_key("07459", {"Region": ["3103", "3112"], "Tid": ["2024"]}, codelists)
+    b = query_key("07459", {"Tid": ["2024"], "Region": ["3103", "3112"]}, codelists)
+    assert a == b and len(a) == 12 and int(a, 16) >= 0
+    assert a != query_key("07459", {"Region": ["3112", "3103"], "Tid": ["2024"]}, codelists)
+    assert a != query_key("07459", {"Region": ["3103", "3112"], "Tid": ["2024"]}, codelists, "en")
+    assert a != query_key("07459", {"Region": ["3103", "3112"], "Tid": ["2024"]}, None)
+
+
+def test_save_writes_body_as_received_and_a_full_sidecar(data_dir):
+    body = handmade_jsonstat(10.0)
+    snap = save(SnapshotStore(), body, url="http://x/data", method="GET", query={"selection": {}},
+                ssb_updated="2026-02-25T07:00:00Z")
+    assert snap.body_path.parent == data_dir / "raw" / "ssb" / "99001"
+    assert snap.body_path.name == "20260301T120000000000Z_k1.json"
+    assert snap.body_path.read_bytes() == body
+    meta = json.loads(snap.sidecar_path.read_text(encoding="utf-8"))
+    assert snap.sidecar_path.read_text(encoding="utf-8").startswith("{\n  ")  # indented
+    assert meta == {
+        "table_id": "99001",
+        "source": PXWEB,
+        "kind": "data",
+        "url": "http://x/data",
+        "method": "GET",
+        "query": {"selection": {}},
+        "lang": "no",
+        "ssb_updated": "2026-02-25T07:00:00Z",
+        "query_key": "k1",
+        "fetched_at": "2026-03-01T12:00:00.000000Z",
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "bytes": len(body),
+        "client_version": __version__,
+    }
+
+
+def test_snapshots_are_never_overwritten(data_dir):
+    store = SnapshotStore()
+    first = save(store, handmade_jsonstat(1.0))
+    with pytest.raises(FileExistsError):
+        save(store, handmade_jsonstat(2.0))
+    assert first.read_bytes() == handmade_jsonstat(1.0)
+
+
+def test_list_and_latest_sort_by_time_and_filter(data_dir):
+    store = SnapshotStore()
+    old = save(store, handmade_jsonstat(1.0), when=T0)
+    new = save(store, handmade_jsonstat(2.0), when=T0 + timedelta(days=1))
+    other = save(store, handmade_jsonstat(3.0), when=T0 + timedelta(days=2), key="k2")
+    assert [s.body_path for s in store.list("99001")] == [
+        old.body_path, new.body_path, other.body_path,
+    ]
+    assert store.latest("99001", "k1").body_path == new.body_path
+    assert store.latest("99001").body_path == other.body_path
+    assert store.latest("99001", source=STATBANK_CSV) is None
+    assert store.latest("99001", kind="metadata") is None
+    assert store.latest("nope") is None
+
+
+@pytest.mark.parametrize("failing_call", [1, 2])
+def test_failed_write_leaves_no_partial_file_and_keeps_the_old(data_dir, monkeypatch, failing_call):
+    store = SnapshotStore()
+    old = save(store, handmade_jsonstat(1.0))
+    before = sorted(p.name for p in old.body_path.parent.iterdir())
+    real_replace = os.replace
+    calls = []
+
+    def flaky_replace(src, dst):
+        calls.append(dst)
+        if len(calls) == failing_call:
+            raise OSError("disk full (simulated)")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", flaky_replace)
+    with pytest.raises(OSError, match="simulated"):
+        save(store, handmade_jsonstat(2.0), when=T0 + timedelta(hours=1))
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert sorted(p.name for p in old.body_path.parent.iterdir()) == before
+    assert store.orphans() == []
+    assert store.latest("99001").read_bytes() == handmade_jsonstat(1.0)
+
+
+def test_body_without_sidecar_is_an_orphan_that_readers_ignore(data_dir):
+    store = SnapshotStore()
+    good = save(store, handmade_jsonstat(1.0))
+    orphan = good.body_path.with_name("20260302T000000000000Z_k1.json")
+    orphan.write_bytes(handmade_jsonstat(2.0))
+    leftover = good.body_path.with_name(".tmp-abc123")
+    leftover.write_bytes(b"{")
+    assert [s.body_path for s in store.list()] == [good.body_path]
+    assert store.orphans("99001") == [leftover, orphan]
+    assert load_table("99001")["value"].tolist() == [1.0]
+
+
+def test_tampered_body_is_refused(data_dir):
+    snap = save(SnapshotStore(), handmade_jsonstat(1.0))
+    snap.body_path.write_bytes(handmade_jsonstat(1.5))
+    with pytest.raises(SnapshotCorrupt) as err:
+        snap.read_bytes()
+    message = str(err.value)
+    assert snap.body_path.name in message and "fetch" in message and "Delete" in message
+    with pytest.raises(SnapshotCorrupt):
+        load_table("99001")
+
+
+def test_frame_carries_snapshot_provenance(data_dir):
+    snap = save(SnapshotStore(), handmade_jsonstat(7.0), ssb_updated="2026-02-25T07:00:00Z")
+    df = snap.frame()
+    assert df["value"].tolist() == [7.0]
+    prov = df.attrs["snapshot"]
+    assert prov["path"] == str(snap.body_path)
+    assert prov["source"] == PXWEB and prov["ssb_updated"] == "2026-02-25T07:00:00Z"
+    assert prov["fetched_at"] == "2026-03-01T12:00:00.000000Z"
+    assert prov["age_days"] == (datetime.now(timezone.utc) - T0).days
+
+
+def test_load_table_takes_the_newest_complete_split_fetch(data_dir):
+    store = SnapshotStore()
+    for part in (1, 2):
+        save(store, handmade_jsonstat(10.0 * part), when=T0, part=part, parts=2)
+    newer = T0 + timedelta(days=1)
+    for part in (1, 2):
+        save(store, handmade_jsonstat(100.0 * part), when=newer, part=part, parts=2)
+    sidecar = store.list()[-1].sidecar_path  # newer part 2: gone, so that fetch is incomplete
+    assert sidecar.name.endswith("_part2of2.meta.json")
+    sidecar.unlink()
+    df = load_table("99001", query_key="k1")
+    assert df["value"].tolist() == [10.0, 20.0]
+    assert len(df.attrs["snapshot"]["parts"]) == 2
+    meta = store.list()[0].meta
+    assert (meta["part"], meta["parts"], meta["group"]) == (1, 2, "20260301T120000000000Z_k1")
+
+
+def test_load_table_without_snapshot_says_how_to_get_the_data(data_dir):
+    with pytest.raises(NoSnapshot) as err:
+        load_table("07459")
+    message = str(err.value)
+    assert "mipr fetch --table 07459" in message
+    assert "mipr import-csv FILE --table 07459" in message
+
+
+HANDMADE_CSV = "region,age,Persons 2019,Persons 2020\n0101 Halden,0 years,{a},{b}\n"
+"""HAND-MADE Statistikkbanken-style CSV (made-up numbers) with two years."""
+
+
+def write_csv(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_bytes(text.encode("latin-1"))
+    return path
+
+
+def test_load_table_unions_csv_imports_newest_import_per_year(data_dir, tmp_path):
+    older = write_csv(tmp_path, "handmade-2019-2020.csv", HANDMADE_CSV.format(a=1, b=2))
+    newer = write_csv(tmp_path, "handmade-2020-2021.csv",
+                      "region,age,Persons 2020,Persons 2021\n0101 Halden,0 years,20,30\n")
+    import_statbank_csv(older, "07459")
+    import_statbank_csv(newer, "07459")
+    df = load_table("07459")
+    by_year = dict(zip(df["year"].tolist(), df["value"].tolist()))
+    assert by_year == {2019: 1.0, 2020: 20.0, 2021: 30.0}
+    assert [s["path"].endswith(".csv") for s in df.attrs["snapshots"]] == [True, True]
+    assert df.attrs["snapshot"] == df.attrs["snapshots"][0]  # the newest import
+    assert df.attrs["snapshot"]["source"] == "statbank-csv"
+
+
+def test_load_table_prefers_a_fetched_snapshot_over_csv_imports(data_dir, tmp_path):
+    import_statbank_csv(write_csv(tmp_path, "handmade.csv", HANDMADE_CSV.format(a=1, b=2)), "99001")
+    save(SnapshotStore(), handmade_jsonstat(5.0), when=T0 - timedelta(days=400))
+    df = load_table("99001")
+    assert df["value"].tolist() == [5.0]
+    assert df.attrs["snapshot"]["source"] == PXWEB
+
+
+def test_load_table_unions_real_statbank_exports(data_dir, shared_ssb):
+    folder = shared_ssb / "statbank-csv" / "07459"
+    for name in ("Personer2019.csv", "Personer2024.csv"):
+        import_statbank_csv(folder / name, "07459")
+    df = load_table("07459")
+    assert sorted(df["year"].unique().tolist()) == [2019, 2024]
+    moss_2024 = df[(df["year"] == 2024) & (df["Region_label"].str.contains("Moss"))]["value"].sum()
+    assert moss_2024 == 52051  # README's check figure
