@@ -245,6 +245,8 @@ class Client:
     ) -> pd.DataFrame:
         max_cells = int(self.server_config().get("maxDataCells") or MAX_DATA_CELLS)
         cells = self.estimate_cells(table_id, selection, codelists, lang)
+        if cells > max_cells:
+            selection = self._explicit(table_id, selection, codelists, lang)
         chunks = split_selection(selection, cells, max_cells)
         fetched_at = utc_now()
         received = []
@@ -262,6 +264,18 @@ class Client:
                 )
             )
         return combine_parts([frame for _, _, frame in received], snaps)
+
+    def _explicit(
+        self, table_id: str, selection: dict[str, list[str]], codelists: dict[str, str], lang: str
+    ) -> dict[str, list[str]]:
+        """Wildcards and expressions on non-time variables listed as codes, so a split can
+        cut along them (variables with a codelist keep their expressions)."""
+        meta = self.metadata(table_id, lang)
+        return {
+            dim: values if is_explicit(values) or dim in codelists
+            or dim.lower() in TIME_DIMENSIONS else list(meta.expand(dim, values))
+            for dim, values in selection.items()
+        }
 
     def _data_request(
         self, table_id: str, selection: dict[str, list[str]], codelists: dict[str, str], lang: str

@@ -1,0 +1,354 @@
+"""The council's regions and municipality codes over time (KLASS 131).
+
+Region definitions live in `regions.yaml` beside this module. The history of MIPR and its peers is
+built in; the rest of Norway maps to 2024 codes when KLASS change lists are in the data folder
+(`data/raw/klass/*.csv|*.json`, see `load_klass_changes`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from mipr_analysis import config
+
+TARGET_YEAR = 2024
+"""The code vintage everything is harmonised to."""
+
+NATIONAL = "0"
+
+
+@dataclass(frozen=True)
+class CodeChange:
+    """One KLASS 131 change: `old_code` became (all or part of) `new_code` on 1 Jan `year`."""
+
+    old_code: str
+    old_name: str
+    new_code: str
+    new_name: str
+    year: int
+
+
+@dataclass(frozen=True)
+class BoundaryChange:
+    """A partial change: part of `from_code` moved to `to_codes` from 1 January `year`."""
+
+    year: int
+    from_code: str
+    to_codes: tuple[str, ...]
+    description: str
+    magnitude: float | None
+    source: str
+
+
+@lru_cache(maxsize=1)
+def _definitions() -> dict:
+    text = resources.files("mipr_analysis").joinpath("regions.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@lru_cache(maxsize=1)
+def _builtin_codes() -> dict[str, dict]:
+    """Every code of the built-in history -> {current, name, valid_from, valid_to}."""
+    out: dict[str, dict] = {}
+    for current, entry in _definitions()["municipalities"].items():
+        for item in entry["codes"]:
+            out[item["code"]] = {**item, "current": current}
+    return out
+
+
+MIPR_MUNICIPALITIES: tuple[str, ...] = tuple(_definitions()["regions"]["MIPR"]["members"])
+IOR_MUNICIPALITIES: tuple[str, ...] = tuple(_definitions()["regions"]["IOR"]["members"])
+
+
+def normalise_code(code: str | int) -> str:
+    """Strip SSB's grouping prefixes ("K-3103", "K_3103", "K.3103" -> "3103"); pad "104" -> "0104".
+
+    "0" (Norway) stays "0". Integers (as papermill's CLI passes them) are padded the same way.
+    """
+    text = str(code).strip()
+    if len(text) > 2 and text[:2].upper() in {"K-", "K_", "K."}:
+        text = text[2:]
+    if text.isdigit() and len(text) == 3:
+        text = text.zfill(4)
+    return text
+
+
+_MUNICIPALITY = re.compile(r"\d{4}")
+
+
+def is_municipality(code: str | int) -> bool:
+    """True for a 4-digit municipality code; False for Norway, counties, Svalbard, "Rest"..."""
+    text = normalise_code(code)
+    if not _MUNICIPALITY.fullmatch(text) or text.endswith("00"):
+        return False
+    county = int(text[:2])
+    return 1 <= county <= 56 and county not in {21, 22, 23}
+
+
+def region_members(region_id: str) -> tuple[str, ...]:
+    """The 2024 municipality codes of a region; a municipality is its own only member.
+
+    Norway ("0") returns an empty tuple: it is the table's national row, or `national_total`.
+    """
+    rid = normalise_code(region_id)
+    regions = _definitions()["regions"]
+    if rid in regions:
+        return tuple(regions[rid]["members"])
+    if is_municipality(rid):
+        current = to_2024_code(rid)
+        if current is not None:
+            return (current,)
+    raise KeyError(
+        f"Unknown region {region_id!r}: use a municipality code or one of {sorted(regions)} "
+        "(defined in mipr_analysis/regions.yaml)."
+    )
+
+
+def region_name(region_id: str) -> str:
+    """The Norwegian name shown in reports ("Våler", "Mosseregionen", "Norge")."""
+    rid = normalise_code(region_id)
+    defs = _definitions()
+    if rid in defs["regions"]:
+        return defs["regions"][rid]["name"]
+    if rid in defs["municipalities"]:
+        return defs["municipalities"][rid]["name"]
+    builtin = _builtin_codes()
+    if rid in builtin:
+        return builtin[rid]["name"]
+    name = _changes(None).names.get(rid)
+    if name:
+        return name
+    raise KeyError(
+        f"No name known for region {region_id!r}: add it to mipr_analysis/regions.yaml or put "
+        "KLASS 131 change lists in data/raw/klass/."
+    )
+
+
+def ssb_label(code: str) -> str:
+    """SSB's own label where reports shorten it ("3114" -> "Våler (Østfold)")."""
+    rid = normalise_code(code)
+    entry = _definitions()["municipalities"].get(rid)
+    if entry:
+        return entry.get("ssb_label", entry["name"])
+    return region_name(rid)
+
+
+def report_regions() -> list[str]:
+    """Regions in report order: MIPR municipalities, MIPR, the peers, Norway."""
+    return list(_definitions()["report_regions"])
+
+
+# --- KLASS change lists -------------------------------------------------------------------------
+
+
+def _code(value: object) -> str:
+    text = str(value or "").strip()
+    return text.zfill(4) if text.isdigit() and len(text) == 3 else text
+
+
+def _year(value: object) -> int:
+    return int(str(value).strip()[:4])
+
+
+def load_klass_changes(path: str | Path) -> list[CodeChange]:
+    """Read a KLASS 131 change list.
+
+    Formats: the KLASS API's JSON (`{"codeChanges": [...]}`), the `{"endringer": {newCode:
+    {name, oldCodes: [{code, validTo}]}}}` of `klass131-changes-2024.json`, and CSV with the columns
+    oldCode, oldName, newCode (or currentCode), newName, changeOccurred (`,` or `;`, UTF-8 or
+    latin-1). A CSV row with no oldCode says the code was valid after the change (kept as old=new).
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    if path.suffix.lower() == ".json":
+        doc = json.loads(text)
+        if "codeChanges" in doc:
+            return [
+                CodeChange(
+                    _code(c["oldCode"]),
+                    c.get("oldName") or "",
+                    _code(c["newCode"]),
+                    c.get("newName") or "",
+                    _year(c["changeOccurred"]),
+                )
+                for c in doc["codeChanges"]
+            ]
+        if "endringer" in doc:
+            return [
+                CodeChange(_code(old["code"]), entry["name"], _code(new), entry["name"],
+                           _year(old["validTo"]))
+                for new, entry in doc["endringer"].items()
+                for old in entry["oldCodes"]
+            ]
+        raise ValueError(
+            f"{path}: not a KLASS change list (expected the key 'codeChanges' or 'endringer')."
+        )
+    header = text.splitlines()[0] if text else ""
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    changes = []
+    for row in csv.DictReader(io.StringIO(text), delimiter=delimiter):
+        new = _code(row.get("newCode") or row.get("currentCode"))
+        if not new or not row.get("changeOccurred"):
+            raise ValueError(
+                f"{path}: expected the columns oldCode, newCode (or currentCode) and "
+                f"changeOccurred; found {list(row)}."
+            )
+        old = _code(row.get("oldCode")) or new
+        changes.append(
+            CodeChange(old, row.get("oldName") or row.get("newName") or "", new,
+                       row.get("newName") or "", _year(row["changeOccurred"]))
+        )
+    return changes
+
+
+def klass_dir() -> Path:
+    """Where the project keeps KLASS change lists: `data/raw/klass/`."""
+    return config.raw_dir() / "klass"
+
+
+def klass_changes() -> tuple[CodeChange, ...]:
+    """All change lists in `klass_dir()` (empty when there are none)."""
+    return _load_all(_klass_files())
+
+
+def _klass_files() -> tuple[tuple[str, int], ...]:
+    """The change lists in `klass_dir()` with their modification times (the cache key)."""
+    files = sorted(p for p in klass_dir().glob("*") if p.suffix.lower() in {".csv", ".json"})
+    return tuple((str(p), p.stat().st_mtime_ns) for p in files)
+
+
+@lru_cache(maxsize=8)
+def _load_all(files: tuple[tuple[str, int], ...]) -> tuple[CodeChange, ...]:
+    return tuple(change for path, _ in files for change in load_klass_changes(path))
+
+
+@dataclass(frozen=True)
+class _Graph:
+    successors: dict[str, dict[int, frozenset[str]]]  # old -> year -> new codes (old != new)
+    valid_in: dict[str, frozenset[int]]  # code -> years of changes after which it is valid
+    created: dict[str, int]  # code -> first year it appears as the target of a real change
+    names: dict[str, str]
+
+
+@lru_cache(maxsize=8)
+def _graph(changes: tuple[CodeChange, ...]) -> _Graph:
+    successors: dict[str, dict[int, set[str]]] = {}
+    valid_in: dict[str, set[int]] = {}
+    created: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for c in sorted(changes, key=lambda c: c.year):
+        valid_in.setdefault(c.new_code, set()).add(c.year)
+        names.setdefault(c.old_code, c.old_name)
+        names[c.new_code] = c.new_name
+        if c.old_code != c.new_code:
+            successors.setdefault(c.old_code, {}).setdefault(c.year, set()).add(c.new_code)
+            created.setdefault(c.new_code, c.year)
+    return _Graph(
+        {k: {y: frozenset(v) for y, v in d.items()} for k, d in successors.items()},
+        {k: frozenset(v) for k, v in valid_in.items()},
+        created,
+        names,
+    )
+
+
+def _changes(changes: tuple[CodeChange, ...] | list[CodeChange] | None) -> _Graph:
+    """The graph of `changes`, or of the change lists in the data folder."""
+    if changes is None:
+        return _graph_of_files(_klass_files())
+    return _graph(tuple(changes))
+
+
+@lru_cache(maxsize=8)
+def _graph_of_files(files: tuple[tuple[str, int], ...]) -> _Graph:
+    return _graph(_load_all(files))
+
+
+def _lives_on(graph: _Graph, code: str, year: int) -> bool:
+    """True when `code` is still valid after its change in `year`: a partial transfer."""
+    return any(y >= year for y in graph.valid_in.get(code, ()))
+
+
+def to_2024_code(code: str | int, changes: tuple[CodeChange, ...] | None = None) -> str | None:
+    """The 2024 municipality that a (whole) municipality code became, or None.
+
+    None for non-municipal codes, for codes that were split between municipalities and for codes
+    the built-in history and the KLASS change lists (`changes`, default `klass_changes()`) do not
+    know.
+    """
+    text = normalise_code(code)
+    builtin = _builtin_codes()
+    if text in builtin:
+        return builtin[text]["current"]
+    if not is_municipality(text):
+        return None
+    graph = _changes(changes)
+    seen = set()
+    while text not in seen:
+        seen.add(text)
+        steps = {y: s for y, s in graph.successors.get(text, {}).items() if y <= TARGET_YEAR}
+        if not steps:
+            break
+        year = min(steps)
+        if _lives_on(graph, text, year):
+            break
+        targets = steps[year]
+        if len(targets) > 1:
+            return None
+        text = next(iter(targets))
+    known = text in graph.valid_in or text in builtin
+    return (builtin[text]["current"] if text in builtin else text) if known else None
+
+
+def code_validity(code: str, changes: tuple[CodeChange, ...] | None = None
+                  ) -> tuple[int | None, int | None]:
+    """(first, last) year a municipality code was valid; None where open-ended or unknown."""
+    text = normalise_code(code)
+    builtin = _builtin_codes()
+    if text in builtin:
+        return builtin[text]["valid_from"], builtin[text]["valid_to"]
+    graph = _changes(changes)
+    ends = [y for y in graph.successors.get(text, {}) if not _lives_on(graph, text, y)]
+    return graph.created.get(text), (min(ends) - 1 if ends else None)
+
+
+def boundary_changes(code: str, changes: tuple[CodeChange, ...] | None = None
+                     ) -> list[BoundaryChange]:
+    """Partial boundary changes that touch a municipality (as giver or receiver).
+
+    From `regions.yaml` (e.g. 2026: parts of 3118 Indre Østfold to 3216 Vestby and 3207 Nordre
+    Follo) and from the KLASS change lists: splits and transfers where the codes do not tell.
+    """
+    wanted = normalise_code(code)
+    out = []
+    for item in _definitions().get("boundary_changes", []):
+        if wanted == item["from_code"] or wanted in item["to_codes"]:
+            out.append(BoundaryChange(item["year"], item["from_code"], tuple(item["to_codes"]),
+                                      item["description"], item["magnitude"], item["source"]))
+    graph = _changes(changes)
+    for old, steps in graph.successors.items():
+        for year, targets in steps.items():
+            partial = len(targets) > 1 or _lives_on(graph, old, year)
+            if not partial or old in {b.from_code for b in out if b.year == year}:
+                continue
+            if wanted != old and wanted not in targets:
+                continue
+            names = ", ".join(f"{t} {graph.names.get(t, '')}".strip() for t in sorted(targets))
+            giver = f"{old} {graph.names.get(old, '')}".strip()
+            description = (f"deler av {giver} overført til {names}"
+                           if _lives_on(graph, old, year) else f"{giver} delt mellom {names}")
+            out.append(BoundaryChange(year, old, tuple(sorted(targets)), description, None,
+                                      "SSB KLASS 131"))
+    return sorted(out, key=lambda b: (b.year, b.from_code))
