@@ -1,0 +1,144 @@
+"""The indicator registry: content required by the action plan, and validation messages."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from mipr_analysis.indicators import load_manual
+from mipr_analysis.indicators.registry import (
+    RegistryError,
+    default_path,
+    get_indicator,
+    load_registry,
+    parse_registry,
+    registry_table,
+)
+
+REGION_ONLY = {"sysselsettingsandel_rang_regioner", "nho_kommune_nm_fremgang"}
+PLAN_TABLE_INDICATORS = {
+    2: {"nho_kommune_nm_total", "nho_kommune_nm_fremgang"},
+    3: {"skatteinntekt_per_innbygger", "skatteinntekt_pst_landssnitt", "skatteinntekt_1000kr",
+        "innbyggere_ks"},
+    4: {"sysselsatte_20_66", "befolkning_20_66", "sysselsettingsandel_20_66",
+        "sysselsettingsandel_rang_kommuner", "sysselsettingsandel_rang_regioner"},
+    5: {"lonnskostnader_privat"},
+    6: {"omdisponert_dyrka_jord", "fysisk_nedbygd_areal", "nyetablerte_foretak"},
+    7: {"hoyere_utdanning_andel", "fagutdanning_antall", "bostedsattraktivitet"},
+    8: {"nho_kompetanse_rang", "nho_arbeidsmarked_rang", "utenfor_arbeid_20_66"},
+}
+
+
+def _raw_entries() -> list[dict]:
+    return yaml.safe_load(default_path().read_text(encoding="utf-8"))["indicators"]
+
+
+def test_every_plan_table_is_in_the_registry():
+    registry = load_registry()
+    for table, ids in PLAN_TABLE_INDICATORS.items():
+        found = {i.id for i in registry if i.plan_table == table}
+        assert found == ids, f"tabell {table}"
+
+
+def test_every_plan_indicator_has_baseline_rows_in_the_manual_data():
+    manual = load_manual(registry=load_registry())
+    for ind in load_registry():
+        if ind.plan_table is None:
+            continue
+        rows = manual[(manual["indicator"] == ind.id) & manual["value"].notna()]
+        assert len(rows) >= 1, ind.id
+        if ind.id not in REGION_ONLY:
+            assert set(rows["region"]) >= {"3103", "3216", "3112", "3114"}, ind.id
+        assert ind.baseline_year in set(rows["period"]), ind.id
+
+
+def test_goals_kinds_and_focus_areas():
+    registry = load_registry()
+    assert {i.goal for i in registry if i.is_result} == {"hovedmal", "mal1", "mal2", "mal3"}
+    assert {i.goal for i in registry if not i.is_result} >= {"naering", "natur_vann",
+                                                             "samferdsel"}
+    assert all(i.target for i in registry if i.is_result)
+    assert get_indicator("lonnskostnader_privat").baseline_year == 2023
+
+
+def test_unverified_tables_are_flagged():
+    for table in ("11618", "13563", "11776"):
+        inds = [i for i in load_registry() if i.source.table == table]
+        assert inds and not any(i.table_confirmed for i in inds), table
+    assert not get_indicator("omdisponert_dyrka_jord").table_confirmed
+    out = get_indicator("utenfor_arbeid_20_66").source
+    assert out.value["HovArbStyrkStatus"] == ["A.09", "U.03", "U.04-U.05", "U.06-U.07"]
+    assert out.unconfirmed_codes["HovArbStyrkStatus"] == out.value["HovArbStyrkStatus"]
+
+
+def test_population_and_ratio_definitions():
+    pop = get_indicator("befolkning")
+    assert (pop.source.table, pop.source.value) == ("07459", {"ContentsCode": ["Personer1"]})
+    rate = get_indicator("sysselsettingsandel_20_66").source
+    assert rate.numerator["ContentsCode"] == ["SysselBosted"]
+    assert rate.denominator["ContentsCode"] == ["BefolkningBosted"]
+    higher = get_indicator("hoyere_utdanning_andel").source
+    assert higher.numerator["Nivaa"] == ["03a", "04a"]
+    assert get_indicator("fagutdanning_antall").source.value["Nivaa"] == ["02a", "11"]
+    assert any("studieforberedende" in c for c in get_indicator("fagutdanning_antall").caveats)
+
+
+def test_indicators_without_an_open_source_say_so():
+    nones = [i for i in load_registry() if i.source.type == "none"]
+    assert {i.id for i in nones} >= {"sykefravaer", "vannkvalitet_morsa_oslofjorden"}
+    assert all(i.source_label.startswith("ingen åpen kilde ennå") for i in nones)
+
+
+def test_registry_table_has_a_row_per_indicator_and_the_status_rule():
+    table = registry_table()
+    assert list(table["id"]) == [i.id for i in load_registry()]
+    assert table["status_rule"].str.contains("uendret").all()
+
+
+def test_unknown_indicator_lists_the_ids():
+    with pytest.raises(KeyError, match="befolkning"):
+        get_indicator("finnes_ikke")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("measure", "snitt", r"indicator 'befolkning', field 'measure': 'snitt' is not allowed; "
+                             r"use one of count, rate"),
+        ("direction", "opp", r"field 'direction'.*use one of up, down, none"),
+        ("goal", "mal9", r"field 'goal'.*naering"),
+        ("id", "Befolkning-Total", r"field 'id'.*snake_case"),
+        ("table_confirmed", "ja", r"field 'table_confirmed'"),
+    ],
+)
+def test_validation_names_entry_field_and_what_is_allowed(field, value, expected):
+    entries = copy.deepcopy(_raw_entries())
+    pop = next(e for e in entries if e["id"] == "befolkning")
+    pop[field] = value
+    with pytest.raises(RegistryError, match=expected):
+        parse_registry(entries)
+
+
+def test_validation_reports_every_problem_at_once():
+    entries = copy.deepcopy(_raw_entries())
+    entries[0]["measure"] = "x"
+    entries[1]["source"] = {"type": "ssb", "table": "123"}
+    entries.append(copy.deepcopy(entries[2]))
+    with pytest.raises(RegistryError) as err:
+        parse_registry(entries)
+    text = str(err.value)
+    assert text.startswith("registry.yaml: 5 problem(s):")
+    assert "field 'source': give either 'value' or 'numerator' + 'denominator'" in text
+    assert "'nho_kommune_nm_total', field 'measure'" in text
+    assert "field 'source.table': '123' must be a quoted 5-digit SSB table id" in text
+    assert "used twice" in text
+
+
+def test_reference_to_an_unknown_indicator_is_an_error():
+    entries = copy.deepcopy(_raw_entries())
+    growth = next(e for e in entries if e["id"] == "befolkningsvekst")
+    growth["source"]["from"] = "folketall"
+    with pytest.raises(RegistryError, match="'folketall' is not an indicator id"):
+        parse_registry(entries)
