@@ -456,7 +456,7 @@ def _default_export() -> Exporter:
 
 
 def _render_page(title: str, body: str) -> str:
-    from mipr_analysis.html_export import render_page
+    from mipr_analysis.page_shell import render_page
 
     return render_page(title, body, lang="nb")
 
