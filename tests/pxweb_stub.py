@@ -276,6 +276,7 @@ class PxWebStub:
         self.max_cells = max_cells
         self.rate_limit = rate_limit
         self.tables: dict[str, StubTable] = {}
+        self.codelists: dict[str, dict[str, Any]] = {}
         self.log: list[Logged] = []
         self.rate_limited = 0
         self.too_many_cells = 0
@@ -299,6 +300,17 @@ class PxWebStub:
         if isinstance(metadata, dict):
             metadata = json.dumps(metadata).encode()
         self.tables[table_id] = StubTable(data, metadata, info)
+
+    def add_codelist(self, codelist_id: str, codes: dict[str, str]) -> None:
+        """Serve `GET /codelists/{id}` (HAND-MADE: codes and labels given by the test).
+
+        A generated table that is fetched with this codelist must use these codes for the
+        variable; the stub does not map between a table's codes and a codelist's.
+        """
+        self.codelists[codelist_id.lower()] = {
+            "id": codelist_id, "label": f"{codelist_id} (HAND-MADE stub)", "type": "Aggregation",
+            "values": [{"code": c, "label": label, "valueMap": [c]} for c, label in codes.items()],
+        }
 
     def add_generated(self, table: GeneratedTable) -> None:
         self.add_table(table.table_id, data=table, metadata=table.metadata(), info=table.info())
@@ -391,6 +403,9 @@ class PxWebStub:
     def _normal(self, entry: Logged) -> Reply:
         if entry.route == "config":
             return _json_reply(self._config())
+        if entry.route == "codelist":
+            found = self.codelists.get((entry.table or "").lower())
+            return _json_reply(found) if found else Reply.problem(404, "Non-existent codelist")
         table = self.tables.get(entry.table or "")
         if entry.route == "unknown":
             return Reply.not_found("Non-existent page")
@@ -469,6 +484,8 @@ def _route(path: str) -> tuple[str, str | None]:
             return "table", parts[1]
         if tail in (["metadata"], ["data"]):
             return tail[0], parts[1]
+    if len(parts) == 2 and parts[0].lower() == "codelists":
+        return "codelist", parts[1]
     return "unknown", None
 
 

@@ -5,6 +5,7 @@ Offline (`MIPR_OFFLINE=1`) it never touches the network and answers from stored 
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import re
 import warnings
@@ -152,6 +153,7 @@ class Client:
         self.session.mount("https://", adapter)
         self._config: dict[str, Any] | None = None
         self._metadata: dict[tuple[str, str], Any] = {}
+        self._codelists: dict[tuple[str, str], list[str]] = {}
 
     # -- public API --------------------------------------------------------------------------
 
@@ -221,6 +223,19 @@ class Client:
             self._config = cfg
         return self._config
 
+    def codelist(self, codelist_id: str, lang: str = "no") -> list[str]:
+        """The codes of a grouping or valueset (`GET /codelists/{id}`), cached per client."""
+        if (codelist_id, lang) not in self._codelists:
+            url = self._url(f"/codelists/{quote(codelist_id)}", [("lang", lang)])
+            doc = _json(self._send("GET", url))
+            try:
+                codes = [str(v["code"]) for v in doc["values"]]
+            except (KeyError, TypeError) as exc:
+                raise InvalidResponse(f"codelist {codelist_id}: no values[].code in the answer "
+                                      f"from {url}") from exc
+            self._codelists[(codelist_id, lang)] = codes
+        return self._codelists[(codelist_id, lang)]
+
     def estimate_cells(
         self,
         table_id: str,
@@ -228,10 +243,27 @@ class Client:
         codelists: Mapping[str, str] | None = None,
         lang: str = "no",
     ) -> int:
-        """Cells a selection asks for; expressions and wildcards are counted from metadata."""
+        """Cells a selection asks for; expressions and wildcards are counted from metadata
+        (and from the codelist for a variable fetched with one)."""
         if all(is_explicit(values) for values in selection.values()):
             return math.prod(len(values) for values in selection.values())
-        return int(self.metadata(table_id, lang).cells(dict(selection), dict(codelists or {})))
+        lists = dict(codelists or {})
+        listed = self._list_codelist_values(dict(selection), lists, lang)
+        return int(self.metadata(table_id, lang).cells(listed, lists))
+
+    def _list_codelist_values(
+        self, selection: dict[str, list[str]], codelists: dict[str, str], lang: str
+    ) -> dict[str, list[str]]:
+        """Wildcards on a variable with a codelist, matched against the codelist's codes."""
+        out = dict(selection)
+        for dim, values in selection.items():
+            if dim in codelists and not is_explicit(values):
+                codes = self.codelist(codelists[dim], lang)
+                out[dim] = [c for c in codes if any(_matches(c, v) for v in values)]
+                if not out[dim] and values:
+                    raise BadQuery(f"{values} on {dim} matches no code of codelist "
+                                   f"{codelists[dim]}")
+        return out
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -271,10 +303,11 @@ class Client:
         """Wildcards and expressions on non-time variables listed as codes, so a split can
         cut along them (variables with a codelist keep their expressions)."""
         meta = self.metadata(table_id, lang)
+        listed = self._list_codelist_values(selection, codelists, lang)
         return {
-            dim: values if is_explicit(values) or dim in codelists
-            or dim.lower() in TIME_DIMENSIONS else list(meta.expand(dim, values))
-            for dim, values in selection.items()
+            dim: values if is_explicit(values) or dim.lower() in TIME_DIMENSIONS
+            else list(meta.expand(dim, values))
+            for dim, values in listed.items()
         }
 
     def _data_request(
@@ -346,6 +379,15 @@ class Client:
         if current is None or current != _iso(parts[0].meta.get("ssb_updated")):
             return None
         return concat_parts(parts)
+
+
+def _matches(code: str, expression: str) -> bool:
+    """A codelist code against a wildcard expression (`*`, `K-31*`, `?`); `top(n)` and the
+    other expressions are not supported on codelists and match nothing."""
+    if "(" in expression:
+        raise BadQuery(f"the expression {expression!r} is not supported with a codelist by "
+                       "mipr_analysis; use '*' or list the codes")
+    return fnmatch.fnmatchcase(code.lower(), expression.lower())
 
 
 def _wrap(code: str) -> str:

@@ -1,0 +1,118 @@
+"""The `mipr` command line: exit codes, one-line errors, and each command against real files or
+the local PxWebApi stand-in."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from pxweb_stub import GeneratedTable, PxWebStub, Reply
+
+from mipr_analysis import config
+from mipr_analysis.cli import main
+from mipr_analysis.ssb.store import SnapshotStore
+
+
+@pytest.fixture
+def with_manual(data_dir):
+    shutil.copytree(config.REPO_ROOT / "data" / "raw" / "manual", data_dir / "raw" / "manual")
+    return data_dir
+
+
+REGION_CODES = {"K-3103": "Moss", "K-3216": "Vestby", "K-3112": "Råde", "K-3114": "Våler",
+                "K-Rest": "Uoppgitt"}
+
+
+def serve_07459(stub: PxWebStub) -> None:
+    """HAND-MADE stand-in for table 07459 fetched with agg_KommSummer: real codes, generated
+    values (cell positions)."""
+    stub.add_codelist("agg_KommSummer", REGION_CODES)
+    stub.add_generated(GeneratedTable("07459", {
+        "Region": list(REGION_CODES),
+        "Kjonn": ["1", "2"],
+        "Alder": ["000", "001", "002"],
+        "ContentsCode": ["Personer1"],
+        "Tid": [str(y) for y in range(2003, 2025)],
+    }, updated="2026-02-25T07:00:00Z"))
+
+
+def test_import_csv_then_status(shared_ssb, data_dir, capsys, monkeypatch):
+    monkeypatch.setenv("MIPR_OFFLINE", "1")
+    path = shared_ssb / "statbank-csv" / "07459" / "Personer2024.csv"
+    assert main(["import-csv", str(path), "--table", "07459"]) == 0
+    out = capsys.readouterr().out
+    assert "Personer2024.csv" in out and "(2024–2024)" in out
+    assert len(SnapshotStore(data_dir).list("07459")) == 1
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "07459" in out and "statbank-csv" in out
+
+
+def test_bad_csv_is_one_line_on_stderr_and_nothing_stored(data_dir, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text('"region";"age";"Persons 2024"\n"K-3103 Moss";"0 years";abc\n', encoding="utf-8")
+    assert main(["import-csv", str(bad), "--table", "07459"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mipr import-csv: ") and err.count("\n") == 1
+    assert "bad.csv" in err and "line 2" in err and "Traceback" not in err
+    assert SnapshotStore(data_dir).list() == []
+
+
+def test_missing_file_is_a_clear_error(data_dir, capsys):
+    assert main(["import-csv", "no-such.csv", "--table", "07459"]) == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_list_shows_every_indicator(with_manual, capsys):
+    from mipr_analysis.indicators import load_registry
+
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for ind in load_registry():
+        assert ind.id in out
+
+
+def test_build_writes_processed(with_manual, capsys):
+    assert main(["build"]) == 0
+    assert (with_manual / "processed" / "indicator_values.csv").is_file()
+    assert "indicator_values.csv" in capsys.readouterr().out
+
+
+def test_fetch_then_nothing_new_sends_no_data_request(data_dir, capsys, monkeypatch):
+    with PxWebStub() as stub:
+        serve_07459(stub)
+        monkeypatch.setenv("MIPR_SSB_URL", stub.url)
+        assert main(["fetch", "--table", "07459"]) == 0
+        first = capsys.readouterr().out
+        data_requests = stub.count("data")
+        assert data_requests >= 1 and "hentet" in first and "0 feilet" in first
+        assert main(["fetch", "--table", "07459"]) == 0
+        second = capsys.readouterr().out
+        assert stub.count("data") == data_requests  # only /tables/07459 was asked
+        assert "0 hentet" in second and "gjenbrukt" in second
+
+
+def test_fetch_failure_exits_non_zero_with_the_table(data_dir, capsys, monkeypatch):
+    with PxWebStub() as stub:
+        serve_07459(stub)
+        stub.script("data", *[Reply.problem(404, "Non-existent table", "07459")] * 3, table="07459")
+        monkeypatch.setenv("MIPR_SSB_URL", stub.url)
+        assert main(["fetch", "--table", "07459"]) == 1
+    captured = capsys.readouterr()
+    assert "feilet" in captured.out and "07459" in captured.err
+
+
+def test_fetch_unknown_table_is_refused(data_dir, capsys):
+    assert main(["fetch", "--table", "99999"]) == 1
+    assert "99999" in capsys.readouterr().err
+
+
+def test_fetch_offline_is_refused(data_dir, capsys, monkeypatch):
+    monkeypatch.setenv("MIPR_OFFLINE", "1")
+    assert main(["fetch", "--table", "07459"]) == 1
+    assert "MIPR_OFFLINE" in capsys.readouterr().err
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "fetch" in capsys.readouterr().out
