@@ -59,7 +59,9 @@ class IndicatorPage:
 
     @property
     def baseline_only(self) -> bool:
-        return not (self.values["origin"] != "plan").any()
+        """No SSB series and nothing after the baseline year: only the plan's figures."""
+        newer = pd.to_numeric(self.values["period"], errors="coerce") > self.indicator.baseline_year
+        return not ((self.values["origin"] == "ssb") | newer).any()
 
 
 def load_page(indicator_id: str, region_ids: list[str] | None = None,
@@ -276,31 +278,39 @@ def sources_markdown(page: IndicatorPage) -> str:
     return "\n".join(lines)
 
 
-def quality_markdown(page: IndicatorPage) -> str:
+def quality_lines(page: IndicatorPage) -> list[str]:
     """Breaks, missing values with SSB's symbol, plan figures vs recomputed/SSB, caveats."""
     ind = page.indicator
-    lines = ["## Datakvalitet", ""]
+    lines = []
     if ind.source.type == "ssb" and not ind.table_confirmed:
-        lines.append("- **Tabell eller koder ikke bekreftet:** sjekkes mot SSBs metadata neste gang "
+        lines.append("**Tabell eller koder ikke bekreftet:** sjekkes mot SSBs metadata neste gang "
                      "data hentes med internett." + (f" {ind.source.pending}" if ind.source.pending
-                                                       else ""))
-    for text in breaks_text(page):
-        lines.append(f"- {text}")
+                                                     else ""))
+    lines += breaks_text(page)
     missing = page.values[page.values["value"].isna()]
     for r in missing.itertuples():
         why = r.note if isinstance(r.note, str) and r.note else r.status
-        lines.append(f"- {regions.region_name(r.region)} {r.period}: tall mangler ({why}).")
+        lines.append(f"{regions.region_name(r.region)} {r.period}: tall mangler ({why}).")
     for r in page.checks.itertuples():
         if isinstance(r.matches, str) and r.matches == "True" or r.matches is True:
             continue
         if isinstance(r.note, str) and r.note and not pd.isna(r.printed):
-            lines.append(f"- {regions.region_name(str(r.region))} {r.period} ({r.comparison}): {r.note}")
-    for caveat in ind.caveats:
-        lines.append(f"- {caveat}")
+            lines.append(f"{regions.region_name(str(r.region))} {r.period} ({r.comparison}): {r.note}")
+    return lines + list(ind.caveats)
+
+
+def quality_markdown(page: IndicatorPage) -> str:
+    """The data-quality section of an indicator page, with the status rule."""
+    lines = ["## Datakvalitet", ""] + [f"- {line}" for line in quality_lines(page)]
     if len(lines) == 2:
         lines.append("Ingen merknader.")
-    lines += ["", f"*Regel for status:* {STATUS_RULE}"]
-    return "\n".join(lines)
+    return "\n".join(lines + ["", f"*Regel for status:* {STATUS_RULE}"])
+
+
+def quality_brief_markdown(page: IndicatorPage) -> str:
+    """The same notes in short form for the background pages (empty when there are none)."""
+    lines = quality_lines(page)
+    return "\n".join(["**Datakvalitet**", ""] + [f"- {line}" for line in lines]) if lines else ""
 
 
 def breaks_text(page: IndicatorPage) -> list[str]:
@@ -387,8 +397,10 @@ OVERVIEW_COLUMNS = ["Indikator", "Område", "Nullpunkt", "Siste", "Periode", "St
 
 def overview_intro_markdown(data_dir: Path | str | None = None) -> str:
     """The front page's opening: what it shows and how status is judged."""
-    values = read_processed("values", data_dir)
-    only_plan = not (values["origin"] != "plan").any()
+    derived = read_processed("derived", data_dir)
+    results = {i.id: i.baseline_year for i in load_registry() if i.is_result}
+    mine = derived[derived["indicator"].isin(results) & derived["value"].notna()]
+    only_plan = not (mine["period"] > mine["indicator"].map(results)).any()
     lines = [
         "# Oversikt: resultatmålene mot nullpunktet",
         "",
