@@ -17,6 +17,10 @@ MEASURES = ("value", "numerator", "denominator")
 RATE_LIKE = {"rate", "share", "rank"}
 MISSING = ".."
 REMAINDER_CODES = {"Rest", "9999"}
+UNVERIFIED_NATION = ("landstallet kan ikke summeres sikkert fra kommunetall med gamle koder: "
+                     "filen kan mangle kommuner som var nedlagt da den ble laget")
+AGGREGATED_CODE = "aggregated_code"
+"""Optional bool column: the row's code was SSB's "K-" series on current borders."""
 """Codes for residents not placed in a municipality ("K-Rest": divided municipalities, unknown)."""
 
 _DERIVED = ("region", "region_name", "harmonised_from", "members")
@@ -152,6 +156,8 @@ def national_total(df: pd.DataFrame, code_col: str = "Region") -> pd.DataFrame:
     out.insert(0, "region", regions.NATIONAL)
     out.insert(1, "region_name", regions.region_name(regions.NATIONAL))
     out["members"] = "sum av kommunene"
+    if unverified and "year" in out.columns:
+        out.loc[out["year"].isin(unverified), "members"] = UNVERIFIED_NATION
     out.attrs = {k: v for k, v in df.attrs.items() if k not in {"unmapped", "breaks"}}
     out.attrs["derived"] = "sum of municipalities"
     out.attrs["incomplete_years"] = sorted(unverified)
@@ -159,13 +165,17 @@ def national_total(df: pd.DataFrame, code_col: str = "Region") -> pd.DataFrame:
 
 
 def _unverified_years(work: pd.DataFrame, code_col: str) -> set[int]:
-    """Years whose codes are not SSB's current-border series with a remainder code."""
+    """Years whose codes (those with a value) are not SSB's current-border series with a
+    remainder code."""
     if "year" not in work.columns:
         return set()
-    raw = work[code_col].astype(str)
-    aggregated = raw.str.match(r"K[-_.]")
-    remainder = work["_code"].isin(REMAINDER_CODES)
-    per_year = pd.DataFrame({"year": work["year"], "agg": aggregated, "rest": remainder})
+    present = work[work[[m for m in MEASURES if m in work.columns]].notna().any(axis=1)]
+    if AGGREGATED_CODE in present.columns:  # codes were normalised by the caller
+        aggregated = present[AGGREGATED_CODE].astype(bool)
+    else:
+        aggregated = present[code_col].astype(str).str.match(r"K[-_.]")
+    remainder = present["_code"].isin(REMAINDER_CODES)
+    per_year = pd.DataFrame({"year": present["year"], "agg": aggregated, "rest": remainder})
     ok = per_year.groupby("year").agg(agg=("agg", "all"), rest=("rest", "any"))
     return {int(y) for y in ok.index[~(ok["agg"] & ok["rest"])]}
 

@@ -260,19 +260,29 @@ def provenance(page: IndicatorPage) -> list[dict]:
 
 
 def sources_markdown(page: IndicatorPage) -> str:
+    """The page's sources: the plan's tables, and each SSB table with its files and dates."""
     ind = page.indicator
     lines = ["## Kilder", ""]
     plan = page.values[page.values["origin"] == "plan"]
-    if not plan.empty:
-        for src in sorted(plan["source"].dropna().unique()):
-            lines.append(f"- {src}")
-    for s in provenance(page):
-        kind = ("CSV-eksport fra Statistikkbanken" + (f" ({s['original']})" if s.get("original") else "")
-                if s["source"] == "statbank-csv" else "PxWebApi v2")
-        updated = fmt_date(s["ssb_updated"]) if s["ssb_updated"] else "ikke oppgitt"
-        fetched = fmt_date(s["fetched"]) if s["fetched"] else "ukjent"
-        lines.append(f"- SSB, tabell {s['table']}: {kind}; SSB oppdatert {updated}; hentet "
-                     f"{fetched}. Fil: `{s['file']}`")
+    for src in sorted(plan["source"].dropna().unique()):
+        lines.append(f"- {src}")
+    snaps = pd.DataFrame(provenance(page))
+    if not snaps.empty:
+        for (table, kind), part in snaps.groupby(["table", "source"], sort=False):
+            updated = sorted(u for u in part["ssb_updated"].dropna())
+            fetched = sorted(f for f in part["fetched"].dropna())
+            if kind == "statbank-csv":
+                names = sorted(part["original"].dropna())
+                what = (f"{len(part)} CSV-eksport{'er' if len(part) > 1 else ''} fra "
+                        f"Statistikkbanken ({names[0]}" + (f" … {names[-1]}" if len(names) > 1
+                                                          else "") + ")")
+            else:
+                what = f"PxWebApi v2, {len(part)} fil{'er' if len(part) > 1 else ''}"
+            when = (f"SSB oppdatert {fmt_date(updated[-1])}" if updated
+                    else "SSBs oppdateringsdato følger ikke med CSV-eksporten")
+            lines.append(f"- SSB, tabell {table}: {what}; {when}; hentet "
+                         f"{fmt_date(fetched[-1]) if fetched else 'ukjent dato'}. Filer under "
+                         f"`data/raw/ssb/{table}/`.")
     if ind.source.type == "ssb":
         lines.append("- Statistisk sentralbyrå (SSB), lisens CC BY 4.0 / NLOD 2.0.")
     return "\n".join(lines)
@@ -287,16 +297,37 @@ def quality_lines(page: IndicatorPage) -> list[str]:
                      "data hentes med internett." + (f" {ind.source.pending}" if ind.source.pending
                                                      else ""))
     lines += breaks_text(page)
-    missing = page.values[page.values["value"].isna()]
-    for r in missing.itertuples():
-        why = r.note if isinstance(r.note, str) and r.note else r.status
-        lines.append(f"{regions.region_name(r.region)} {r.period}: tall mangler ({why}).")
+    lines += missing_lines(page.values)
     for r in page.checks.itertuples():
         if isinstance(r.matches, str) and r.matches == "True" or r.matches is True:
             continue
         if isinstance(r.note, str) and r.note and not pd.isna(r.printed):
             lines.append(f"{regions.region_name(str(r.region))} {r.period} ({r.comparison}): {r.note}")
     return lines + list(ind.caveats)
+
+
+def missing_lines(values: pd.DataFrame) -> list[str]:
+    """'Norge 2005–2019: tall mangler (reason)', one line per region and reason."""
+    missing = values[values["value"].isna()].copy()
+    missing["why"] = [n if isinstance(n, str) and n else (s or "ukjent årsak")
+                      for n, s in zip(missing["note"], missing["status"])]
+    out = []
+    for (region, why), part in missing.groupby(["region", "why"], sort=False):
+        years = sorted(int(p) for p in part["period"].dropna())
+        span = _year_spans(years)
+        out.append(f"{regions.region_name(region)} {span}: tall mangler ({why}).")
+    return out
+
+
+def _year_spans(years: list[int]) -> str:
+    """[2005, 2006, 2007, 2010] -> '2005–2007, 2010'."""
+    spans: list[list[int]] = []
+    for y in years:
+        if spans and y == spans[-1][1] + 1:
+            spans[-1][1] = y
+        else:
+            spans.append([y, y])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
 def quality_markdown(page: IndicatorPage) -> str:

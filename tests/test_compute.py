@@ -157,6 +157,14 @@ def test_build_population_end_to_end(data_dir, shared_ssb):
     assert got[("MIPR", 2024)] == sum(got[(m, 2024)] for m in ("3103", "3216", "3112", "3114"))
     assert sorted(pop["period"].unique()) == list(range(2005, 2025))
     assert "0" in set(pop["region"])  # Norway kept as the string "0"
+    # Norway: summed where the files use SSB's K- series (2020-2024; 1 Jan 2024 = 5 550 203),
+    # missing with the reason where old codes may omit merged municipalities (2005-2019).
+    every_cell_2024 = pd.read_csv(shared_ssb / "statbank-csv" / "07459" / "Personer2024.csv",
+                                  sep=";", skiprows=2, encoding="latin-1")["Persons 2024"].sum()
+    nation = pop[pop["region"] == "0"].set_index("period")
+    assert nation.loc[2024, "value"] == every_cell_2024 == 5550203
+    assert nation.loc[2005:2019, "value"].isna().all()
+    assert nation.loc[2010, "note"].startswith("landstallet kan ikke summeres")
 
     moss_2019 = pop[(pop["region"] == "3103") & (pop["period"] == 2019)].iloc[0]
     assert "0104+0136" in moss_2019["note"]

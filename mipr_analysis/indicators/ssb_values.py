@@ -116,6 +116,9 @@ def reduce(df: pd.DataFrame, flt: dict[str, Any], name: str = "value") -> pd.Dat
     out["status"] = np.where(complete, None, np.where(pd.isna(first_status), harmonise.MISSING,
                                                       first_status))
     out.insert(1, "Region_label", grouped["label"].last().to_numpy())
+    # SSB's series on current borders ("K-3103") are complete enough to sum to Norway;
+    # plain old codes may not be (see harmonise.national_total).
+    out[harmonise.AGGREGATED_CODE] = out["Region"].str.match(r"K[-_.]")
     out["Region"] = out["Region"].map({c: regions.normalise_code(c)
                                        for c in out["Region"].unique()})
     out.attrs = {k: v for k, v in df.attrs.items() if k in {"table_id", "label", "updated"}}
