@@ -144,3 +144,18 @@ def test_c_a_broken_notebook_fails_alone(env, fixtures):
     assert (env / "reports" / "html" / "oversikt.html").is_file()
     executed = json.loads((env / "reports" / "executed" / "odelagt.ipynb").read_text())
     assert executed["cells"]
+
+
+def test_d_exploration_notebook_runs_offline_on_imported_data(env, tmp_path):
+    # After test_b the data folder holds the imported 07459 CSVs but no fetched query, so the
+    # notebook shows the NoSnapshot message and falls back to the imported table.
+    out = tmp_path / "utforsk.ipynb"
+    papermill.execute_notebook(str(config.notebooks_dir() / "utforsk.ipynb"), str(out),
+                               parameters={"offline": True}, kernel_name="mipr",
+                               progress_bar=False, cwd=str(config.notebooks_dir()))
+    executed = json.loads(out.read_text(encoding="utf-8"))
+    outputs = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    shown = json.dumps(outputs, ensure_ascii=False)
+    assert "mipr fetch" in shown and "Mosseregionen" in shown
+    assert any("image/png" in o.get("data", {}) for o in outputs)
