@@ -116,3 +116,20 @@ def test_fetch_offline_is_refused(data_dir, capsys, monkeypatch):
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "fetch" in capsys.readouterr().out
+
+
+def test_status_online_says_when_ssb_has_updated_since(data_dir, capsys, monkeypatch):
+    with PxWebStub() as stub:
+        serve_07459(stub)
+        monkeypatch.setenv("MIPR_SSB_URL", stub.url)
+        assert main(["fetch", "--table", "07459"]) == 0
+        capsys.readouterr()
+        assert main(["status"]) == 0
+        assert "SSB har oppdatert" not in capsys.readouterr().out
+        table = stub.tables["07459"].data
+        table.updated = "2026-03-10T07:00:00Z"  # SSB publishes the table again
+        stub.tables["07459"].info = table.info()
+        assert main(["status"]) == 0
+        out = capsys.readouterr().out
+    assert "07459: SSB har oppdatert tabellen 2026-03-10" in out
+    assert "mipr fetch --table 07459" in out
