@@ -292,6 +292,7 @@ def _complete_years(reduced: pd.DataFrame) -> set[int]:
 def missing_result(ind: Indicator, exc: Exception) -> str:
     """The note for an SSB indicator that could not be computed."""
     if isinstance(exc, NoSnapshot):
-        return (f"{ind.id}: ingen lagrede SSB-data for tabell {ind.source.table}; bare planens "
-                f"nullpunkt brukes. ({exc})")
+        table = ind.source.table
+        return (f"{ind.id}: ingen lagrede SSB-data for tabell {table}; bare planens nullpunkt "
+                f"brukes (hent med `mipr fetch --table {table}` eller `mipr import-csv`).")
     return f"{ind.id}: SSB-tabell {ind.source.table} kunne ikke brukes: {exc}"
