@@ -528,8 +528,11 @@ def _provenance(batch: BatchResult, raw: dict[str, str]) -> str:
             f'<th scope="col">{h}</th>' for h in
             ("Tabell", "SSB oppdatert", "Hentet/importert", "Kilde", "Øyeblikksbilde")) +
             f"</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>")
+        ssb += _staleness(snapshots, batch.started_at)
     else:
-        ssb = "<p>Ingen lagrede SSB-data.</p>"
+        ssb = ("<p>Ingen lagrede SSB-data: rapporten bygger bare på handlingsplanens nullpunkt "
+               "og andre manuelt registrerte tall. Hent SSB-data med <code>mipr fetch</code> "
+               "eller importer CSV med <code>mipr import-csv</code>.</p>")
     manual = sorted((k, v) for k, v in raw.items() if k.startswith("raw/manual/"))
     man = ("<ul>\n" + "\n".join(f"<li>{html.escape(k.removeprefix('raw/manual/'))} "
                                  f"(sha256 {v[:12]})</li>" for k, v in manual) + "\n</ul>"
@@ -537,6 +540,30 @@ def _provenance(batch: BatchResult, raw: dict[str, str]) -> str:
     return (f'<section class="provenance">\n<h2>Om denne kjøringen</h2>\n<dl>\n{dl}\n</dl>\n'
             f"<h3>SSB-data brukt</h3>\n{ssb}\n"
             f"<h3>Manuelt registrerte kilder</h3>\n{man}\n</section>")
+
+
+STALE_DAYS = 180
+"""SSB data fetched longer ago than this gets a warning on the index page."""
+
+
+def _staleness(rows: list[tuple[str, str, str, str, str]], now: datetime) -> str:
+    """Warnings for old fetches and for CSV imports, whose SSB update date is unknown."""
+    notes = []
+    for table, updated, fetched, source, _ in rows:
+        try:
+            age = (now.date() - datetime.strptime(fetched[:10], "%d.%m.%Y").date()).days
+        except ValueError:
+            age = None
+        if source == "statbank-csv":
+            notes.append(f"Tabell {table} er importert fra en CSV-fil uten SSBs "
+                         "oppdateringsdato: kjør <code>mipr status</code> med internett for å se "
+                         "om SSB har nyere tall.")
+        elif age is not None and age > STALE_DAYS:
+            notes.append(f"Tabell {table} ble hentet for {age} dager siden: kjør "
+                         "<code>mipr fetch</code> med internett før rapporten brukes.")
+    unique = list(dict.fromkeys(notes))
+    return ("\n<p><strong>Merk:</strong></p>\n<ul>\n" + "\n".join(f"<li>{n}</li>" for n in unique)
+            + "\n</ul>") if unique else ""
 
 
 def snapshot_rows(raw_dir: Path, raw: dict[str, str]) -> list[tuple[str, str, str, str, str]]:

@@ -274,3 +274,17 @@ def test_git_state(tmp_path):
     (tmp_path / "f.txt").write_text("2")
     assert git_state(tmp_path) == clean + " + endringer"
 
+
+
+def test_index_warns_about_old_fetches_and_csv_imports():
+    from mipr_analysis.batch import _staleness
+
+    now = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    rows = [("07459", "25.02.2026", "01.03.2026 10:00", "pxwebapi-v2", "a"),
+            ("11618", "01.10.2026", "20.11.2026 10:00", "pxwebapi-v2", "b"),
+            ("09594", "ukjent", "20.11.2026 10:00", "statbank-csv", "c")]
+    text = _staleness(rows, now)
+    assert "Tabell 07459 ble hentet for 267 dager siden" in text
+    assert "11618" not in text  # fetched three days ago
+    assert "Tabell 09594 er importert fra en CSV-fil" in text
+    assert _staleness(rows[1:2], now) == ""
