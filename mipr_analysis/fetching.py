@@ -67,6 +67,7 @@ def fetch_all(items: list[FetchItem], client: Client | None = None,
     outcomes = []
     for item in items:
         try:
+            client.metadata(item.table)  # stored, so the registry's codes can be checked offline
             before = len(client.store.list(item.table))
             df = client.fetch(item.table, item.selection, item.codelists or None, reuse=True)
             snap = df.attrs.get("snapshot", {})

@@ -16,6 +16,7 @@ from mipr_analysis import config, regions
 from mipr_analysis.breaks import detect_breaks
 from mipr_analysis.formatting import fmt_change, fmt_date, fmt_number, fmt_value
 from mipr_analysis.indicators import Indicator, get_indicator, load_registry, read_processed
+from mipr_analysis.indicators.confirm import confirm
 from mipr_analysis.indicators.registry import STATUS_RULE
 
 GOAL_TITLES = {
@@ -292,10 +293,13 @@ def quality_lines(page: IndicatorPage) -> list[str]:
     """Breaks, missing values with SSB's symbol, plan figures vs recomputed/SSB, caveats."""
     ind = page.indicator
     lines = []
-    if ind.source.type == "ssb" and not ind.table_confirmed:
-        lines.append("**Tabell eller koder ikke bekreftet:** sjekkes mot SSBs metadata neste gang "
-                     "data hentes med internett." + (f" {ind.source.pending}" if ind.source.pending
-                                                     else ""))
+    if ind.source.type == "ssb":
+        check = confirm(ind)
+        if check.confirmed is False or (check.confirmed is None and not ind.table_confirmed):
+            lines.append("**Tabell eller koder ikke bekreftet:** " + check.text
+                         + (f" {ind.source.pending}" if ind.source.pending else ""))
+        elif check.confirmed:
+            lines.append(check.text)
     lines += breaks_text(page)
     lines += missing_lines(page.values)
     for r in page.checks.itertuples():
