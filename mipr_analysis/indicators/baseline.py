@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from mipr_analysis import regions
+from mipr_analysis.formatting import fmt_number
 
 from .registry import Indicator
 
@@ -29,12 +30,6 @@ def round_half_up(value: float, decimals: int) -> float:
         return float("nan")
     step = Decimal(1).scaleb(-decimals)
     return float(Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP))
-
-
-def fmt(value: float, decimals: int = 0) -> str:
-    """A figure for a bokmål note: decimal comma, no-break space between thousands."""
-    text = f"{round_half_up(value, decimals):,.{decimals}f}"
-    return text.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
 
 
 def _lookup(manual: pd.DataFrame) -> dict[tuple[str, str, int], float]:
@@ -111,8 +106,8 @@ def _sum_row(ind: Indicator, indicator: str, period: int, values: dict) -> dict:
     elif abs(printed - round_half_up(total, d)) < 1e-9:
         note = "«Samlet» stemmer med summen av kommunene."
     else:
-        note = (f"Planens «Samlet» ({fmt(printed, d)}) avviker fra summen av kommunene "
-                f"({fmt(total, d)}): differanse {fmt(printed - total, d)}.")
+        note = (f"Planens «Samlet» ({fmt_number(printed, d)}) avviker fra summen av kommunene "
+                f"({fmt_number(total, d)}): differanse {fmt_number(printed - total, d)}.")
     return _check(ind, REGION, period, "omregning", printed, total, note)
 
 
@@ -137,10 +132,10 @@ def _ratio_rows(ind: Indicator, period: int, mine: pd.DataFrame, values: dict, r
         elif math.isnan(printed):
             note = f"Planen oppgir ingen verdi; beregnet som {num_id} / {den_id}."
         elif abs(printed - round_half_up(value, d)) < 1e-9:
-            note = f"Stemmer med {fmt(num)} / {fmt(den)} (x {fmt(scale)})."
+            note = f"Stemmer med {fmt_number(num)} / {fmt_number(den)} (x {fmt_number(scale)})."
         else:
-            note = (f"Planen viser {fmt(printed, d)}, men {fmt(num)} / {fmt(den)} "
-                    f"(x {fmt(scale)}) gir {fmt(value, d)}.")
+            note = (f"Planen viser {fmt_number(printed, d)}, men {fmt_number(num)} / {fmt_number(den)} "
+                    f"(x {fmt_number(scale)}) gir {fmt_number(value, d)}.")
         rows.append(_check(ind, region, period, "omregning", printed, value, note))
         check_id = rule.get("check_denominator")
         ref_den = ref.get((check_id, region, period)) if check_id else None
@@ -148,7 +143,7 @@ def _ratio_rows(ind: Indicator, period: int, mine: pd.DataFrame, values: dict, r
             alt = num / ref_den * scale
             same = abs(printed - round_half_up(alt, d)) < 1e-9
             note = (f"Med {check_id} fra SSB for {period} som nevner: "
-                    f"{fmt(num)} / {fmt(ref_den)} (x {fmt(scale)}) = {fmt(alt, d)}; "
+                    f"{fmt_number(num)} / {fmt_number(ref_den)} (x {fmt_number(scale)}) = {fmt_number(alt, d)}; "
                     + ("stemmer med planen." if same else "stemmer ikke med planen."))
             rows.append(_check(ind, region, period, "SSB-nevner", printed, alt, note))
     return rows
@@ -163,8 +158,8 @@ def _rank_change_row(ind: Indicator, period: int, values: dict) -> dict:
                       f"Mangler plasseringer i {of} for {period - 1} eller {period}.")
     change = sum(before) - sum(now)
     word = "steget" if change > 0 else "falt"
-    note = (f"Sum av plasseringer {period - 1}: {fmt(sum(before))}, {period}: {fmt(sum(now))}; "
-            f"kommunene har samlet {word} {fmt(abs(change))} plasser"
+    note = (f"Sum av plasseringer {period - 1}: {fmt_number(sum(before))}, {period}: {fmt_number(sum(now))}; "
+            f"kommunene har samlet {word} {fmt_number(abs(change))} plasser"
             + ("" if math.isnan(printed) else
                ("; stemmer med planen." if printed == change else "; stemmer ikke med planen.")))
     return _check(ind, REGION, period, "omregning", printed, float(change), note)
