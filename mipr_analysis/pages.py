@@ -368,10 +368,13 @@ def breaks_text(page: IndicatorPage) -> list[str]:
 
 
 def overview_table(data_dir: Path | str | None = None) -> pd.DataFrame:
-    """Every result indicator for MIPR and the four municipalities: baseline, latest, status."""
+    """Every result indicator for MIPR and the four municipalities: baseline, latest, status.
+
+    Tidy (one row per indicator and region with a figure); `overview_wide` shapes it for reading.
+    """
     registry = [i for i in load_registry() if i.is_result]
     derived = read_processed("derived", data_dir)
-    latest = derived[derived["is_latest"].astype(str) == "True"]
+    latest = derived[(derived["is_latest"].astype(str) == "True") & derived["value"].notna()]
     rows = []
     for ind in registry:
         mine = latest[latest["indicator"] == ind.id]
@@ -380,6 +383,7 @@ def overview_table(data_dir: Path | str | None = None) -> pd.DataFrame:
             if r.empty:
                 continue
             r = r.iloc[0]
+            at_baseline = int(r["period"]) == ind.baseline_year
             rows.append({
                 "Mål": goal_title(ind.goal).split(":")[0],
                 "Indikator": ind.title,
@@ -387,12 +391,34 @@ def overview_table(data_dir: Path | str | None = None) -> pd.DataFrame:
                 "Nullpunkt": fmt_value(r["baseline_value"], ind.unit, ind.decimals),
                 "Siste": fmt_value(r["value"], ind.unit, ind.decimals),
                 "Periode": str(r["period"]),
-                "Status": r["status"] if isinstance(r["status"], str) else "–",
+                "Status": "nullpunkt" if at_baseline else (
+                    r["status"] if isinstance(r["status"], str) else "–"),
                 "indicator": ind.id, "region": rid, "goal": ind.goal,
                 "baseline_value": r["baseline_value"], "value": r["value"],
                 "change_abs": r["change_abs"], "unit": ind.unit,
             })
     return pd.DataFrame(rows)
+
+
+def overview_wide(part: pd.DataFrame) -> pd.DataFrame:
+    """One row per indicator: the latest figure for each area and its status against the
+    baseline ('nullpunkt' while the baseline year is the latest)."""
+    names = [regions.region_name(r) for r in ["MIPR", *regions.MIPR_MUNICIPALITIES]]
+    out = []
+    for _, rows in part.groupby("indicator", sort=False):
+        by_area = rows.set_index("Område")
+        line = {"Indikator": rows["Indikator"].iloc[0], "Periode": rows["Periode"].max()}
+        for name in names:
+            if name in by_area.index:
+                r = by_area.loc[name]
+                status = "" if r["Status"] in ("nullpunkt", "–") else f" ({r['Status']})"
+                line[name] = r["Siste"] + status
+            else:
+                line[name] = "–"
+        statuses = set(rows["Status"])
+        line["Status"] = statuses.pop() if len(statuses) == 1 else "se hver kommune"
+        out.append(line)
+    return pd.DataFrame(out)
 
 
 def focus_indicators(area: str) -> list[Indicator]:
@@ -425,9 +451,6 @@ def main_figure(page: IndicatorPage):
                               decimals=ind.decimals, source=source_line(page))
         return fig, alt_text(page, "Stolpediagram", base)
     return "Ingen figur: det finnes ennå for få tall til å vise en utvikling eller en sammenligning."
-
-
-OVERVIEW_COLUMNS = ["Indikator", "Område", "Nullpunkt", "Siste", "Periode", "Status"]
 
 
 def overview_intro_markdown(data_dir: Path | str | None = None) -> str:
