@@ -51,3 +51,9 @@ def ssb_base_url() -> str:
 def offline() -> bool:
     """True when `MIPR_OFFLINE=1`: nothing is fetched, snapshots are used."""
     return os.environ.get("MIPR_OFFLINE", "").strip().lower() in {"1", "true", "yes"}
+
+
+def cache_dir() -> Path:
+    """Machine-wide state shared by every checkout (the SSB call log of the rate limiter):
+    `MIPR_CACHE_DIR`, else `~/.cache/mipr`."""
+    return Path(os.environ.get("MIPR_CACHE_DIR") or Path.home() / ".cache" / "mipr")

@@ -65,18 +65,24 @@ def fetch_all(items: list[FetchItem], client: Client | None = None,
     """Fetch every item (reusing snapshots SSB has not updated since); one failure stops none."""
     client = client or Client()
     outcomes = []
-    for item in items:
-        try:
-            client.metadata(item.table)  # stored, so the registry's codes can be checked offline
-            before = len(client.store.list(item.table))
-            df = client.fetch(item.table, item.selection, item.codelists or None, reuse=True)
-            snap = df.attrs.get("snapshot", {})
-            status = "hentet" if len(client.store.list(item.table)) > before else "gjenbrukt"
-            outcome = FetchOutcome(item, status, f"{len(df)} celler, SSB oppdatert "
-                                                 f"{snap.get('ssb_updated') or 'ukjent'}")
-        except SSBError as exc:
-            outcome = FetchOutcome(item, "feilet", str(exc))
-        outcomes.append(outcome)
-        if on_done:
-            on_done(outcome)
+    with client.one_check_per_table():
+        for item in items:
+            outcome = _fetch_one(client, item)
+            outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
     return outcomes
+
+
+def _fetch_one(client: Client, item: FetchItem) -> FetchOutcome:
+    """Fetch one query (or reuse its snapshot); an SSB error becomes a failed outcome."""
+    try:
+        client.metadata(item.table)  # stored (once), so registry codes can be checked offline
+        before = len(client.store.list(item.table))
+        df = client.fetch(item.table, item.selection, item.codelists or None, reuse=True)
+    except SSBError as exc:
+        return FetchOutcome(item, "feilet", str(exc))
+    snap = df.attrs.get("snapshot", {})
+    status = "hentet" if len(client.store.list(item.table)) > before else "gjenbrukt"
+    return FetchOutcome(item, status, f"{len(df)} celler, SSB oppdatert "
+                                      f"{snap.get('ssb_updated') or 'ukjent'}")

@@ -10,6 +10,13 @@ import pytest
 from mipr_analysis import config
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory):
+    """The rate limiter's machine-wide call log goes to a temporary folder, not ~/.cache."""
+    os.environ["MIPR_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+
+
 @pytest.fixture(scope="session")
 def shared_ssb() -> Path:
     """The real SSB recordings (`MIPR_SHARED_SSB`, default `../shared/ssb`).

@@ -89,7 +89,11 @@ def test_fetch_then_nothing_new_sends_no_data_request(data_dir, capsys, monkeypa
         assert main(["fetch", "--table", "07459"]) == 0
         second = capsys.readouterr().out
         assert stub.count("data") == data_requests  # only /tables/07459 was asked
+        assert stub.count("table") == 1  # once for the table, not once per query
         assert "0 hentet" in second and "gjenbrukt" in second
+    files = sorted(p.name for p in (data_dir / "raw" / "ssb" / "07459").iterdir())
+    assert len(files) == len(SnapshotStore(data_dir).list("07459")) * 2  # nothing new stored
+    assert sum(".meta.json" in f for f in files) == data_requests + 1  # one metadata snapshot
 
 
 def test_fetch_failure_exits_non_zero_with_the_table(data_dir, capsys, monkeypatch):

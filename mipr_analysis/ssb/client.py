@@ -6,10 +6,12 @@ Offline (`MIPR_OFFLINE=1`) it never touches the network and answers from stored 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import math
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -154,6 +156,7 @@ class Client:
         self._config: dict[str, Any] | None = None
         self._metadata: dict[tuple[str, str], Any] = {}
         self._codelists: dict[tuple[str, str], list[str]] = {}
+        self._updated: dict[tuple[str, str], str | None] | None = None
 
     # -- public API --------------------------------------------------------------------------
 
@@ -186,6 +189,16 @@ class Client:
                 raise
             return self._stored(table_id, key, f"SSB svarte ikke ({type(exc).__name__}: {exc})")
 
+    @contextmanager
+    def one_check_per_table(self) -> Iterator[None]:
+        """Within the block, `fetch(reuse=True)` asks SSB for a table's `updated` only once,
+        however many queries of the table it reuses (as `mipr fetch` does)."""
+        self._updated = {}
+        try:
+            yield
+        finally:
+            self._updated = None
+
     def metadata(self, table_id: str, lang: str = "no"):
         """The table's metadata (`TableMetadata`), stored as a snapshot with `kind: metadata`."""
         if (table_id, lang) in self._metadata:
@@ -200,10 +213,12 @@ class Client:
             url = self._url(f"/tables/{quote(table_id)}/metadata", [("lang", lang)])
             body = self._send("GET", url, table_id).content
             meta = read_metadata(body)
-            self.store.save(
-                table_id, body, source=PXWEB, query_key=key, kind="metadata", url=url,
-                method="GET", query=None, lang=lang, ssb_updated=_iso(meta.updated),
-            )
+            stored = self.store.latest(table_id, key, kind="metadata")
+            if stored is None or stored.meta.get("sha256") != hashlib.sha256(body).hexdigest():
+                self.store.save(  # unchanged metadata is not stored again
+                    table_id, body, source=PXWEB, query_key=key, kind="metadata", url=url,
+                    method="GET", query=None, lang=lang, ssb_updated=_iso(meta.updated),
+                )
         self._metadata[(table_id, lang)] = meta
         return meta
 
@@ -375,7 +390,13 @@ class Client:
         parts = self.store.latest_complete(table_id, key)
         if not parts:
             return None
-        current = _iso(self.table_info(table_id, lang).get("updated"))
+        if self._updated is None:
+            current = _iso(self.table_info(table_id, lang).get("updated"))
+        else:  # inside `one_check_per_table()`
+            if (table_id, lang) not in self._updated:
+                self._updated[(table_id, lang)] = _iso(self.table_info(table_id, lang)
+                                                       .get("updated"))
+            current = self._updated[(table_id, lang)]
         if current is None or current != _iso(parts[0].meta.get("ssb_updated")):
             return None
         return concat_parts(parts)

@@ -1,15 +1,24 @@
-"""A sliding-window rate limiter, one per SSB base URL, shared by every client in the process.
+"""A sliding-window rate limiter, one per SSB base URL, shared by every client in the process
+and, through a call log under a file lock, by every process on the machine.
 
-SSB allows 30 calls per 60 s per IP address (`/config`: `maxCallsPerTimeWindow`, `timeWindow`).
-The client acquires the limiter before every HTTP attempt, retries included.
+SSB allows 30 calls per 60 s per IP address (`/config`: `maxCallsPerTimeWindow`, `timeWindow`):
+two `mipr fetch` runs one after the other share that quota, so the limiter's memory must outlive
+the process. The client acquires the limiter before every HTTP attempt, retries included. A
+margin is added to the window because the server counts arrivals, a little after we count sends.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock
 
 DEFAULT_MAX_CALLS = 30
 DEFAULT_WINDOW = 60.0
@@ -25,7 +34,11 @@ class RateLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        state_file: Path | None = None,
+        margin: float = 0.0,
     ) -> None:
+        """`state_file`: a JSON call log shared with other processes (then `clock` must be wall
+        time, `time.time`). `margin`: seconds added to the window before a slot counts as free."""
         if max_calls < 1 or window <= 0:
             raise ValueError(f"a rate limit needs >= 1 call per window > 0 s: {max_calls}/{window}")
         self.max_calls = max_calls
@@ -34,18 +47,40 @@ class RateLimiter:
         self._sleep = sleep
         self._calls: deque[float] = deque()
         self._lock = threading.Lock()
+        self.state_file = state_file
+        self.margin = margin
 
     def acquire(self) -> None:
         """Block until a call is allowed, then record it."""
         with self._lock:  # held while sleeping: waiters queue up in order
             while True:
-                now = self._clock()
-                while self._calls and self._calls[0] <= now - self.window:
-                    self._calls.popleft()
-                if len(self._calls) < self.max_calls:
-                    self._calls.append(now)
-                    return
-                self._sleep(self._calls[0] + self.window - now)
+                with self._log() as calls:
+                    now = self._clock()
+                    span = self.window + self.margin
+                    while calls and calls[0] <= now - span:
+                        calls.popleft()
+                    if len(calls) < self.max_calls:
+                        calls.append(now)
+                        return
+                    wait = calls[0] + span - now
+                self._sleep(wait)
+
+    @contextmanager
+    def _log(self) -> Iterator[deque[float]]:
+        """The call times: this process's, or the shared file's under its lock (written back)."""
+        if self.state_file is None:
+            yield self._calls
+            return
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.state_file) + ".lock"):
+            try:
+                calls = deque(sorted(json.loads(self.state_file.read_text(encoding="utf-8"))))
+            except (OSError, ValueError, TypeError):
+                calls = deque()  # missing or unreadable: start a new log
+            yield calls
+            tmp = self.state_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(list(calls)), encoding="utf-8")
+            tmp.replace(self.state_file)
 
     def tighten(self, max_calls: int | None = None, window: float | None = None) -> None:
         """Adopt a server's limits where they are stricter (fewer calls, longer window)."""
@@ -61,11 +96,16 @@ _REGISTRY_LOCK = threading.Lock()
 
 
 def limiter_for(base_url: str) -> RateLimiter:
-    """The process-wide limiter for `base_url` (created with SSB's defaults on first use)."""
+    """The limiter for `base_url`: SSB's defaults, shared by this machine's processes through a
+    call log in `config.cache_dir()`, with a one-second margin."""
+    from mipr_analysis import config
+
     key = base_url.rstrip("/")
     with _REGISTRY_LOCK:
         if key not in _LIMITERS:
-            _LIMITERS[key] = RateLimiter()
+            name = hashlib.sha256(key.encode()).hexdigest()[:16]
+            _LIMITERS[key] = RateLimiter(clock=time.time, margin=1.0,
+                                         state_file=config.cache_dir() / f"ssb-calls-{name}.json")
         return _LIMITERS[key]
 
 
