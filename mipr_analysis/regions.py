@@ -20,6 +20,8 @@ import yaml
 
 from mipr_analysis import config
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 10x faster
+
 TARGET_YEAR = 2024
 """The code vintage everything is harmonised to."""
 
@@ -52,7 +54,7 @@ class BoundaryChange:
 @lru_cache(maxsize=1)
 def _definitions() -> dict:
     text = resources.files("mipr_analysis").joinpath("regions.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_YAML_LOADER)
 
 
 @lru_cache(maxsize=1)

@@ -39,6 +39,8 @@ import yaml
 
 from mipr_analysis.errors import MiprError
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 10x faster
+
 GOALS_RESULT = ("hovedmal", "mal1", "mal2", "mal3")
 GOALS_BACKGROUND = ("naering", "natur_vann", "samferdsel", "beredskap")
 KINDS = ("resultat", "bakgrunn")
@@ -155,7 +157,7 @@ def get_indicator(indicator_id: str, registry: list[Indicator] | None = None) ->
 @lru_cache(maxsize=4)
 def _load(path: str) -> tuple[Indicator, ...]:
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        doc = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise RegistryError(f"{path} is not valid YAML: {exc}. Fix the file's syntax.") from exc
     entries = (doc or {}).get("indicators")
