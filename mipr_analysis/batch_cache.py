@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import mipr_analysis
+from mipr_analysis.atomic import atomic_write_text
 
 STATE_FILE = ".batch-state.json"
 STATE_VERSION = 1
@@ -77,8 +78,5 @@ def load_state(reports_dir: Path) -> dict[str, Any]:
 
 def save_state(reports_dir: Path, state: Mapping[str, Any]) -> None:
     """Write the state atomically, so an interrupted batch never leaves half a file."""
-    path = reports_dir / STATE_FILE
-    tmp = path.with_suffix(".tmp")
     text = json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True)
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(reports_dir / STATE_FILE, text)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import numbers
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -23,6 +22,8 @@ import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from pandas.io.formats.style import Styler
+
+from mipr_analysis.atomic import atomic_write_bytes
 
 LOCALE = "nb_NO"
 NBSP = "\u00a0"
@@ -76,6 +77,14 @@ def _half_up(x: float | int | Decimal, decimals: int) -> Decimal:
         value = Decimal(repr(float(x)))
     rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     return rounded if rounded != 0 else abs(rounded)  # never "−0"
+
+
+def round_half_up(value: float | None, decimals: int) -> float:
+    """Round as published statistics do (2.5 -> 3, 73.95 -> 74.0), not banker's rounding;
+    missing stays NaN."""
+    if is_missing(value):
+        return float("nan")
+    return float(_half_up(value, decimals))
 
 
 def _pattern(decimals: int, grouping: bool = True) -> str:
@@ -213,30 +222,6 @@ def nb_table(
     caption_style = "caption-side: top; text-align: left; font-weight: bold;"
     return styler.set_table_styles([{"selector": "caption", "props": caption_style}],
                                    overwrite=False)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def write_excel_csv(df: pd.DataFrame, path: str | os.PathLike, *, index: bool = False) -> Path:

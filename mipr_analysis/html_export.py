@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
-from mipr_analysis.formatting import atomic_write_bytes
+from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.page_shell import TEMPLATE_NAME, TEMPLATES_DIR, page_css, render_page
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from mipr_analysis import config
-from mipr_analysis.formatting import atomic_write_bytes, fmt_date, fmt_number, fmt_value
+from mipr_analysis.atomic import atomic_write_bytes
+from mipr_analysis.formatting import fmt_date, fmt_number, fmt_value
 
 OKABE_ITO = {
     "black": "#000000",

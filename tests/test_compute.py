@@ -20,7 +20,7 @@ from mipr_analysis.indicators import (
     recompute_table,
 )
 from mipr_analysis.indicators import ssb_values
-from mipr_analysis.indicators.baseline import round_half_up
+from mipr_analysis.formatting import round_half_up
 from mipr_analysis.indicators.derive import BETTER, NO_DIRECTION, SAME, WORSE, status
 
 MANUAL = config.REPO_ROOT / "data" / "raw" / "manual"

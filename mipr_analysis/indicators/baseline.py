@@ -10,26 +10,17 @@ is reported; nothing is corrected.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
 from mipr_analysis import regions
-from mipr_analysis.formatting import fmt_number
+from mipr_analysis.formatting import fmt_number, round_half_up
 
 from .registry import Indicator
 
 CHECK_COLUMNS = ("indicator", "region", "period", "comparison", "printed", "recomputed",
                  "recomputed_rounded", "difference", "matches", "note")
 REGION = "MIPR"
-
-
-def round_half_up(value: float, decimals: int) -> float:
-    """Round as published statistics do (2.5 -> 3, 73.95 -> 74.0), not banker's rounding."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return float("nan")
-    step = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP))
 
 
 def _lookup(manual: pd.DataFrame) -> dict[tuple[str, str, int], float]:

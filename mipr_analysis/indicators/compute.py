@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,10 +21,12 @@ import numpy as np
 import pandas as pd
 
 from mipr_analysis import config, regions
+from mipr_analysis.atomic import atomic_write_text
+from mipr_analysis.formatting import round_half_up
 from mipr_analysis.ssb.errors import SSBError
 
 from . import ssb_values
-from .baseline import CHECK_COLUMNS, plan_region_values, recompute_table, round_half_up
+from .baseline import CHECK_COLUMNS, plan_region_values, recompute_table
 from .derive import derive, series
 from .manual import load_manual
 from .registry import Indicator, load_registry, registry_table
@@ -218,16 +218,8 @@ def _plan_vs_ssb(values: pd.DataFrame, by_id: dict[str, Indicator]) -> pd.DataFr
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write via a temporary file in the same folder and `os.replace` (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            frame.to_csv(fh, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write atomically (never half-written)."""
+    atomic_write_text(path, frame.to_csv(index=False))
 
 
 def read_processed(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from mipr_analysis import regions
+from mipr_analysis.formatting import round_half_up
 
-from .baseline import round_half_up
 from .registry import Indicator
 
 ORIGIN_PRIORITY = ("plan", "manuell", "beregnet", "ssb")

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from mipr_analysis.atomic import atomic_write_text
+
 DEFAULT_MAX_CALLS = 30
 DEFAULT_WINDOW = 60.0
 
@@ -78,9 +80,7 @@ class RateLimiter:
             except (OSError, ValueError, TypeError):
                 calls = deque()  # missing or unreadable: start a new log
             yield calls
-            tmp = self.state_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps(list(calls)), encoding="utf-8")
-            tmp.replace(self.state_file)
+            atomic_write_text(self.state_file, json.dumps(list(calls)))
 
     def tighten(self, max_calls: int | None = None, window: float | None = None) -> None:
         """Adopt a server's limits where they are stricter (fewer calls, longer window)."""
