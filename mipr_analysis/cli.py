@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 an expected failure (one line on stderr, no traceback),
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import warnings
 from collections.abc import Sequence
@@ -74,11 +75,11 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     items, pending = fetch_plan(tables=args.table)
     if config.offline():
         raise MiprError("MIPR_OFFLINE=1 is set: `mipr fetch` needs internet. Unset it and retry.")
-    total = len(items)
+    total, done = len(items), itertools.count(1)
 
     def show(outcome) -> None:
-        done = show.count = getattr(show, "count", 0) + 1
-        print(f"[{done}/{total}] {outcome.item.table}: {outcome.status}  {outcome.detail}", flush=True)
+        print(f"[{next(done)}/{total}] {outcome.item.table}: {outcome.status}  {outcome.detail}",
+              flush=True)
 
     outcomes = fetch_all(items, on_done=show)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("hentet", "gjenbrukt", "feilet")}
@@ -89,7 +90,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     failed = [o for o in outcomes if o.status == "feilet"]
     if failed:
         print(f"mipr fetch: {len(failed)} tabell(er) feilet: "
-              + "; ".join(f"{o.item.table}: {_one_line(Exception(o.detail))}" for o in failed),
+              + "; ".join(f"{o.item.table}: {" ".join(o.detail.split())}" for o in failed),
               file=sys.stderr)
         return 1
     return 0
