@@ -32,8 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+def _one_line(message: object) -> str:
+    """An error or text as one line (for stderr)."""
+    return " ".join(str(message).split())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,7 +91,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     failed = [o for o in outcomes if o.status == "feilet"]
     if failed:
         print(f"mipr fetch: {len(failed)} tabell(er) feilet: "
-              + "; ".join(f"{o.item.table}: {" ".join(o.detail.split())}" for o in failed),
+              + "; ".join(f"{o.item.table}: {_one_line(o.detail)}" for o in failed),
               file=sys.stderr)
         return 1
     return 0
