@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_batch.py --runs 1 --scenario b   # a quick run
 
 The plain way is what an analyst would do by hand with the same notebooks and parameters
-(`mipr_analysis.report_plan.plan_jobs()`): `mipr build` once, then for every page, one after
+(`mipr_analysis.report.plan.plan_jobs()`): `mipr build` once, then for every page, one after
 another, `papermill NB OUT -k mipr -r name value` and `jupyter nbconvert --to html OUT`.
 The batch and the plain way alternate (batch first in odd rounds, plain first in even rounds);
 each figure is the median over the rounds. Wall time, CPU time (children included) and the
@@ -26,16 +26,16 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import MB, REPO, VENV_BIN, Measurement, line, machine, measure, median  # noqa: E402
-from _scenario import SCENARIOS, env_for, make_data_dir  # noqa: E402
-from bench_report_size import size_lines  # noqa: E402
+from _measure import MB, REPO, VENV_BIN, Measurement, line, machine, measure, median
+from _scenario import SCENARIOS, env_for, make_data_dir
+from bench_report_size import size_lines
 
 GB = 1024 * MB
 
 
 def plan(pages: int | None) -> list:
     """The report plan's jobs (the first `pages` of them when given)."""
-    from mipr_analysis.report_plan import plan_jobs
+    from mipr_analysis.report.plan import plan_jobs
 
     return plan_jobs()[:pages]
 

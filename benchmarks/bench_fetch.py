@@ -48,7 +48,7 @@ from pxweb_stub import (  # noqa: E402
     parse_post_selection,
 )
 
-from mipr_analysis.batch_cache import hash_tree  # noqa: E402
+from mipr_analysis.report.cache import hash_tree  # noqa: E402
 from mipr_analysis.fetching import FetchItem, fetch_plan  # noqa: E402
 
 MIPR = ["0", "3103", "3216", "3112", "3114"]

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import VENV_BIN, line, machine  # noqa: E402
-from _scenario import env_for, make_data_dir  # noqa: E402
+from _measure import VENV_BIN, line, machine
+from _scenario import env_for, make_data_dir
 
 LIMIT = 1_500_000
 

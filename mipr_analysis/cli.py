@@ -178,9 +178,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from mipr_analysis.batch import run_batch
     from mipr_analysis.indicators import build
-    from mipr_analysis.report_plan import plan_jobs
+    from mipr_analysis.report.plan import plan_jobs
+    from mipr_analysis.report.runner import run_batch
 
     with warnings.catch_warnings():
         warnings.simplefilter("default")

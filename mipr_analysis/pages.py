@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from mipr_analysis import config, regions
-from mipr_analysis.breaks import detect_breaks
+from mipr_analysis import config
 from mipr_analysis.formatting import fmt_change, fmt_date, fmt_number, fmt_value
+from mipr_analysis.geo import regions
 from mipr_analysis.indicators import Indicator, get_indicator, load_registry, read_processed
+from mipr_analysis.indicators.breaks import detect_breaks
 from mipr_analysis.indicators.confirm import confirm
 from mipr_analysis.indicators.registry import STATUS_RULE
 
@@ -434,7 +435,7 @@ def main_figure(page: IndicatorPage):
     A series gives a line chart (counts as an index so regions of different size compare);
     baseline figures alone give a bar chart of the baseline year; fewer than two values, none.
     """
-    from mipr_analysis import theme
+    from mipr_analysis.report import theme
 
     ind = page.indicator
     if page.has_series:

@@ -18,7 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 
-from mipr_analysis.html_export import MISSING_ALT, heading_problems
+from mipr_analysis.report.html_export import MISSING_ALT, heading_problems
 
 CHROMIUM = Path(os.environ.get("MIPR_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -9,13 +9,18 @@ import json
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from mipr_analysis import batch_cache
-from mipr_analysis.batch import (
-    Job, check_parameters, git_state, resolve_kernel, run_batch, select_jobs,
+from mipr_analysis.report import cache as batch_cache
+from mipr_analysis.report.runner import (
+    Job,
+    check_parameters,
+    git_state,
+    resolve_kernel,
+    run_batch,
+    select_jobs,
 )
 from mipr_analysis.ssb.store import PXWEB, STATBANK_CSV, SnapshotStore
 
@@ -40,8 +45,8 @@ def executed_output(reports, name) -> str:
 def first(tmp_path_factory, fixtures):
     data = tmp_path_factory.mktemp("data")
     store = SnapshotStore(data)
-    older = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-    newer = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)  # 09:30 in Oslo
+    older = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    newer = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)  # 09:30 in Oslo
     store.save("07459", b'{"hand-made": "old"}', source=PXWEB, query_key="q1", fetched_at=older,
                ssb_updated="2026-01-01T07:00:00Z")
     store.save("07459", b'{"hand-made": "new"}', source=PXWEB, query_key="q1", fetched_at=newer,
@@ -277,9 +282,9 @@ def test_git_state(tmp_path):
 
 
 def test_index_warns_about_old_fetches_and_csv_imports():
-    from mipr_analysis.batch import _staleness
+    from mipr_analysis.report.runner import _staleness
 
-    now = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, tzinfo=UTC)
     rows = [("07459", "25.02.2026", "01.03.2026 10:00", "pxwebapi-v2", "a"),
             ("11618", "01.10.2026", "20.11.2026 10:00", "pxwebapi-v2", "b"),
             ("09594", "ukjent", "20.11.2026 10:00", "statbank-csv", "c")]

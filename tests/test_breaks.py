@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mipr_analysis.breaks import detect_breaks
-from mipr_analysis.harmonise import harmonise_to_2024
+from mipr_analysis.geo.harmonise import harmonise_to_2024
+from mipr_analysis.indicators.breaks import detect_breaks
 from mipr_analysis.ssb.statbank_csv import parse_statbank_csv
 
 

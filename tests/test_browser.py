@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from browser_support import check_page, execute_notebook, require_chromium
 
-from mipr_analysis.html_export import export_html
+from mipr_analysis.report.html_export import export_html
 
 pytestmark = pytest.mark.browser
 

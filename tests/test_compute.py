@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from mipr_analysis import config
+from mipr_analysis.formatting import round_half_up
 from mipr_analysis.indicators import (
     build,
     derived_values,
@@ -18,9 +19,8 @@ from mipr_analysis.indicators import (
     load_registry,
     read_processed,
     recompute_table,
+    ssb_values,
 )
-from mipr_analysis.indicators import ssb_values
-from mipr_analysis.formatting import round_half_up
 from mipr_analysis.indicators.derive import BETTER, NO_DIRECTION, SAME, WORSE, status
 
 MANUAL = config.REPO_ROOT / "data" / "raw" / "manual"

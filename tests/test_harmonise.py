@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mipr_analysis import regions
-from mipr_analysis.harmonise import aggregate, harmonise_to_2024, national_total
+from mipr_analysis.geo import regions
+from mipr_analysis.geo.harmonise import aggregate, harmonise_to_2024, national_total
 from mipr_analysis.ssb.statbank_csv import parse_statbank_csv
 
 

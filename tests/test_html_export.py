@@ -13,14 +13,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
-import pytest  # noqa: E402
-from bs4 import BeautifulSoup  # noqa: E402
-from browser_support import external_references  # noqa: E402
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # noqa: E402
+import matplotlib.pyplot as plt
+import nbformat
+import pytest
+from browser_support import external_references
+from bs4 import BeautifulSoup
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from mipr_analysis.html_export import (  # noqa: E402
+from mipr_analysis.report.html_export import (
     MISSING_ALT,
     export_html,
     heading_problems,
@@ -77,7 +77,7 @@ def exported(tmp_path_factory):
 @pytest.fixture(scope="module")
 def page(exported):
     source, target = exported
-    logger = logging.getLogger("mipr_analysis.html_export")
+    logger = logging.getLogger("mipr_analysis.report.html_export")
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append

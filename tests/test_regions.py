@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from mipr_analysis import regions
+from mipr_analysis.geo import regions
 
 
 @pytest.fixture

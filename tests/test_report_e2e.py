@@ -14,9 +14,9 @@ import pytest
 from browser_support import check_page, require_chromium
 
 from mipr_analysis import config
-from mipr_analysis.batch import FAILED, RAN, SKIPPED, Job, check_parameters, run_batch
 from mipr_analysis.indicators import build, load_registry
-from mipr_analysis.report_plan import plan_jobs
+from mipr_analysis.report.plan import plan_jobs
+from mipr_analysis.report.runner import FAILED, RAN, SKIPPED, Job, check_parameters, run_batch
 from mipr_analysis.ssb.statbank_csv import import_statbank_csv
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -24,7 +24,7 @@ from mipr_analysis.ssb.store import (
     query_key,
 )
 
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def handmade_jsonstat(value: float, years=("2024",), updated="2026-02-25T07:00:00Z") -> bytes:
@@ -179,7 +179,7 @@ def test_frame_carries_snapshot_provenance(data_dir):
     assert prov["path"] == str(snap.body_path)
     assert prov["source"] == PXWEB and prov["ssb_updated"] == "2026-02-25T07:00:00Z"
     assert prov["fetched_at"] == "2026-03-01T12:00:00.000000Z"
-    assert prov["age_days"] == (datetime.now(timezone.utc) - T0).days
+    assert prov["age_days"] == (datetime.now(UTC) - T0).days
 
 
 def test_load_table_takes_the_newest_complete_split_fetch(data_dir):

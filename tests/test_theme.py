@@ -8,17 +8,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from bs4 import BeautifulSoup  # noqa: E402
-from IPython.core.formatters import DisplayFormatter  # noqa: E402
-from PIL import Image as PILImage  # noqa: E402
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+from IPython.core.formatters import DisplayFormatter
+from PIL import Image as PILImage
 
-from mipr_analysis import theme  # noqa: E402
-from mipr_analysis.formatting import MINUS, NBSP  # noqa: E402
-from mipr_analysis.html_export import export_html  # noqa: E402
+from mipr_analysis.formatting import MINUS, NBSP
+from mipr_analysis.report import theme
+from mipr_analysis.report.html_export import export_html
 
 NAMED = ["3103", "3216", "3112", "3114", "MIPR", "IOR", "0"]
 

@@ -13,8 +13,8 @@ import math
 
 import pandas as pd
 
-from mipr_analysis import regions
 from mipr_analysis.formatting import fmt_number, round_half_up
+from mipr_analysis.geo import regions
 
 from .registry import Indicator
 

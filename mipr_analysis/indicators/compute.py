@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mipr_analysis import config, regions
+from mipr_analysis import config
 from mipr_analysis.atomic import atomic_write_text
 from mipr_analysis.formatting import round_half_up
+from mipr_analysis.geo import regions
 from mipr_analysis.ssb.errors import SSBError
 
 from . import ssb_values

@@ -19,8 +19,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from mipr_analysis import regions
 from mipr_analysis.formatting import round_half_up
+from mipr_analysis.geo import regions
 
 from .registry import Indicator
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from mipr_analysis import config, regions
+from mipr_analysis import config
 from mipr_analysis.errors import MiprError
+from mipr_analysis.geo import regions
 
 from .registry import Indicator, load_registry
 

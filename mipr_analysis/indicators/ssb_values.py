@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mipr_analysis import harmonise, regions
+from mipr_analysis.codes import is_aggregated_code
+from mipr_analysis.geo import harmonise, regions
 from mipr_analysis.ssb.errors import NoSnapshot, SSBError
 from mipr_analysis.ssb.store import SnapshotStore, load_table, query_key
 
@@ -118,7 +119,7 @@ def reduce(df: pd.DataFrame, flt: dict[str, Any], name: str = "value") -> pd.Dat
     out.insert(1, "Region_label", grouped["label"].last().to_numpy())
     # SSB's series on current borders ("K-3103") are complete enough to sum to Norway;
     # plain old codes may not be (see harmonise.national_total).
-    out[harmonise.AGGREGATED_CODE] = out["Region"].str.match(r"K[-_.]")
+    out[harmonise.AGGREGATED_CODE] = out["Region"].map(is_aggregated_code).astype(bool)
     out["Region"] = out["Region"].map({c: regions.normalise_code(c)
                                        for c in out["Region"].unique()})
     out.attrs = {k: v for k, v in df.attrs.items() if k in {"table_id", "label", "updated"}}

@@ -1,5 +1,6 @@
 """SSB data layer: PxWebApi v2 client, JSON-stat parsing, snapshots, Statistikkbanken CSV import."""
 
+from .client import Client
 from .errors import (
     BadQuery,
     CSVFormatError,
@@ -11,7 +12,6 @@ from .errors import (
     TableNotFound,
     Unavailable,
 )
-from .client import Client
 from .jsonstat import TableMetadata, read_jsonstat, read_metadata
 from .statbank_csv import import_statbank_csv
 from .store import Snapshot, SnapshotStore, load_table

@@ -9,7 +9,6 @@ margin is added to the window because the server counts arrivals, a little after
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from mipr_analysis.atomic import atomic_write_text
+from mipr_analysis.hashing import sha256_bytes
 
 DEFAULT_MAX_CALLS = 30
 DEFAULT_WINDOW = 60.0
@@ -52,8 +52,11 @@ class RateLimiter:
         self.state_file = state_file
         self.margin = margin
 
-    def acquire(self) -> None:
-        """Block until a call is allowed, then record it."""
+    def acquire(self, on_wait: Callable[[float], None] | None = None) -> float:
+        """Block until a call is allowed, then record it; the seconds spent waiting.
+
+        `on_wait(seconds)` is called before each sleep (so a caller can tell the user)."""
+        waited = 0.0
         with self._lock:  # held while sleeping: waiters queue up in order
             while True:
                 with self._log() as calls:
@@ -63,9 +66,12 @@ class RateLimiter:
                         calls.popleft()
                     if len(calls) < self.max_calls:
                         calls.append(now)
-                        return
+                        return waited
                     wait = calls[0] + span - now
+                if on_wait is not None:
+                    on_wait(wait)
                 self._sleep(wait)
+                waited += wait
 
     @contextmanager
     def _log(self) -> Iterator[deque[float]]:
@@ -103,7 +109,7 @@ def limiter_for(base_url: str) -> RateLimiter:
     key = base_url.rstrip("/")
     with _REGISTRY_LOCK:
         if key not in _LIMITERS:
-            name = hashlib.sha256(key.encode()).hexdigest()[:16]
+            name = sha256_bytes(key.encode())[:16]
             _LIMITERS[key] = RateLimiter(clock=time.time, margin=1.0,
                                          state_file=config.cache_dir() / f"ssb-calls-{name}.json")
         return _LIMITERS[key]

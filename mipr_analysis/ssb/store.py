@@ -8,19 +8,19 @@ from fsynced temporary files, so a crash leaves at worst an orphan body that rea
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .. import __version__, config
+from ..hashing import digest, sha256_bytes
 from .errors import NoSnapshot, SnapshotCorrupt
 
 PXWEB = "pxwebapi-v2"
@@ -30,7 +30,7 @@ TMP_PREFIX = ".tmp-"
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def query_key(
@@ -50,8 +50,7 @@ def query_key(
     }
     if kind != "data":
         canonical["kind"] = kind
-    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return digest(canonical)[:12]
 
 
 def _as_list(values: Sequence[str] | str) -> list[str]:
@@ -90,7 +89,7 @@ class Snapshot:
     def read_bytes(self) -> bytes:
         """The body, after checking it against the sidecar's sha256."""
         data = self.body_path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != self.meta.get("sha256"):
+        if sha256_bytes(data) != self.meta.get("sha256"):
             raise SnapshotCorrupt(
                 f"snapshot {self.body_path} does not match the sha256 in {self.sidecar_path.name}: "
                 "the file was changed after it was stored. Delete both files and fetch the table "
@@ -154,7 +153,7 @@ class SnapshotStore:
         Split fetches pass `part` (1-based) and `parts`; all parts of one fetch share
         `fetched_at`, so they share the sidecar's `group`.
         """
-        when = (fetched_at or utc_now()).astimezone(timezone.utc)
+        when = (fetched_at or utc_now()).astimezone(UTC)
         stem = f"{when.strftime('%Y%m%dT%H%M%S%fZ')}_{query_key}"
         meta: dict[str, Any] = {
             "table_id": table_id,
@@ -163,7 +162,7 @@ class SnapshotStore:
             **fields,
             "query_key": query_key,
             "fetched_at": when.isoformat(timespec="microseconds").replace("+00:00", "Z"),
-            "sha256": hashlib.sha256(body).hexdigest(),
+            "sha256": sha256_bytes(body),
             "bytes": len(body),
             "client_version": __version__,
         }

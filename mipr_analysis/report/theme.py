@@ -24,6 +24,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from mipr_analysis import config
 from mipr_analysis.atomic import atomic_write_bytes
+from mipr_analysis.codes import normalise_code
 from mipr_analysis.formatting import fmt_date, fmt_number, fmt_value
 
 OKABE_ITO = {
@@ -64,14 +65,9 @@ REGION_STYLES: dict[str, RegionStyle] = {
 OTHER_STYLE = RegionStyle("", NEUTRAL_GREY, ".", "-", 1.2)
 
 
-def _key(region: object) -> str:
-    """A region id without SSB's grouping prefix ("K-3103" -> "3103")."""
-    return re.sub(r"^K[-_.]", "", str(region).strip())
-
-
 def region_style(region: object) -> RegionStyle:
     """The fixed style of a region id; regions without one get a neutral grey."""
-    key = _key(region)
+    key = normalise_code(region)
     return REGION_STYLES.get(key) or replace(OTHER_STYLE, name=key)
 
 
@@ -180,7 +176,7 @@ def _labels(df: pd.DataFrame, hue: str) -> dict[str, str]:
     labels = {code: region_style(code).name for code in df[hue].astype(str).unique()}
     if f"{hue}_label" in df.columns:
         for code, label in df[[hue, f"{hue}_label"]].astype(str).drop_duplicates(hue).values:
-            if _key(code) not in REGION_STYLES:
+            if normalise_code(code) not in REGION_STYLES:
                 labels[code] = label
     return labels
 

@@ -17,7 +17,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from mipr_analysis.atomic import atomic_write_bytes
-from mipr_analysis.page_shell import TEMPLATE_NAME, TEMPLATES_DIR, page_css, render_page
+from mipr_analysis.report.page_shell import TEMPLATE_NAME, TEMPLATES_DIR, page_css, render_page
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ skip every job without starting a kernel or importing papermill/nbconvert.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -15,16 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import mipr_analysis
+from mipr_analysis import hashing
 from mipr_analysis.atomic import atomic_write_text
+from mipr_analysis.hashing import file_sha256
 
 STATE_FILE = ".batch-state.json"
 STATE_VERSION = 1
 PACKAGE_DIR = Path(mipr_analysis.__file__).resolve().parent
-
-
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def hash_tree(root: Path, prefix: str = "") -> dict[str, str]:
@@ -47,8 +43,7 @@ def hash_tree(root: Path, prefix: str = "") -> dict[str, str]:
 
 def digest(*parts: Any) -> str:
     """sha256 of the canonical JSON of `parts` (sorted keys, so dicts hash by content)."""
-    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashing.digest(parts)
 
 
 def package_fingerprint() -> str:

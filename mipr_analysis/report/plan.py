@@ -4,9 +4,9 @@ background page per focus area of the strategy."""
 from __future__ import annotations
 
 from mipr_analysis import config
-from mipr_analysis.batch import Job
 from mipr_analysis.indicators import load_registry
 from mipr_analysis.pages import FOCUS_TITLES, goal_title
+from mipr_analysis.report.runner import Job
 
 
 def plan_jobs() -> list[Job]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from mipr_analysis import config
+from mipr_analysis.codes import normalise_code
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 10x faster
 
@@ -53,7 +54,7 @@ class BoundaryChange:
 
 @lru_cache(maxsize=1)
 def _definitions() -> dict:
-    text = resources.files("mipr_analysis").joinpath("regions.yaml").read_text(encoding="utf-8")
+    text = resources.files("mipr_analysis.geo").joinpath("regions.yaml").read_text(encoding="utf-8")
     return yaml.load(text, Loader=_YAML_LOADER)
 
 
@@ -69,19 +70,6 @@ def _builtin_codes() -> dict[str, dict]:
 
 MIPR_MUNICIPALITIES: tuple[str, ...] = tuple(_definitions()["regions"]["MIPR"]["members"])
 IOR_MUNICIPALITIES: tuple[str, ...] = tuple(_definitions()["regions"]["IOR"]["members"])
-
-
-def normalise_code(code: str | int) -> str:
-    """Strip SSB's grouping prefixes ("K-3103", "K_3103", "K.3103" -> "3103"); pad "104" -> "0104".
-
-    "0" (Norway) stays "0". Integers (as papermill's CLI passes them) are padded the same way.
-    """
-    text = str(code).strip()
-    if len(text) > 2 and text[:2].upper() in {"K-", "K_", "K."}:
-        text = text[2:]
-    if text.isdigit() and len(text) == 3:
-        text = text.zfill(4)
-    return text
 
 
 _MUNICIPALITY = re.compile(r"\d{4}")

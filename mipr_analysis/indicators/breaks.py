@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mipr_analysis import regions
+from mipr_analysis.geo import regions
 
 COLUMNS = ["from_year", "to_year", "from_value", "to_value", "change", "change_pct",
            "typical_pct", "kind", "reason"]

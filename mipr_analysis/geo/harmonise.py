@@ -11,7 +11,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from mipr_analysis import regions
+from mipr_analysis.codes import is_aggregated_code
+from mipr_analysis.geo import regions
 
 MEASURES = ("value", "numerator", "denominator")
 RATE_LIKE = {"rate", "share", "rank"}
@@ -173,7 +174,7 @@ def _unverified_years(work: pd.DataFrame, code_col: str) -> set[int]:
     if AGGREGATED_CODE in present.columns:  # codes were normalised by the caller
         aggregated = present[AGGREGATED_CODE].astype(bool)
     else:
-        aggregated = present[code_col].astype(str).str.match(r"K[-_.]")
+        aggregated = present[code_col].map(is_aggregated_code).astype(bool)
     remainder = present["_code"].isin(REMAINDER_CODES)
     per_year = pd.DataFrame({"year": present["year"], "agg": aggregated, "rest": remainder})
     ok = per_year.groupby("year").agg(agg=("agg", "all"), rest=("rest", "any"))

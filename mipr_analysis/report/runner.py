@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mipr_analysis import __version__, batch_cache, config
+from mipr_analysis import __version__, config
+from mipr_analysis.report import cache as batch_cache
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +236,7 @@ def run_batch(
     anything under `raw/` changed since its last run, or `processed/` no longer holds what it
     wrote then. `force` runs everything; `only` (job names or indicator ids) picks a subset,
     and the index shows the other pages as they were. `export(executed, html, title)` defaults
-    to `mipr_analysis.html_export.export_html`.
+    to `mipr_analysis.report.html_export.export_html`.
     """
     started, t0 = datetime.now(OSLO), time.perf_counter()
     jobs = list(jobs)
@@ -450,13 +451,13 @@ def _finish(job: Job, outcome: dict, reports: Path, export: Exporter) -> JobResu
 
 
 def _default_export() -> Exporter:
-    from mipr_analysis.html_export import export_html
+    from mipr_analysis.report.html_export import export_html
 
     return export_html
 
 
 def _render_page(title: str, body: str) -> str:
-    from mipr_analysis.page_shell import render_page
+    from mipr_analysis.report.page_shell import render_page
 
     return render_page(title, body, lang="nb")
 
