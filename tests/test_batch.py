@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mipr_analysis.errors import UsageError
 from mipr_analysis.report import cache as batch_cache
 from mipr_analysis.report.runner import (
     Job,
@@ -251,7 +252,7 @@ def test_job_validation(fixtures):
     jobs = [Job(fixtures / "batch_hello.ipynb", {}, "a", "A", "G", indicators=("ind_1",)),
             Job(fixtures / "batch_hello.ipynb", {}, "b", "B", "G")]
     assert [j.name for j in select_jobs(jobs, ["ind_1"])] == ["a"]
-    with pytest.raises(ValueError, match="'nope'.*known pages: a, b"):
+    with pytest.raises(UsageError, match="nope.*Kjente sider og indikatorer: a, b"):
         select_jobs(jobs, ["b", "nope"])
 
 

@@ -60,7 +60,7 @@ def test_bad_csv_is_one_line_on_stderr_and_nothing_stored(data_dir, tmp_path, ca
 
 def test_missing_file_is_a_clear_error(data_dir, capsys):
     assert main(["import-csv", "no-such.csv", "--table", "07459"]) == 1
-    assert "no such file" in capsys.readouterr().err
+    assert "finner ikke filen" in capsys.readouterr().err
 
 
 def test_list_shows_every_indicator(with_manual, capsys):

@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mipr_analysis import __version__, config
+from mipr_analysis.errors import UsageError
 from mipr_analysis.report import cache as batch_cache
 
 log = logging.getLogger(__name__)
@@ -205,9 +206,9 @@ def select_jobs(jobs: Sequence[Job], only: Iterable[str] | None) -> list[Job]:
     found = {j.name for j in chosen}.union(*(j.indicators for j in chosen))
     missing = sorted(wanted - found)
     if missing:
-        raise ValueError(
-            f"no report page matches {', '.join(map(repr, missing))}; "
-            f"known pages: {', '.join(j.name for j in jobs)}"
+        raise UsageError(
+            f"ingen rapportside heter {', '.join(missing)}. Kjente sider og indikatorer: "
+            f"{', '.join(j.name for j in jobs)}"
         )
     return chosen
 
