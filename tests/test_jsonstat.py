@@ -1,16 +1,25 @@
-"""Tests for the JSON-stat reader: real SSB recordings, hand-made fixtures and broken input."""
+"""Tests for the JSON-stat reader: real SSB recordings, pyjstat as the reference, hand-made
+fixtures and broken input."""
 
 from __future__ import annotations
 
 import copy
 import json
 import math
+import re
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from jsonstat_generated import (
+    GENERATED_MARK,
+    STATUS_SHARE,
+    assert_same_frame,
+    generated_document,
+    pyjstat_reference,
+)
 
 from mipr_analysis.ssb.errors import BadQuery, InvalidResponse
 from mipr_analysis.ssb.jsonstat import TableMetadata, read_jsonstat, read_metadata
@@ -133,7 +142,7 @@ def test_recorded_metadata_responses_parse(shared_ssb):
         assert [len(codes) for codes in meta.dimensions.values()] == doc["size"]
         assert meta.time_dimension == "Tid"
         assert meta.elimination["ContentsCode"] is False
-        with pytest.raises(InvalidResponse, match="metadata response.*read_metadata"):
+        with pytest.raises(InvalidResponse, match="metadatasvar.*read_metadata"):
             read_jsonstat(path)
 
 
@@ -177,13 +186,13 @@ def test_cells_estimates_07459_selections(meta_07459):
 
 
 def test_cells_refuses_what_ssb_would_refuse(meta_07459):
-    with pytest.raises(BadQuery, match="Tid cannot be eliminated"):
+    with pytest.raises(BadQuery, match="Tid kan ikke utelates; velg verdier"):
         meta_07459.cells({"Region": ["3103"], "ContentsCode": ["Personer1"]})
-    with pytest.raises(BadQuery, match="no dimension 'Fylke'"):
+    with pytest.raises(BadQuery, match="ingen dimensjon 'Fylke'; bruk en av Region, Kjonn"):
         meta_07459.cells({"Fylke": ["31"]})
-    with pytest.raises(BadQuery, match="no value code '12345'"):
+    with pytest.raises(BadQuery, match="Region har ingen verdikode '12345'; sjekk kodene"):
         meta_07459.cells({"Region": ["12345"], "ContentsCode": ["Personer1"], "Tid": ["2024"]})
-    with pytest.raises(BadQuery, match="cannot count '\\*' on Region with codelist agg_KommSummer"):
+    with pytest.raises(BadQuery, match="kan ikke telle '\\*' på Region med kodelisten agg_Komm"):
         meta_07459.cells({"Region": ["*"], "ContentsCode": ["*"], "Tid": ["2024"]},
                          codelists={"Region": "agg_KommSummer"})
 
@@ -204,9 +213,127 @@ def test_expand_follows_pxwebapi_expressions(meta_07459):
     assert all(code.startswith(("31", "32")) for code in expand("Region", ["31*", "32*"]))
     assert "3103" in expand("Region", ["*310*"])
     assert expand("Region", ["3216", "3103"]) == ["3103", "3216"]  # metadata order
-    for bad in ["1*0*3", "3*03", "top(0)", "from(1800)", "range(2001)"]:
+    for bad in ["1*0*3", "3*03", "top(0)", "from(1800)", "range(2001)", "top(*)", "top (3)"]:
         with pytest.raises(BadQuery):
             expand("Tid" if "(" in bad else "Region", [bad])
+
+
+def test_expand_uses_the_one_wildcard_matcher(meta_07459):
+    expand = meta_07459.expand
+    # `?` is one character also next to `*`; matching is case-insensitive
+    assert expand("Tid", ["*0?6"]) == ["2006", "2016", "2026"]
+    assert expand("Region", ["310?"]) == ["3101", "3103", "3105", "3107"]
+    assert expand("Region", ["*16U"]) == expand("Region", ["0716?"]) == ["0716u"]
+    assert expand("Alder", ["10?+"]) == ["105+"]
+    assert expand("Tid", ["?"]) == []
+    with pytest.raises(BadQuery, match="Tabell 07459, Region: utvalget 'K\\*3\\*' har «\\*»"):
+        expand("Region", ["K*3*"])
+    with pytest.raises(BadQuery, match="'top\\(0\\)' på Tid må velge minst 1 verdi"):
+        expand("Tid", ["top(0)"])
+    with pytest.raises(BadQuery, match="'top \\(3\\)' på Tid er ikke et gyldig utvalgsuttrykk"):
+        expand("Tid", ["top (3)"])
+
+
+def test_bad_query_messages_are_one_line_and_say_what_to_do(meta_07459):
+    bad = [{"Region": ["K*3*"], "ContentsCode": ["*"], "Tid": ["2024"]},
+           {"Region": ["3103"], "ContentsCode": ["Personer1"]},
+           {"Tid": ["bottom(0)"], "ContentsCode": ["*"]},
+           {"Fylke": ["31"]}]
+    for selection in bad:
+        with pytest.raises(BadQuery) as err:
+            meta_07459.cells(selection)
+        message = str(err.value)
+        assert "\n" not in message and message.startswith("Tabell 07459")
+        assert any(word in message for word in ("velg", "bruk", "skriv", "list")), message
+
+
+# --- pyjstat as the reference ----------------------------------------------------------------
+
+
+def real_data_responses(shared_ssb: Path) -> list[Path]:
+    """Every real JSON-stat data response in the shared folder (v2, v0 json-stat2, 1.x)."""
+    return [
+        *sorted((shared_ssb / "api-v2").glob("*.data.*.json")),
+        shared_ssb / "api-v0" / "07459.2022.all-municipalities.json-stat2.json",
+        shared_ssb / "api-v0" / "29843.dataset.json-stat1.json",
+    ]
+
+
+def test_every_real_data_response_gives_the_pyjstat_frame(shared_ssb):
+    files = real_data_responses(shared_ssb)
+    assert len(files) >= 4 and all(path.is_file() for path in files)
+    for path in files:
+        doc = load(path)
+        try:
+            assert_same_frame(read_jsonstat(path), pyjstat_reference(doc))
+        except AssertionError as exc:
+            raise AssertionError(f"{path.name}: {exc}") from exc
+
+
+def test_the_reference_reads_the_jsonstat1_bundle_itself(shared_ssb):
+    # pyjstat reads the 1.x bundle as it is, so this also checks the conversion to 2.0
+    bundle = load(shared_ssb / "api-v0" / "29843.dataset.json-stat1.json")
+    reference = pyjstat_reference(bundle)
+    assert len(reference) == 20 * 6 * 312
+    assert reference["status"].notna().sum() == len(bundle["dataset"]["status"])
+    assert_same_frame(read_jsonstat(bundle), reference)
+
+
+@pytest.fixture(scope="module")
+def generated(shared_ssb) -> dict:
+    """The generated 799 240-cell document (07459's structure, generated values)."""
+    return generated_document(shared_ssb / "api-v2" / "07459.metadata.en.json")
+
+
+def test_generated_document_says_it_is_generated(generated):
+    assert generated["label"].endswith(GENERATED_MARK)
+    assert "GENERATED" in GENERATED_MARK and "NOT SSB FIGURES" in GENERATED_MARK
+    assert generated["size"] == [377, 2, 106, 1, 10]
+    assert math.prod(generated["size"]) == 799_240 <= 800_000
+
+
+def test_generated_document_gives_the_pyjstat_frame(generated):
+    text = json.dumps(generated, ensure_ascii=False)
+    df = read_jsonstat(text)
+    assert_same_frame(df, pyjstat_reference(generated))
+    assert df["status"].notna().sum() == int(len(df) * STATUS_SHARE)
+    assert df["value"].isna().sum() == int(len(df) * STATUS_SHARE)
+    assert df.attrs["label"].endswith(GENERATED_MARK)
+    assert df.attrs["time_dimension"] == "Tid"
+
+
+def test_sparse_values_and_status_agree_with_pyjstat(basic):
+    basic["value"] = {"0": 1, "11": 2.5, "3": None, "7": "4"}
+    basic["status"] = {"11": "p", "3": ".."}
+    expected = pyjstat_reference(basic)
+    assert expected["value"].dropna().to_dict() == {0: 1.0, 7: 4.0, 11: 2.5}
+    assert expected["status"].dropna().to_dict() == {3: "..", 11: "p"}
+    assert_same_frame(read_jsonstat(basic), expected)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [True, False] * 6,
+        [str(i) for i in range(12)],
+        [None] * 12,
+        [0.1 * i for i in range(11)] + [10**30],
+    ],
+    ids=["booleans", "numeric-text", "all-null", "floats-and-a-big-int"],
+)
+def test_unusual_but_numeric_values_agree_with_pyjstat(basic, values):
+    basic["value"] = values
+    assert_same_frame(read_jsonstat(basic), pyjstat_reference(basic))
+
+
+def test_an_empty_dataset_has_the_frame_dtypes(fixtures, basic):
+    full = read_jsonstat(fixtures / "jsonstat_handmade_basic.json")
+    basic["size"][3] = 0
+    basic["dimension"]["Tid"]["category"] = {"index": {}, "label": {}}
+    basic["value"], basic["status"] = [], None
+    df = read_jsonstat(basic)
+    assert df.dtypes.to_dict() == full.dtypes.to_dict()
+    assert isinstance(df.index, pd.RangeIndex) and len(df.index) == 0
 
 
 # --- hand-made fixtures ---------------------------------------------------------------------
@@ -322,74 +449,109 @@ def _broken(basic: dict, change) -> dict:
     return doc
 
 
+def _set_value(index: int, value):
+    return lambda d: d["value"].__setitem__(index, value)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.pop("dimension"), "table 99901: JSON-stat dataset without dimension"),
-        (lambda d: d.pop("value"), "table 99901: JSON-stat dataset without value"),
-        (lambda d: d.update({"class": "collection"}), "99901: not a JSON-stat dataset.*collection"),
-        (lambda d: d.pop("class"), "no 'class'"),
-        (lambda d: d["value"].pop(), "table 99901: 11 values, but the sizes .* make 12 cells"),
-        (lambda d: d.update(size=[2, 2, 1, 4]), "Tid' has 3 categories but 'size' says 4"),
-        (lambda d: d.update(size=[2, 2, 1]), "do not match"),
-        (lambda d: d["dimension"].pop("Kjonn"), "dimension 'Kjonn' is missing"),
-        (lambda d: d.update(status=["."] * 3), "'status' must be"),
-        (lambda d: d.update(status={"12": "."}), "status has index '12'"),
-        (lambda d: d.update(value={"x": 1}), "value has index 'x'"),
-        (lambda d: d["value"].__setitem__(0, "abc"), "table 99901: a value is not a number"),
+        (lambda d: d.pop("dimension"), "Tabell 99901: JSON-stat-datasettet mangler dimension"),
+        (lambda d: d.pop("value"), "Tabell 99901: JSON-stat-datasettet mangler value"),
+        (lambda d: d.update({"class": "collection"}), "ikke et JSON-stat-datasett.*collection"),
+        (lambda d: d.pop("class"), "ingen 'class'"),
+        (lambda d: d["value"].pop(), "Tabell 99901: 11 verdier, men størrelsene .* gir 12 celler"),
+        (lambda d: d.update(size=[2, 2, 1, 4]), "'Tid' har 3 kategorier, men 'size' sier 4"),
+        (lambda d: d.update(size=[2, 2, 1]), "passer ikke sammen"),
+        (lambda d: d.update(size=[2, 2, 1, 3.0]), "må være hele tall"),
+        (lambda d: d.update(id="Region"), "'id' og 'size' må være lister"),
+        (lambda d: d["dimension"].pop("Kjonn"), "dimensjonen 'Kjonn' mangler"),
+        (lambda d: d.update(status=["."] * 3), "'status' må være en tekst, .* en liste med 12"),
+        (lambda d: d.update(status={"12": "."}), "'status' har indeksen '12', utenfor 0..11"),
+        (lambda d: d.update(value={"x": 1}), "'value' har indeksen 'x', utenfor 0..11"),
+        (lambda d: d.update(value={"²": 1}), "'value' har indeksen '²'"),
+        (lambda d: d.update(value="1 2 3"), "'value' må være en liste eller et objekt"),
+        (_set_value(0, "abc"), "Tabell 99901: en verdi er ikke et tall"),
+        (_set_value(0, 10**400), "Tabell 99901: en verdi er ikke et tall"),
+        (_set_value(0, {"a": 1}), "Tabell 99901: en verdi er ikke et tall"),
+        (lambda d: d.update(value=[[1]] * 12), "Tabell 99901: en verdi er ikke et tall"),
         (
             lambda d: d["dimension"]["Tid"]["category"].update(index={"2021": 0, "2022": 0}),
-            "'Tid' has a malformed category index",
+            "'Tid' har en ugyldig kategoriindeks",
+        ),
+        (
+            lambda d: d["dimension"]["Tid"]["category"].update(index=[2021, 2022, 2023]),
+            "'Tid' har en ugyldig kategoriindeks",
         ),
         (lambda d: d["dimension"]["Kjonn"]["category"].pop("index"),
-         "'Kjonn' has no category index and 2 labels"),
-        (lambda d: d["dimension"]["Tid"].__setitem__("category", None), "has no 'category'"),
-        (lambda d: d.update(id=["Region", "Kjonn", "ContentsCode", "value"]), "dimension 'value'"),
+         "'Kjonn' har ingen kategoriindeks og 2 etiketter"),
+        (lambda d: d["dimension"]["Kjonn"]["category"].update(label=["Menn"]),
+         "'Kjonn' har ugyldige kategorietiketter"),
+        (lambda d: d["dimension"]["Tid"].__setitem__("category", None), "har ingen 'category'"),
+        (lambda d: d.update(id=["Region", "Kjonn", "ContentsCode", "value"]), "dimensjonen 'val"),
+        (
+            lambda d: (d.update(id=["Region", "Kjonn", "ContentsCode", "status"]),
+                       d["dimension"].__setitem__("status", d["dimension"].pop("Tid"))),
+            "dimensjons-id-en 'status' kolliderer med en kolonne",
+        ),
     ],
 )
 def test_invalid_documents_raise_invalid_response(basic, change, message):
-    with pytest.raises(InvalidResponse, match=message):
+    with pytest.raises(InvalidResponse, match=message) as err:
         read_jsonstat(_broken(basic, change))
+    assert "\n" not in str(err.value)
+    assert any(hint in str(err.value) for hint in ("på nytt", "bruk", "meld fra", "hent")), err
 
 
 def test_truncated_and_non_json_text(fixtures, tmp_path):
     text = (fixtures / "jsonstat_handmade_basic.json").read_text(encoding="utf-8")
-    with pytest.raises(InvalidResponse, match="truncated JSON.*fetch it again"):
+    with pytest.raises(InvalidResponse, match="Svaret er avkortet JSON.*hent dataene på nytt"):
         read_jsonstat(text[: len(text) // 2])
-    with pytest.raises(InvalidResponse, match="is not JSON"):
+    with pytest.raises(InvalidResponse, match="Svaret er ikke JSON .*outputFormat=json-stat2"):
         read_jsonstat("{'single': 'quotes'}")
-    with pytest.raises(InvalidResponse, match="not JSON and no file of that name exists"):
+    with pytest.raises(InvalidResponse, match="ikke JSON, og det finnes ingen fil med det navnet"):
         read_jsonstat("<html><body>Service Unavailable</body></html>")
-    with pytest.raises(InvalidResponse, match="is empty"):
+    with pytest.raises(InvalidResponse, match="Svaret er uten innhold.*hent dataene på nytt"):
         read_jsonstat(b"")
-    with pytest.raises(InvalidResponse, match="not UTF-8"):
+    with pytest.raises(InvalidResponse, match="ikke UTF-8-kodet JSON"):
         read_jsonstat(b'{"label": "\xff"}')
-    with pytest.raises(InvalidResponse, match="could not read JSON-stat file"):
+    with pytest.raises(InvalidResponse, match="Kunne ikke lese JSON-stat-filen .*sjekk stien"):
         read_jsonstat(tmp_path / "missing.json")
-    with pytest.raises(InvalidResponse, match="JSON is a list"):
+    with pytest.raises(InvalidResponse, match="JSON-innholdet er av typen list"):
         read_jsonstat("[1, 2]")
     truncated_file = tmp_path / "cut.json"
     truncated_file.write_text(text[:-20], encoding="utf-8")
-    with pytest.raises(InvalidResponse, match=f"file {truncated_file} is truncated"):
+    with pytest.raises(InvalidResponse, match=re.escape(f"Filen {truncated_file} er avkortet")):
         read_jsonstat(truncated_file)
 
 
 def test_ssb_error_document_is_named(shared_ssb):
     with pytest.raises(InvalidResponse, match="400 'Missing selection for mandantory variable'"):
         read_jsonstat(shared_ssb / "api-v2" / "error-400-missing-selection.json")
-    with pytest.raises(InvalidResponse, match="not a JSON-stat dataset"):
+    with pytest.raises(InvalidResponse, match="ikke et JSON-stat-datasett"):
         read_metadata(shared_ssb / "api-v2" / "tables-search.en.json")
+
+
+def test_ssb_error_with_a_multi_line_detail_gives_one_line():
+    error = {"type": "about:blank", "title": "Illegal selection expression", "status": 400,
+             "detail": "Region: K*3*\nis not valid"}
+    with pytest.raises(InvalidResponse) as err:
+        read_jsonstat(error)
+    assert str(err.value) == (
+        "Ikke JSON-stat: SSB svarte med en feilmelding (400 'Illegal selection expression': "
+        "Region: K*3* is not valid); rett spørringen og prøv igjen"
+    )
 
 
 def test_truncated_real_response_names_the_table(shared_ssb):
     doc = load(shared_ssb / "api-v0" / "07459.2022.all-municipalities.json-stat2.json")
     doc["value"] = doc["value"][:100]
-    with pytest.raises(InvalidResponse, match="table 07459: 100 values, but .* 359 cells"):
+    with pytest.raises(InvalidResponse, match="Tabell 07459: 100 verdier, men .* 359 celler"):
         read_jsonstat(doc)
 
 
 def test_bundle_with_two_datasets_is_refused(basic):
-    with pytest.raises(InvalidResponse, match="1.x bundle with 2 datasets"):
+    with pytest.raises(InvalidResponse, match="1.x-samling med 2 datasett.*send inn ett av dem"):
         read_jsonstat({"a": basic, "b": basic})
 
 

@@ -1,14 +1,20 @@
 """Read SSB JSON-stat into the project's tidy frame (`read_jsonstat`) and table metadata
 (`read_metadata`).
 
-Data go through pyjstat (one call, `naming='id'`); labels, `status` and `year` are added here by
-flat index, because pyjstat gives codes or labels (not both) and drops `status`. Row i of
-pyjstat's frame is flat value index i (row-major, last dimension fastest), so every extra column
-is a vectorised take on the category positions. Metadata responses (`"value": []`) cannot go
-through pyjstat and are read in plain Python.
+The data path is a vectorised reader of its own (no pyjstat): the cells are a row-major grid
+(last dimension fastest), so the category position of dimension i in row r is
+`r // prod(size[i+1:]) % size[i]`, laid out with `np.repeat`/`np.tile`; codes and labels are a
+`take` of the dimension's few categories, values one `np.array(..., float)` (null -> NaN), and a
+sparse `value`/`status` object (keyed by flat index) is scattered into a dense array. The frame
+is exactly the one pyjstat plus the old label/status/year columns gave; the tests check that on
+every real response and on a generated 799 240-cell document. JSON-stat 1.x (a dataset, or a
+bundle holding one) is converted to the 2.0 layout first and then read the same way; pyjstat is
+not used at run time. Metadata responses (`"value": []`) go through `read_metadata`.
 
 `year` is the calendar year of the time period: 2024 for "2024", "2024K1", "2024M01", "2024H1",
 "2024U01" or "2024T1"; NA for other period codes (e.g. school years "2019-2020").
+
+Messages of `InvalidResponse` and `BadQuery` reach users and are in Norwegian bokmål.
 """
 
 from __future__ import annotations
@@ -16,18 +22,16 @@ from __future__ import annotations
 import json
 import math
 import re
-import warnings
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyjstat import pyjstat
 
 from mipr_analysis.ssb.errors import BadQuery, InvalidResponse
+from mipr_analysis.ssb.selection import is_expression, is_wildcard, matching
 
 Source = str | bytes | bytearray | Path | Mapping[str, Any]
 """JSON text (str/bytes), an already parsed document, or a path to a JSON file."""
@@ -39,6 +43,7 @@ _PERIOD_YEAR = re.compile(r"^(\d{4})(?:[KMHUT]\d{1,2})?$")
 _COUNT_EXPR = re.compile(r"^(top|bottom)\((\d+)(?:,(\d+))?\)$", re.IGNORECASE)
 _CODE_EXPR = re.compile(r"^(from|to)\(([^,()]+)\)$", re.IGNORECASE)
 _RANGE_EXPR = re.compile(r"^range\(([^,()]+),([^,()]+)\)$", re.IGNORECASE)
+_REFETCH = "hent dataene på nytt"
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class _Dimension:
 
 @dataclass(frozen=True)
 class _Dataset:
-    """A validated JSON-stat 2.0 dataset, normalised so that pyjstat can read it."""
+    """A validated JSON-stat dataset in the 2.0 layout."""
 
     doc: dict[str, Any]
     table_id: str | None
@@ -61,7 +66,7 @@ class _Dataset:
 
     @property
     def where(self) -> str:
-        return f"table {self.table_id}" if self.table_id else "JSON-stat dataset"
+        return _where(self.table_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,35 +82,29 @@ def read_jsonstat(source: Source) -> pd.DataFrame:
     Raises `InvalidResponse` for anything that is not a readable JSON-stat dataset.
     """
     ds = _dataset(_load(source))
-    n = math.prod(len(d.codes) for d in ds.dimensions)
-    values = _flat_values(ds, n)
+    sizes = [len(d.codes) for d in ds.dimensions]
+    n = math.prod(sizes)
+    positions, values = _flat_values(ds, n)
     status = _flat_status(ds, n)
     time_dim = _time_dimension(ds.doc.get("role"), [d.id for d in ds.dimensions])
     _check_column_names(ds)
+    values = _as_float(values, ds)
+    if positions is not None:  # sparse: scatter into NaN
+        values, sparse = np.full(n, np.nan), values
+        values[positions] = sparse
 
-    doc = dict(ds.doc, value=values)
-    frame = _pyjstat_frame(doc, ds) if n else _empty_frame(ds)
-    if len(frame) != n:
-        raise InvalidResponse(f"{ds.where}: pyjstat returned {len(frame)} rows, expected {n}")
-
-    strides = np.cumprod([1] + [len(d.codes) for d in reversed(ds.dimensions)])[::-1][1:]
-    rows = np.arange(n, dtype=np.int64)
-    for i, (dim, stride) in enumerate(zip(ds.dimensions, strides, strict=True)):
-        positions = (rows // stride) % len(dim.codes)
-        if n and (frame[dim.id].iat[0], frame[dim.id].iat[-1]) != (
-            dim.codes[positions[0]],
-            dim.codes[positions[-1]],
-        ):
-            raise InvalidResponse(f"{ds.where}: pyjstat returned {dim.id} in an unexpected order")
-        labels = np.asarray(dim.labels, dtype=object)[positions]
-        frame.insert(2 * i + 1, f"{dim.id}_label", pd.Series(labels, dtype="str", copy=False))
+    columns: dict[str, Any] = {}
+    year = None
+    for dim, positions in zip(ds.dimensions, _grid_positions(sizes), strict=True):
+        columns[dim.id] = pd.array(dim.codes, dtype="str").take(positions)
+        columns[f"{dim.id}_label"] = pd.array(dim.labels, dtype="str").take(positions)
         if dim.id == time_dim:
-            frame["year"] = _period_years(dim.codes).take(positions)
-    try:
-        frame["value"] = frame["value"].astype("float64")
-    except (TypeError, ValueError) as exc:
-        raise InvalidResponse(f"{ds.where}: a value is not a number ({exc})") from exc
-    frame.insert(len(ds.dimensions) * 2 + 1, "status", pd.Series(status, dtype=object))
+            year = _period_years(dim.codes).take(positions)
+    columns["value"] = values
+    columns["status"] = pd.Series(status, dtype=object, copy=False)
+    if year is not None:
+        columns["year"] = year
+    frame = pd.DataFrame(columns, copy=False)
     frame.attrs = _attrs(ds, time_dim)
     return frame
 
@@ -131,10 +130,11 @@ class TableMetadata:
     def expand(self, dim: str, values: Sequence[str] | str) -> list[str]:
         """The codes of `dim` that codes/expressions `values` select, in metadata order.
 
-        Supports plain codes (case-insensitive), `[code,with,comma]`, `*`, `12*`, `*12`,
-        `*12*`, `?` masks, `top(n[,offset])`, `bottom(n[,offset])`, `from(x)`, `to(x)` and
-        `range(a,b)`, with PxWebApi's meaning (top/bottom count from the newest period on the
-        time dimension). Raises `BadQuery` for an unknown dimension, code or bad expression.
+        Supports plain codes (case-insensitive), `[code,with,comma]`, wildcards (`*` only at
+        the start and/or end, `?` for one character; see `selection.wildcard`),
+        `top(n[,offset])`, `bottom(n[,offset])`, `from(x)`, `to(x)` and `range(a,b)`, with
+        PxWebApi's meaning (top/bottom count from the newest period on the time dimension).
+        Raises `BadQuery` for an unknown dimension, code or bad expression.
         """
         dim = self._dimension_id(dim)
         codes = list(self.dimensions[dim])
@@ -166,31 +166,33 @@ class TableMetadata:
                 total *= len(self.expand(dim, chosen[dim]))
             elif not self.elimination.get(dim, False):
                 raise BadQuery(
-                    f"{self._where}: dimension {dim} cannot be eliminated; select values for it "
-                    "(SSB answers 400 'Missing selection for mandantory variable')"
+                    f"{self._where}: dimensjonen {dim} kan ikke utelates; velg verdier for den "
+                    "(SSB svarer 400 'Missing selection for mandantory variable')"
                 )
         return total
 
     @property
     def _where(self) -> str:
-        return f"table {self.table_id}" if self.table_id else "table"
+        return _where(self.table_id)
 
     def _dimension_id(self, dim: str) -> str:
         for known in self.dimensions:
             if known.lower() == dim.lower():
                 return known
         raise BadQuery(
-            f"{self._where} has no dimension {dim!r}; it has {', '.join(self.dimensions)}"
+            f"{self._where} har ingen dimensjon {dim!r}; bruk en av {', '.join(self.dimensions)}"
         )
 
     def _select(self, dim: str, codes: list[str], expr: str) -> list[str]:
-        lower = expr.lower()
         if expr.startswith("[") and expr.endswith("]"):
             return [self._code(dim, codes, expr[1:-1])]
         if match := _COUNT_EXPR.match(expr):
             kind, count, offset = match.group(1).lower(), int(match.group(2)), match.group(3)
             if count < 1:
-                raise BadQuery(f"{self._where}: {expr!r} on {dim} must select at least 1 value")
+                raise BadQuery(
+                    f"{self._where}: {expr!r} på {dim} må velge minst 1 verdi; bruk for "
+                    f"eksempel {kind}(1)"
+                )
             newest_first = (kind == "top") == (dim == self.time_dimension)
             ordered = codes[::-1] if newest_first else codes
             return ordered[int(offset or 0) :][:count]
@@ -200,20 +202,25 @@ class TableMetadata:
         if match := _RANGE_EXPR.match(expr):
             ends = sorted(codes.index(self._code(dim, codes, c)) for c in match.groups())
             return codes[ends[0] : ends[1] + 1]
-        if "*" in expr:
-            return [code for code in codes if _wildcard(expr, dim, self._where)(code.lower())]
-        if "?" in expr:
-            pattern = re.compile("^" + re.escape(lower).replace(r"\?", ".") + "$")
-            return [code for code in codes if pattern.match(code.lower())]
-        if lower.startswith(("top(", "bottom(", "from(", "to(", "range(")):
-            raise BadQuery(f"{self._where}: {expr!r} on {dim} is not a valid selection expression")
+        if is_expression(expr):
+            raise BadQuery(
+                f"{self._where}: {expr!r} på {dim} er ikke et gyldig utvalgsuttrykk; skriv "
+                "top(n), bottom(n), from(kode), to(kode) eller range(kode,kode)"
+            )
+        if is_wildcard(expr):
+            try:
+                return matching(codes, expr)
+            except BadQuery as exc:
+                raise BadQuery(f"{self._where}, {dim}: {exc}") from exc
         return [self._code(dim, codes, expr)]
 
     def _code(self, dim: str, codes: list[str], code: str) -> str:
         for known in codes:
             if known.lower() == code.lower():
                 return known
-        raise BadQuery(f"{self._where}: {dim} has no value code {code!r}; check the metadata")
+        raise BadQuery(
+            f"{self._where}: {dim} har ingen verdikode {code!r}; sjekk kodene i metadataene"
+        )
 
     def _codelist_count(self, dim: str, codelist: str, values: Sequence[str] | str) -> int:
         exprs = [values] if isinstance(values, str) else list(values)
@@ -222,15 +229,17 @@ class TableMetadata:
         for expr in (e.strip() for e in exprs):
             if match := _COUNT_EXPR.match(expr):
                 counted += int(match.group(2))
-            elif "*" in expr or "?" in expr or "(" in expr:
+            elif is_wildcard(expr) or "(" in expr:
                 raise BadQuery(
-                    f"{self._where}: cannot count {expr!r} on {dim} with codelist {codelist} "
-                    f"from the table metadata; list the codes or fetch /codelists/{codelist}"
+                    f"{self._where}: kan ikke telle {expr!r} på {dim} med kodelisten {codelist} "
+                    f"ut fra tabellens metadata; list kodene eller hent /codelists/{codelist}"
                 )
             else:
                 plain.add(expr.lower())
         if not exprs:
-            raise BadQuery(f"{self._where}: codelist {codelist} on {dim} needs value codes")
+            raise BadQuery(
+                f"{self._where}: kodelisten {codelist} på {dim} trenger verdikoder; list kodene"
+            )
         return len(plain) + counted
 
 
@@ -261,17 +270,17 @@ def _load(source: Source) -> Any:
     if isinstance(source, Mapping):
         return source
     if isinstance(source, Path):
-        return _parse(_read_file(source), f"file {source}")
+        return _parse(_read_file(source), f"Filen {source}")
     if isinstance(source, (bytes, bytearray)):
-        return _parse(bytes(source), "response body")
+        return _parse(bytes(source), "Svaret")
     if isinstance(source, str):
         if source.lstrip().startswith(("{", "[")):
-            return _parse(source, "response body")
+            return _parse(source, "Svaret")
         if "\n" not in source and len(source) < 4096 and Path(source).is_file():
-            return _parse(_read_file(Path(source)), f"file {source}")
+            return _parse(_read_file(Path(source)), f"Filen {source}")
         raise InvalidResponse(
-            f"not JSON-stat: the text is not JSON and no file of that name exists "
-            f"(starts with {source[:60]!r}); pass JSON text, a dict or a path to a .json file"
+            "Ikke JSON-stat: teksten er ikke JSON, og det finnes ingen fil med det navnet "
+            f"(begynner med {source[:60]!r}); gi JSON-tekst, en dict eller stien til en .json-fil"
         )
     raise TypeError(
         f"read_jsonstat takes JSON text, bytes, a dict or a path, not {type(source).__name__}"
@@ -282,25 +291,31 @@ def _read_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise InvalidResponse(f"could not read JSON-stat file {path}: {exc}") from exc
+        raise InvalidResponse(
+            f"Kunne ikke lese JSON-stat-filen {path} ({_one_line(exc)}); sjekk stien og at "
+            "filen kan leses"
+        ) from exc
 
 
 def _parse(text: str | bytes, what: str) -> Any:
     if not text.strip():
-        raise InvalidResponse(f"{what} is empty, not JSON-stat; fetch it again")
+        raise InvalidResponse(f"{what} er uten innhold, ikke JSON-stat; {_REFETCH}")
     try:
         return json.loads(text)
     except UnicodeDecodeError as exc:
-        raise InvalidResponse(f"{what} is not UTF-8 JSON ({exc}); fetch it again") from exc
+        raise InvalidResponse(
+            f"{what} er ikke UTF-8-kodet JSON ({_one_line(exc)}); {_REFETCH}"
+        ) from exc
     except json.JSONDecodeError as exc:
         if exc.pos >= len(exc.doc.rstrip()):
             raise InvalidResponse(
-                f"{what} is truncated JSON ({exc.msg} at char {exc.pos}); "
-                "the download was cut off, fetch it again"
+                f"{what} er avkortet JSON ({exc.msg} ved tegn {exc.pos}): nedlastingen ble "
+                f"avbrutt, {_REFETCH}"
             ) from exc
         raise InvalidResponse(
-            f"{what} is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}; "
-            f"starts with {exc.doc[:60]!r}); expected a JSON-stat 2.0 dataset"
+            f"{what} er ikke JSON ({exc.msg} på linje {exc.lineno} kolonne {exc.colno}; "
+            f"begynner med {exc.doc[:60]!r}); forventet et JSON-stat 2.0-datasett, {_REFETCH} "
+            "med outputFormat=json-stat2"
         ) from exc
 
 
@@ -308,31 +323,48 @@ def _dataset(obj: Any) -> _Dataset:
     """Validate `obj` as a JSON-stat dataset (2.0, or a 1.x bundle converted to 2.0)."""
     if not isinstance(obj, Mapping):
         raise InvalidResponse(
-            f"not JSON-stat: the JSON is a {type(obj).__name__}, expected an object with "
-            "'class': 'dataset'"
+            f"Ikke JSON-stat: JSON-innholdet er av typen {type(obj).__name__}, ikke et objekt med "
+            "'class': 'dataset'; hent data-endepunktet med outputFormat=json-stat2"
         )
     doc = _from_version_1(obj) if _is_version_1(obj) else dict(obj)
     table_id = _table_id(doc)
-    where = f"table {table_id}" if table_id else "JSON-stat dataset"
+    where = _where(table_id)
     if "title" in doc and "status" in doc and "dimension" not in doc:
+        detail = f": {doc['detail']}" if doc.get("detail") else ""
         raise InvalidResponse(
-            f"not JSON-stat: SSB returned an error document ({doc.get('status')} "
-            f"{doc.get('title')!r}{': ' + str(doc['detail']) if doc.get('detail') else ''}); "
-            "correct the query"
+            _one_line(
+                f"Ikke JSON-stat: SSB svarte med en feilmelding ({doc.get('status')} "
+                f"{doc.get('title')!r}{detail}); rett spørringen og prøv igjen"
+            )
         )
     if doc.get("class") != "dataset":
-        found = f"class {doc['class']!r}" if "class" in doc else "no 'class'"
-        raise InvalidResponse(f"{where}: not a JSON-stat dataset ({found}, expected 'dataset')")
+        found = f"class {doc['class']!r}" if "class" in doc else "ingen 'class'"
+        raise InvalidResponse(
+            f"{where}: ikke et JSON-stat-datasett ({found}, forventet 'dataset'); hent "
+            "data-endepunktet med outputFormat=json-stat2"
+        )
     missing = [key for key in ("id", "size", "dimension", "value") if key not in doc]
     if missing:
-        raise InvalidResponse(f"{where}: JSON-stat dataset without {', '.join(missing)}")
+        raise InvalidResponse(
+            f"{where}: JSON-stat-datasettet mangler {', '.join(missing)}; svaret er "
+            f"ufullstendig, {_REFETCH}"
+        )
     ids, sizes, dims = doc["id"], doc["size"], doc["dimension"]
     if not (isinstance(ids, list) and isinstance(sizes, list) and isinstance(dims, Mapping)):
-        raise InvalidResponse(f"{where}: 'id' and 'size' must be lists, 'dimension' an object")
+        raise InvalidResponse(
+            f"{where}: 'id' og 'size' må være lister og 'dimension' et objekt; svaret er ikke "
+            f"gyldig JSON-stat, {_REFETCH}"
+        )
     if len(ids) != len(sizes) or len(set(ids)) != len(ids):
-        raise InvalidResponse(f"{where}: 'id' {ids} and 'size' {sizes} do not match")
+        raise InvalidResponse(
+            f"{where}: 'id' {ids} og 'size' {sizes} passer ikke sammen; svaret er ikke gyldig "
+            f"JSON-stat, {_REFETCH}"
+        )
     if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in sizes):
-        raise InvalidResponse(f"{where}: 'size' {sizes} must be whole numbers")
+        raise InvalidResponse(
+            f"{where}: 'size' {sizes} må være hele tall fra 0 og opp; svaret er ikke gyldig "
+            f"JSON-stat, {_REFETCH}"
+        )
     dimensions = [_dimension(dims, dim, size, where) for dim, size in zip(ids, sizes, strict=True)]
     doc["version"] = "2.0"
     doc["dimension"] = {d.id: d.raw for d in dimensions}
@@ -352,8 +384,8 @@ def _from_version_1(obj: Mapping[str, Any]) -> dict[str, Any]:
     if "dimension" not in obj:
         if len(obj) != 1:
             raise InvalidResponse(
-                f"JSON-stat 1.x bundle with {len(obj)} datasets ({', '.join(obj)}); "
-                "pass one of them, e.g. doc['" + next(iter(obj)) + "']"
+                f"JSON-stat 1.x-samling med {len(obj)} datasett ({', '.join(obj)}); send inn ett "
+                "av dem, for eksempel doc['" + next(iter(obj)) + "']"
             )
         obj = next(iter(obj.values()))
     if not isinstance(obj["dimension"], Mapping) or "id" not in obj["dimension"]:
@@ -373,28 +405,39 @@ def _dimension(dims: Mapping[str, Any], dim: str, size: int, where: str) -> _Dim
     raw = dims.get(dim)
     category = raw.get("category") if isinstance(raw, Mapping) else None
     if not isinstance(category, Mapping):
-        raise InvalidResponse(f"{where}: dimension {dim!r} is missing or has no 'category'")
+        raise InvalidResponse(
+            f"{where}: dimensjonen {dim!r} mangler eller har ingen 'category'; svaret er ikke "
+            f"gyldig JSON-stat, {_REFETCH}"
+        )
     labels = category.get("label") or {}
     index = category.get("index")
     if not isinstance(labels, Mapping):
-        raise InvalidResponse(f"{where}: dimension {dim!r} has malformed category labels")
+        raise InvalidResponse(
+            f"{where}: dimensjonen {dim!r} har ugyldige kategorietiketter ('label' må være et "
+            f"objekt); {_REFETCH}"
+        )
     if index is None:
         if len(labels) != 1:
             raise InvalidResponse(
-                f"{where}: dimension {dim!r} has no category index and {len(labels)} labels "
-                "(only a single-category dimension may omit the index)"
+                f"{where}: dimensjonen {dim!r} har ingen kategoriindeks og {len(labels)} "
+                "etiketter (bare en dimensjon med én kategori kan mangle indeksen); "
+                f"{_REFETCH}"
             )
         index = {next(iter(labels)): 0}
         raw = dict(raw, category=dict(category, index=index))
-    if isinstance(index, list):
-        codes = [str(code) for code in index]
+    if isinstance(index, list) and all(isinstance(code, str) for code in index):
+        codes = list(index)
     elif isinstance(index, Mapping) and _is_permutation(list(index.values())):
         codes = sorted(index, key=index.__getitem__)
     else:
-        raise InvalidResponse(f"{where}: dimension {dim!r} has a malformed category index")
+        raise InvalidResponse(
+            f"{where}: dimensjonen {dim!r} har en ugyldig kategoriindeks; svaret er ikke "
+            f"gyldig JSON-stat, {_REFETCH}"
+        )
     if len(codes) != size:
         raise InvalidResponse(
-            f"{where}: dimension {dim!r} has {len(codes)} categories but 'size' says {size}"
+            f"{where}: dimensjonen {dim!r} har {len(codes)} kategorier, men 'size' sier {size}; "
+            f"svaret er ikke gyldig JSON-stat, {_REFETCH}"
         )
     return _Dimension(dim, codes, [str(labels.get(code, code)) for code in codes], raw)
 
@@ -414,24 +457,36 @@ def _table_id(doc: Mapping[str, Any]) -> str | None:
     return match.group(1) if match else None
 
 
-def _flat_values(ds: _Dataset, n: int) -> list[Any]:
-    """The values as a dense list of length n (a sparse object keyed by index is filled)."""
+def _where(table_id: str | None) -> str:
+    """How a message names the dataset: "Tabell 07459" or "JSON-stat-datasettet"."""
+    return f"Tabell {table_id}" if table_id else "JSON-stat-datasettet"
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _flat_values(ds: _Dataset, n: int) -> tuple[np.ndarray | None, list[Any]]:
+    """(None, the n values) for a list; (flat indexes, their values) for a sparse object."""
     values = ds.doc["value"]
     if isinstance(values, Mapping):
-        return _densify(values, n, None, f"{ds.where}: value")
+        return _sparse_positions(values, n, f"{ds.where}: 'value'"), list(values.values())
     if not isinstance(values, list):
-        raise InvalidResponse(f"{ds.where}: 'value' must be a list or an object keyed by index")
+        raise InvalidResponse(
+            f"{ds.where}: 'value' må være en liste eller et objekt med indekser som nøkler; "
+            f"svaret er ikke gyldig JSON-stat, {_REFETCH}"
+        )
     if len(values) != n:
         if not values:
             raise InvalidResponse(
-                f"{ds.where}: this is a metadata response (no values); "
-                "use read_metadata(), or fetch the data endpoint"
+                f"{ds.where}: dette er et metadatasvar (ingen verdier); bruk read_metadata(), "
+                "eller hent data-endepunktet"
             )
         raise InvalidResponse(
-            f"{ds.where}: {len(values)} values, but the sizes {ds.doc['size']} make {n} cells; "
-            "the response is incomplete or corrupt, fetch it again"
+            f"{ds.where}: {len(values)} verdier, men størrelsene {ds.doc['size']} gir {n} "
+            f"celler; svaret er ufullstendig eller ødelagt, {_REFETCH}"
         )
-    return values
+    return None, values
 
 
 def _flat_status(ds: _Dataset, n: int) -> np.ndarray:
@@ -442,24 +497,44 @@ def _flat_status(ds: _Dataset, n: int) -> np.ndarray:
     if isinstance(status, str):
         return np.full(n, status, dtype=object)
     if isinstance(status, Mapping):
-        return np.asarray(_densify(status, n, None, f"{ds.where}: status"), dtype=object)
+        dense = np.full(n, None, dtype=object)
+        positions = _sparse_positions(status, n, f"{ds.where}: 'status'")
+        dense[positions] = np.fromiter(status.values(), dtype=object, count=len(status))
+        return dense
     if isinstance(status, list) and len(status) == n:
-        array = np.empty(n, dtype=object)
-        array[:] = status
-        return array
+        return np.fromiter(status, dtype=object, count=n)
     raise InvalidResponse(
-        f"{ds.where}: 'status' must be a string, an object keyed by index or a list of {n}"
+        f"{ds.where}: 'status' må være en tekst, et objekt med indekser som nøkler eller en "
+        f"liste med {n} elementer; svaret er ikke gyldig JSON-stat, {_REFETCH}"
     )
 
 
-def _densify(sparse: Mapping[str, Any], n: int, fill: Any, what: str) -> list[Any]:
-    dense = [fill] * n
-    for key, item in sparse.items():
-        index = int(key) if str(key).isdigit() else -1
-        if not 0 <= index < n:
-            raise InvalidResponse(f"{what} has index {key!r}, outside 0..{n - 1}")
-        dense[index] = item
-    return dense
+def _sparse_positions(sparse: Mapping[Any, Any], n: int, what: str) -> np.ndarray:
+    """The flat indexes that the keys of a sparse `value`/`status` object name, in key order."""
+    positions = [int(k) if (k := str(key)).isdecimal() else -1 for key in sparse]
+    if positions and not (min(positions) >= 0 and max(positions) < n):
+        key = next(key for key, at in zip(sparse, positions, strict=True) if not 0 <= at < n)
+        raise InvalidResponse(
+            f"{what} har indeksen {key!r}, utenfor 0..{n - 1}; svaret er ødelagt, {_REFETCH}"
+        )
+    return np.array(positions, dtype=np.intp)
+
+
+def _as_float(values: list[Any] | np.ndarray, ds: _Dataset) -> np.ndarray:
+    """`values` as float64 (null -> NaN); `InvalidResponse` when one is not a number."""
+    try:
+        array = np.array(values, dtype="float64")
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidResponse(
+            f"{ds.where}: en verdi er ikke et tall ({_one_line(exc)}); svaret er ødelagt, "
+            f"{_REFETCH}"
+        ) from exc
+    if array.ndim != 1:
+        raise InvalidResponse(
+            f"{ds.where}: en verdi er ikke et tall (verdiene er lister); svaret er ødelagt, "
+            f"{_REFETCH}"
+        )
+    return array
 
 
 def _check_column_names(ds: _Dataset) -> None:
@@ -467,8 +542,9 @@ def _check_column_names(ds: _Dataset) -> None:
     clashes = sorted(ids & ({*RESERVED_COLUMNS} | {f"{d}_label" for d in ids}))
     if clashes:
         raise InvalidResponse(
-            f"{ds.where}: dimension id {clashes[0]!r} clashes with a column of the frame "
-            f"({', '.join(RESERVED_COLUMNS)}, <dimension>_label); this reader cannot read it"
+            f"{ds.where}: dimensjons-id-en {clashes[0]!r} kolliderer med en kolonne i tabellen "
+            f"({', '.join(RESERVED_COLUMNS)}, <dimensjon>_label), så den kan ikke leses her; "
+            "meld fra til dem som vedlikeholder mipr_analysis"
         )
 
 
@@ -476,22 +552,15 @@ def _check_column_names(ds: _Dataset) -> None:
 # Building the frame
 
 
-def _pyjstat_frame(doc: dict[str, Any], ds: _Dataset) -> pd.DataFrame:
-    """One pyjstat call with codes; its DeprecationWarning is silenced here, not globally."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return pyjstat.Dataset.read(OrderedDict(doc)).write("dataframe", naming="id")
-    except (KeyError, IndexError, ValueError, TypeError, AttributeError) as exc:
-        raise InvalidResponse(
-            f"{ds.where}: pyjstat could not read the dataset ({type(exc).__name__}: {exc})"
-        ) from exc
-
-
-def _empty_frame(ds: _Dataset) -> pd.DataFrame:
-    """pyjstat fails on a dataset with no cells; the same columns, no rows."""
-    columns = {d.id: pd.Series([], dtype="str") for d in ds.dimensions}
-    return pd.DataFrame({**columns, "value": pd.Series([], dtype="float64")})
+def _grid_positions(sizes: list[int]) -> list[np.ndarray]:
+    """For each dimension, its category position in every cell of the row-major grid."""
+    n = math.prod(sizes)
+    positions = []
+    for i, size in enumerate(sizes):
+        inner = math.prod(sizes[i + 1 :])
+        outer = n // (size * inner) if n else 0
+        positions.append(np.tile(np.repeat(np.arange(size, dtype=np.intp), inner), outer))
+    return positions
 
 
 def _time_dimension(roles: Mapping[str, Any] | None, ids: list[str]) -> str | None:
@@ -536,20 +605,3 @@ def _attrs(ds: _Dataset, time_dim: str | None) -> dict[str, Any]:
         "roles": {role: list(dims) for role, dims in (ds.doc.get("role") or {}).items()},
         "time_dimension": time_dim,
     }
-
-
-def _wildcard(expr: str, dim: str, where: str) -> Callable[[str], bool]:
-    """A matcher for PxWebApi's `*` wildcards: `*`, `x*`, `*x` or `*x*` (case-insensitive)."""
-    core = expr.lower().strip("*")
-    stars = expr.count("*")
-    if expr == "*":
-        return lambda code: True
-    if "*" in core or stars > 2 or (stars == 2 and not (expr[0] == expr[-1] == "*")):
-        raise BadQuery(
-            f"{where}: {expr!r} on {dim}: '*' may only open and/or close a value (e.g. 12*, *12*)"
-        )
-    if expr.startswith("*") and expr.endswith("*"):
-        return lambda code: core in code
-    if expr.startswith("*"):
-        return lambda code: code.endswith(core)
-    return lambda code: code.startswith(core)
