@@ -38,18 +38,18 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import REPO, VENV_BIN, line, machine  # noqa: E402
+from _measure import REPO, VENV_BIN, line, machine
 
 sys.path.insert(0, str(REPO / "tests"))
-from pxweb_stub import (  # noqa: E402
+from pxweb_stub import (
     GeneratedTable,
     PxWebStub,
     parse_get_selection,
     parse_post_selection,
 )
 
-from mipr_analysis.report.cache import hash_tree  # noqa: E402
-from mipr_analysis.fetching import FetchItem, fetch_plan  # noqa: E402
+from mipr_analysis.fetching import FetchItem, fetch_plan
+from mipr_analysis.report.cache import hash_tree
 
 MIPR = ["0", "3103", "3216", "3112", "3114"]
 YEARS = [str(y) for y in range(2000, 2026)]

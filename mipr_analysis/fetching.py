@@ -1,14 +1,27 @@
-"""What `mipr fetch` asks SSB for: one request plan per distinct table and query in the registry."""
+"""What `mipr fetch` asks SSB for, and the command itself.
+
+`fetch_plan` gives one request plan per distinct table and query in the registry; `fetch_all`
+fetches a plan; `run_fetch` is the whole `mipr fetch` command (progress, summary, failures).
+Everything `run_fetch` prints is for the user and in Norwegian bokmål.
+"""
 
 from __future__ import annotations
 
-import json
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from mipr_analysis import config
+from mipr_analysis.errors import MiprError
+from mipr_analysis.hashing import digest
 from mipr_analysis.indicators import Indicator, load_registry
 from mipr_analysis.ssb import SSBError
-from mipr_analysis.ssb.client import Client
+from mipr_analysis.ssb.client import Client, Progress
+from mipr_analysis.ssb.errors import RetryAfterTooLong, Unreachable
+
+STOPS = (Unreachable, RetryAfterTooLong)
+"""Failures that end the whole run: SSB cannot be reached at all, or asks us to wait longer
+than allowed. Every other failure fails one query and the run goes on."""
 
 
 @dataclass
@@ -22,7 +35,7 @@ class FetchItem:
 
     @property
     def key(self) -> str:
-        return json.dumps([self.table, self.selection, self.codelists], sort_keys=True)
+        return digest([self.table, self.selection, self.codelists])
 
 
 @dataclass
@@ -55,34 +68,130 @@ def fetch_plan(registry: Iterable[Indicator] | None = None,
                          dict(src.codelists))
         items.setdefault(item.key, item).indicators.append(ind.id)
     if unknown := sorted(wanted - seen):
-        raise SSBError(f"table {', '.join(unknown)} is not used by any indicator in the registry; "
-                       "add it to registry.yaml, or fetch it from a notebook with Client.fetch")
+        raise SSBError(f"Tabell {', '.join(unknown)} brukes ikke av noen indikator i registeret. "
+                       "Legg den til i registry.yaml, eller hent den fra en notatbok med "
+                       "Client.fetch.")
     return list(items.values()), pending
+
+
+def by_table(items: Iterable[FetchItem]) -> list[tuple[str, list[FetchItem]]]:
+    """The items grouped by table, tables in the order they first appear."""
+    groups: dict[str, list[FetchItem]] = {}
+    for item in items:
+        groups.setdefault(item.table, []).append(item)
+    return list(groups.items())
 
 
 def fetch_all(items: list[FetchItem], client: Client | None = None,
               on_done: Callable[[FetchOutcome], None] | None = None) -> list[FetchOutcome]:
-    """Fetch every item (reusing snapshots SSB has not updated since); one failure stops none."""
+    """Fetch every item (reusing snapshots SSB has not updated since), table by table, each
+    table within one time budget (`Client.table_budget`). One failure stops none, except the
+    `STOPS`, which are raised."""
     client = client or Client()
     outcomes = []
     with client.one_check_per_table():
-        for item in items:
-            outcome = _fetch_one(client, item)
-            outcomes.append(outcome)
-            if on_done:
-                on_done(outcome)
+        for table, group in by_table(items):
+            with client.table_budget(table):
+                for item in group:
+                    outcome = _fetch_one(client, item)
+                    outcomes.append(outcome)
+                    if on_done:
+                        on_done(outcome)
     return outcomes
 
 
 def _fetch_one(client: Client, item: FetchItem) -> FetchOutcome:
-    """Fetch one query (or reuse its snapshot); an SSB error becomes a failed outcome."""
+    """Fetch one query (or reuse its snapshot); an SSB error becomes a failed outcome, except
+    the `STOPS`."""
     try:
         client.metadata(item.table)  # stored (once), so registry codes can be checked offline
         before = len(client.store.list(item.table))
         df = client.fetch(item.table, item.selection, item.codelists or None, reuse=True)
+    except STOPS:
+        raise
     except SSBError as exc:
-        return FetchOutcome(item, "feilet", str(exc))
+        return FetchOutcome(item, "feilet", one_line(exc))
     snap = df.attrs.get("snapshot", {})
     status = "hentet" if len(client.store.list(item.table)) > before else "gjenbrukt"
     return FetchOutcome(item, status, f"{len(df)} celler, SSB oppdatert "
                                       f"{snap.get('ssb_updated') or 'ukjent'}")
+
+
+def one_line(message: object) -> str:
+    """A message as one line (runs of whitespace, newlines included, become one space)."""
+    return " ".join(str(message).split())
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _counts(outcomes: list[FetchOutcome]) -> dict[str, int]:
+    return {s: sum(o.status == s for o in outcomes) for s in ("hentet", "gjenbrukt", "feilet")}
+
+
+def run_fetch(
+    tables: list[str] | None,
+    *,
+    echo: Callable[[str], None] = print,
+    echo_err: Callable[[str], None] = _to_stderr,
+    client: Client | None = None,
+) -> int:
+    """The `mipr fetch` command: fetch what the registry needs (only `tables`, if given).
+
+    Progress, the summary and the not-yet-fetchable indicators go to `echo`; failed queries,
+    one line per table and message, to `echo_err`. Returns 0 when nothing failed, else 1.
+    Raises `MiprError` when offline (`MIPR_OFFLINE=1`), for a table the registry does not use,
+    and for a stop (`STOPS`: SSB unreachable, or a `Retry-After` beyond the maximum wait).
+    `client`: for tests; it gets a progress callback unless it has one.
+    """
+    if config.offline():
+        raise MiprError("MIPR_OFFLINE=1 er satt, så `mipr fetch` kan ikke hente fra SSB. "
+                        "Fjern MIPR_OFFLINE (eller sett MIPR_OFFLINE=0) og kjør på nytt.")
+    items, pending = fetch_plan(tables=tables)
+    where = {"label": ""}
+
+    def progress(event: Progress) -> None:
+        echo(f"  {where['label'] or event.table or 'SSB'}: {event.message}")
+
+    client = client or Client(progress=progress)
+    if client.progress is None:
+        client.progress = progress
+    groups = by_table(items)
+    total = len(items)
+    echo(f"Henter {total} spørring(er) fra {len(groups)} tabell(er) hos SSB ({client.base_url}); "
+         f"tidsbudsjett {client.budget:g} s per tabell.")
+    outcomes: list[FetchOutcome] = []
+    try:
+        with client.one_check_per_table():
+            for table, group in groups:
+                echo(f"{table}: {len(group)} spørring(er) …")
+                with client.table_budget(table):
+                    for number, item in enumerate(group, start=1):
+                        where["label"] = f"{table}, spørring {number}/{len(group)}"
+                        outcome = _fetch_one(client, item)
+                        outcomes.append(outcome)
+                        echo(f"[{len(outcomes)}/{total}] {where['label']}: {outcome.status}  "
+                             f"{outcome.detail}")
+    except STOPS:
+        c = _counts(outcomes)
+        echo(f"Stoppet etter {len(outcomes)} av {total} spørring(er): {c['hentet']} hentet, "
+             f"{c['gjenbrukt']} gjenbrukt, {c['feilet']} feilet; resten ble ikke forsøkt.")
+        raise
+    finally:
+        where["label"] = ""
+    c = _counts(outcomes)
+    echo(f"Ferdig: {c['hentet']} hentet, {c['gjenbrukt']} gjenbrukt (uendret hos SSB), "
+         f"{c['feilet']} feilet.")
+    for line in pending:
+        echo(f"Ikke hentet ennå: {line}")
+    failed = [o for o in outcomes if o.status == "feilet"]
+    reported: dict[tuple[str, str], int] = {}
+    for outcome in failed:
+        key = (outcome.item.table, outcome.detail)
+        reported[key] = reported.get(key, 0) + 1
+    per_table = {table: len(group) for table, group in groups}
+    for (table, detail), count in reported.items():
+        of = f" ({count} av {per_table[table]} spørringer)" if per_table[table] > 1 else ""
+        echo_err(f"mipr fetch: {table}{of}: {detail}")
+    return 1 if failed else 0

@@ -9,6 +9,9 @@ route to answer errors, slow or broken bodies:
         stub.add_recorded("14700", data="api-v2/14700.data.en.json")
         stub.script("data", Reply.unavailable(), Reply.too_many_requests(retry_after=1))
         client = Client(base_url=stub.url)
+
+Faults that need no server: `unused_url()` (a port with nothing listening: connection refused)
+and `UNKNOWN_HOST_URL` (a name that never resolves: `.invalid` is reserved, RFC 2606).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -28,6 +32,20 @@ from urllib.parse import parse_qsl, urlsplit
 
 BASE_PATH = "/api/pxwebapi/v2"
 HAND_MADE_SOURCE = "HAND-MADE test stub (not Statistics Norway data)"
+UNKNOWN_HOST_URL = f"http://mipr-no-such-host.invalid{BASE_PATH}"
+"""A base URL whose host name cannot be resolved (the DNS lookup fails)."""
+
+
+def unused_url() -> str:
+    """A base URL on 127.0.0.1 with nothing listening: connecting is refused.
+
+    The port was free a moment ago (bound, then closed); another process could take it in
+    between, which is unlikely enough for tests."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}{BASE_PATH}"
+
 
 Selection = dict[str, list[str]]
 
@@ -42,6 +60,8 @@ class Reply:
     delay: float = 0.0
     truncate: bool = False
     content_type: str = "application/json; charset=utf-8"
+    trickle: float = 0.0
+    """Send the body in 1 KB pieces with this many seconds between them (a slow link)."""
 
     @classmethod
     def problem(cls, status: int, title: str, detail: str | None = None) -> Reply:
@@ -62,18 +82,26 @@ class Reply:
         return cls.problem(404, title)
 
     @classmethod
-    def too_many_requests(cls, retry_after: int | None = 1) -> Reply:
+    def too_many_requests(cls, retry_after: int | str | None = 1) -> Reply:
+        """429; `retry_after` is seconds or an HTTP date (None: no Retry-After header)."""
         headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
         return cls(429, b"Too many requests", headers, content_type="text/plain")
 
     @classmethod
-    def unavailable(cls, status: int = 503) -> Reply:
-        return cls(status, b"Service unavailable", content_type="text/plain")
+    def unavailable(cls, status: int = 503, retry_after: int | str | None = None) -> Reply:
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        return cls(status, b"Service unavailable", headers, content_type="text/plain")
 
     @classmethod
     def slow(cls, seconds: float) -> Reply:
         """The normal answer, sent after `seconds`."""
         return cls(delay=seconds)
+
+    @classmethod
+    def trickling(cls, size: int = 64 * 1024, every: float = 0.05) -> Reply:
+        """A 200 whose body (`size` bytes of JSON padding) arrives 1 KB every `every` s."""
+        body = b"[" + b" " * (size - 2) + b"]"
+        return cls(200, body, trickle=every)
 
     @classmethod
     def truncated(cls) -> Reply:
@@ -138,7 +166,7 @@ class GeneratedTable:
             if dim not in selection:
                 return Reply.problem(400, "Missing selection for mandantory variable", dim)
         resolved = {}
-        for dim, codes in self.dimensions.items():
+        for dim in self.dimensions:
             if dim in selection:
                 picked = self.expand(dim, selection[dim])
                 if isinstance(picked, Reply):
@@ -356,7 +384,8 @@ class PxWebStub:
         handler = type("Handler", (_Handler,), {"stub": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -523,7 +552,13 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(payload)
+            if not reply.trickle:
+                self.wfile.write(payload)
+            for start in range(0, len(payload) if reply.trickle else 0, 1024):
+                self.wfile.write(payload[start : start + 1024])
+                self.wfile.flush()
+                if self.stub._stopping.wait(reply.trickle):
+                    return
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout); that is what slow replies test
 

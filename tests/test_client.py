@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pxweb_stub import GeneratedTable, PxWebStub, Reply, parse_get_selection
@@ -137,17 +137,10 @@ def test_403_too_many_cells_is_bad_query(client, stub):
 
 def test_retry_honours_retry_after(client, stub):
     stub.script("data", Reply.too_many_requests(retry_after=1))
-    start = time.monotonic()
     df = client.fetch("99901", SMALL)
-    assert time.monotonic() - start >= 1.0
+    first, second = stub.requests("data")
+    assert second.time - first.time >= 1.0
     assert stub.count("data") == 2 and len(df) == 4  # 2 regions x 2 years, Kjonn eliminated
-
-
-def test_retry_after_is_capped(stub, data_dir):
-    stub.script("data", Reply.too_many_requests(retry_after=3600))
-    start = time.monotonic()
-    make_client(stub, retry_after_max=1).fetch("99901", SMALL)
-    assert 1.0 <= time.monotonic() - start < 5
 
 
 def test_persistent_429_is_rate_limited_after_bounded_retries(client, stub):
@@ -167,10 +160,9 @@ def test_persistent_5xx_is_unavailable_after_bounded_retries(client, stub, statu
 
 def test_timeout_is_unavailable(stub, data_dir):
     stub.script("data", *[Reply.slow(5)] * 3)
-    start = time.monotonic()
-    with pytest.raises(Unavailable, match="did not answer"):
+    with pytest.raises(Unavailable, match="fikk ikke svar på 0,3 s") as err:
         make_client(stub, timeout=0.3, retries=1).fetch("99901", SMALL)
-    assert time.monotonic() - start < 3
+    assert "tabell 99901" in str(err.value) and "2 forsøk" in str(err.value)
     assert stub.count("data") == 2
 
 
@@ -204,9 +196,9 @@ class CountingLimiter(RateLimiter):
         super().__init__(1000, 60)
         self.acquired = 0
 
-    def acquire(self) -> None:
+    def acquire(self, on_wait=None) -> float:
         self.acquired += 1
-        super().acquire()
+        return super().acquire(on_wait)
 
 
 def test_limiter_allows_n_calls_per_window_with_fake_clock():
@@ -298,7 +290,7 @@ def age_snapshot(days: int) -> None:
     """Pretend the stored snapshot was fetched `days` ago (the sidecar's fetched_at)."""
     snap = SnapshotStore().latest("99901")
     meta = dict(snap.meta)
-    then = datetime.now(timezone.utc) - timedelta(days=days, hours=1)
+    then = datetime.now(UTC) - timedelta(days=days, hours=1)
     meta["fetched_at"] = then.isoformat().replace("+00:00", "Z")
     snap.sidecar_path.write_text(json.dumps(meta), encoding="utf-8")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mipr_analysis.errors import MiprError
-from mipr_analysis.ssb.client import is_explicit
+from mipr_analysis.ssb.selection import is_explicit
 from mipr_analysis.ssb.store import SnapshotStore
 
 from .registry import Indicator

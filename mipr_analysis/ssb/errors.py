@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..errors import MiprError
 
 
@@ -18,7 +20,7 @@ class BadQuery(SSBError):
 
 
 class RateLimited(SSBError):
-    """SSB answered 429 and kept doing so after the retries."""
+    """SSB answered 429 and kept doing so after the retries (or asked for too long a wait)."""
 
 
 class Unavailable(SSBError):
@@ -39,3 +41,22 @@ class SnapshotCorrupt(SSBError):
 
 class CSVFormatError(SSBError):
     """A Statistikkbanken CSV export could not be understood."""
+
+
+class Unreachable(Unavailable):
+    """SSB could not be reached at all: the connection was refused or the host name is unknown.
+
+    Retrying does not help within one run, so `mipr fetch` stops at the first one."""
+
+
+class BudgetExceeded(Unavailable):
+    """One table's time budget (`Client(budget=...)`, `MIPR_FETCH_BUDGET`) ran out."""
+
+
+class RetryAfterTooLong(RateLimited):
+    """SSB (429 or 503) asked us to wait longer than `Client(max_retry_wait=...)`
+    (`MIPR_MAX_RETRY_WAIT`); `retry_at` is when it said to come back (aware datetime)."""
+
+    def __init__(self, message: str, retry_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
