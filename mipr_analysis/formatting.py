@@ -11,19 +11,23 @@ Conventions, used everywhere in the package:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import numbers
 import os
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from pandas.io.formats.style import Styler
 
 from mipr_analysis.atomic import atomic_write_bytes
+
+if TYPE_CHECKING:  # pandas is imported only by the functions that take frames
+    import pandas as pd
+    from pandas.io.formats.style import Styler
 
 LOCALE = "nb_NO"
 NBSP = "\u00a0"
@@ -64,7 +68,12 @@ PLACE_UNITS = {"plass", "plasser", "rangering"}
 
 def is_missing(x: object) -> bool:
     """True for None, NaN and pandas' NA."""
-    return x is None or bool(pd.isna(x))
+    if x is None or type(x).__name__ in {"NAType", "NaTType"}:
+        return True
+    try:
+        return math.isnan(x)  # type: ignore[arg-type]
+    except TypeError:
+        return False
 
 
 def _half_up(x: float | int | Decimal, decimals: int) -> Decimal:
@@ -146,7 +155,7 @@ def _places(x: float | int, plus: bool = False) -> str:
 
 def fmt_missing(status: str | None = None) -> str:
     """Why a cell has no number: ``".." -> "tall mangler (..)"``; no status gives "–"."""
-    if status is None or (isinstance(status, float) and pd.isna(status)) or not str(status).strip():
+    if is_missing(status) or not str(status).strip():
         return MISSING
     symbol = str(status).strip()
     return f"{SSB_STATUS_TEXT.get(symbol, 'tall mangler')} ({symbol})"
@@ -182,7 +191,7 @@ def fmt_date(d: dt.date | dt.datetime | str | pd.Timestamp) -> str:
     """A date as "25.02.2026"; an aware datetime (e.g. SSB's ``updated``) is shown in Oslo time."""
     if isinstance(d, str):
         d = dt.datetime.fromisoformat(d.strip())
-    if isinstance(d, pd.Timestamp):
+    if hasattr(d, "to_pydatetime"):  # a pandas Timestamp
         d = d.to_pydatetime()
     if isinstance(d, dt.datetime):
         if d.tzinfo is not None:
@@ -202,7 +211,8 @@ def _formatter(spec: Format) -> Callable[[object], str]:
 
 def nb_table(
     df: pd.DataFrame,
-    formats: Mapping[str, Format],
+    formats: Mapping[str, Format] | None = None,
+    *,
     caption: str,
 ) -> Styler:
     """A notebook table with Norwegian numbers, right-aligned numeric columns, a caption, no index.
@@ -210,11 +220,14 @@ def nb_table(
     ``formats`` maps a column to a unit understood by `fmt_value` (e.g. ``"prosent"``) or to a
     function returning the text; other columns are shown as they are.
     """
+    formats = formats or {}
     unknown = set(formats) - set(df.columns)
     if unknown:
         raise KeyError(f"nb_table: no column(s) {sorted(unknown)} in the table; "
                        f"columns are {list(df.columns)}")
-    numeric = [c for c in df.columns if c in formats or pd.api.types.is_numeric_dtype(df[c])]
+    from pandas.api.types import is_numeric_dtype
+
+    numeric = [c for c in df.columns if c in formats or is_numeric_dtype(df[c])]
     number_format = {c: _formatter(formats.get(c, "")) for c in numeric}
     styler = df.style.format(number_format).hide(axis="index").set_caption(caption)
     right = [{"selector": "td, th", "props": "text-align: right;"}]
@@ -224,6 +237,13 @@ def nb_table(
                                    overwrite=False)
 
 
+def fmt_rank(rank: float | None, of: float | None, scope: str = "") -> str:
+    """ "12 av 357 kommuner"; "–" when the rank is missing."""
+    if is_missing(rank) or is_missing(of):
+        return MISSING
+    return f"{fmt_number(rank)} av {fmt_number(of)} {scope}".strip()
+
+
 def write_excel_csv(df: pd.DataFrame, path: str | os.PathLike, *, index: bool = False) -> Path:
     """A CSV that a Norwegian Excel opens as it is: UTF-8 with BOM, ``;``, decimal comma.
 
@@ -231,3 +251,14 @@ def write_excel_csv(df: pd.DataFrame, path: str | os.PathLike, *, index: bool = 
     """
     text = df.to_csv(sep=";", decimal=",", index=index, lineterminator="\r\n")
     return atomic_write_bytes(path, text.encode("utf-8-sig"))
+
+
+def year_spans(years: list[int]) -> str:
+    """Years as runs: [2005, 2006, 2007, 2010] -> "2005–2007, 2010"."""
+    spans: list[list[int]] = []
+    for y in sorted(years):
+        if spans and y == spans[-1][1] + 1:
+            spans[-1][1] = y
+        else:
+            spans.append([y, y])
+    return ", ".join(str(a) if a == b else f"{a}{MISSING}{b}" for a, b in spans)

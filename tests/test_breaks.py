@@ -38,8 +38,8 @@ def test_rade_2023_is_flagged(population):
     assert first["from_value"] == 7633 and first["to_value"] == 8317 and first["change"] == 684
     assert first["change_pct"] == pytest.approx(8.96, abs=0.01)
     assert first["kind"] == "statistisk"
-    assert first["reason"].startswith("brudd i serien: endring på +9,0 % mot vanlig +")
-    assert found.iloc[1]["reason"].startswith("brudd i serien: endring på -5,2 %")
+    assert first["reason"].startswith("brudd i serien: endring på +9,0\u00a0% mot vanlig +")
+    assert found.iloc[1]["reason"].startswith("brudd i serien: endring på \u22125,2\u00a0%")
 
 
 @pytest.mark.parametrize("region", ["3216", "3103", "3114", "3118", "3122", "3120", "3116"])

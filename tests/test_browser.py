@@ -27,6 +27,7 @@ def report(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MIPR_REPORTS_DIR", str(folder / "reports"))
+        mp.setenv("MIPR_FIGURE_FILES", "1")
         executed = execute_notebook(FIXTURE, folder / "executed" / "nb_handmade_report.ipynb")
     html = export_html(executed, folder / "html" / "nb_handmade_report.html",
                        title="Håndlaget testside")

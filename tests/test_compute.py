@@ -21,7 +21,8 @@ from mipr_analysis.indicators import (
     recompute_table,
     ssb_values,
 )
-from mipr_analysis.indicators.derive import BETTER, NO_DIRECTION, SAME, WORSE, status
+from mipr_analysis.indicators import status
+from mipr_analysis.indicators.derive import status_of
 
 MANUAL = config.REPO_ROOT / "data" / "raw" / "manual"
 
@@ -98,13 +99,14 @@ def test_round_half_up_matches_published_rounding():
 def test_status_rule():
     up, down, none = (get_indicator(i) for i in
                       ("sysselsettingsandel_20_66", "nho_kommune_nm_total", "befolkning"))
-    assert status(up, 75.5, 75.54) == SAME  # equal at the published decimal
-    assert status(up, 75.5, 75.56) == BETTER
-    assert status(up, 75.5, 75.4) == WORSE
-    assert status(down, 107, 101) == BETTER  # a lower rank is better
-    assert status(down, 107, 120) == WORSE
-    assert status(none, 100, 120) == NO_DIRECTION
-    assert status(up, float("nan"), 75.0) == "ingen data"
+    assert status_of(up, 75.5, 75.54) == status.SAME  # equal at the published decimal
+    assert status_of(up, 75.5, 75.56) == status.BETTER
+    assert status_of(up, 75.5, 75.4) == status.WORSE
+    assert status_of(down, 107, 101) == status.BETTER  # a lower rank is better
+    assert status_of(down, 107, 120) == status.WORSE
+    assert status_of(none, 100, 120) == status.NO_DIRECTION
+    assert status_of(up, float("nan"), 75.0) == status.NO_DATA
+    assert status.label(status.WORSE) == "dårligere"
 
 
 class _Tables:
@@ -145,10 +147,13 @@ def test_build_population_end_to_end(data_dir, shared_ssb):
 
     processed = data_dir / "processed"
     assert sorted(p.name for p in processed.iterdir()) == [
-        "baseline_check.csv", "derived.csv", "indicator_values.csv", "indicators.csv"]
+        "baseline_check.csv", "derived.csv", "indicator_values.csv", "indicators.csv",
+        "manifest.json"]
     values = indicator_values(data_dir)
     assert list(values.columns) == ["indicator", "region", "region_name", "period", "value",
-                                    "unit", "source", "status", "origin", "snapshot", "note"]
+                                    "numerator", "denominator", "unit", "source", "status",
+                                    "origin", "snapshot", "note"]
+    assert values["region"].dtype == "str" and values["period"].dtype == "Int64"
     pop = values[(values["indicator"] == "befolkning") & (values["origin"] == "ssb")]
     got = pop.set_index(["region", "period"])["value"]
     assert got[("3103", 2024)] == 52051
@@ -185,11 +190,11 @@ def test_build_population_end_to_end(data_dir, shared_ssb):
 
     derived = derived_values(data_dir)
     latest = derived[derived["is_latest"] & (derived["indicator"] == "befolkning")]
-    assert set(latest["status"]) == {"ingen data"}  # nothing after the 2024 baseline yet
+    assert set(latest["status"]) == {status.BASELINE_ONLY}  # nothing after the 2024 baseline yet
     growth = derived[(derived["indicator"] == "befolkningsvekst") & (derived["region"] == "3103")
                      & (derived["period"] == 2024)].iloc[0]
     assert growth["value"] == pytest.approx((52051 / got[("3103", 2023)] - 1) * 100)
-    assert set(derived.loc[derived["indicator"] == "sykefravaer", "status"]) == {"ingen data"}
+    assert set(derived.loc[derived["indicator"] == "sykefravaer", "status"]) == {status.NO_DATA}
 
     indicators = read_processed("indicators", data_dir)
     has_data = indicators.set_index("id")["has_data"]

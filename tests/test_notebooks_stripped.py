@@ -8,11 +8,22 @@ import pytest
 
 from mipr_analysis import config
 
-NOTEBOOKS = sorted(config.notebooks_dir().glob("*.ipynb"))
+NOTEBOOKS = sorted(config.notebooks_dir().rglob("*.ipynb"))
 
 
 def test_there_are_notebooks():
-    assert NOTEBOOKS, "notebooks/ holds no notebook"
+    names = {p.relative_to(config.notebooks_dir()).as_posix() for p in NOTEBOOKS}
+    assert {"reports/forside.ipynb", "reports/indikator.ipynb",
+            "exploratory/utforsk.ipynb"} <= names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_headings_and_text_are_markdown(path):
+    """The analysis is read in markdown cells: at least one heading in a markdown cell."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    headings = [c for c in nb["cells"] if c["cell_type"] == "markdown"
+                and any(line.startswith("#") for line in "".join(c["source"]).splitlines())]
+    assert headings, f"{path.name}: no markdown heading (JupyterLab's table of contents is empty)"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -91,10 +91,19 @@ def test_indicators_without_an_open_source_say_so():
     assert all(i.source_label.startswith("ingen åpen kilde ennå") for i in nones)
 
 
-def test_registry_table_has_a_row_per_indicator_and_the_status_rule():
+def test_registry_table_has_a_row_per_indicator():
     table = registry_table()
     assert list(table["id"]) == [i.id for i in load_registry()]
-    assert table["status_rule"].str.contains("uendret").all()
+
+
+def test_goal_and_focus_titles_live_with_the_registry():
+    from mipr_analysis.indicators import focus_titles, goal_title
+
+    assert goal_title("mal1").startswith("Mål 1: Mosseregionen skal bli en offensiv")
+    assert goal_title("samferdsel") == "Bakgrunn: Samferdsel og kollektivtilbud"
+    assert list(focus_titles()) == ["naering", "natur_vann", "samferdsel", "beredskap"]
+    goals = {i.goal for i in load_registry()}
+    assert goals <= {*focus_titles(), "hovedmal", "mal1", "mal2", "mal3"}
 
 
 def test_unknown_indicator_lists_the_ids():

@@ -216,6 +216,7 @@ def test_save_figure_writes_print_png_and_svg(tmp_path, monkeypatch):
 
 def test_show_displays_png_with_alt_and_closes(tmp_path, monkeypatch):
     monkeypatch.setenv("MIPR_REPORTS_DIR", str(tmp_path))
+    monkeypatch.setenv("MIPR_FIGURE_FILES", "1")  # `mipr report --figures`
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     fig, ax = plt.subplots()
@@ -229,12 +230,29 @@ def test_show_displays_png_with_alt_and_closes(tmp_path, monkeypatch):
     assert metadata["image/png"]["alt"] == "Linjediagram: en rett linje"
 
 
-def test_show_without_name_saves_nothing(tmp_path, monkeypatch):
+def test_show_without_name_or_without_figures_flag_saves_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("MIPR_REPORTS_DIR", str(tmp_path))
     monkeypatch.setattr("IPython.display.display", lambda obj: None)
+    monkeypatch.setenv("MIPR_FIGURE_FILES", "1")
     fig, _ = plt.subplots()
     theme.show(fig, alt="Tom figur")
+    monkeypatch.setenv("MIPR_FIGURE_FILES", "")
+    fig, _ = plt.subplots()
+    theme.show(fig, alt="Tom figur", name="navngitt")
     assert not (tmp_path / "figures").exists()
+
+
+def test_show_puts_the_numbers_under_the_figure(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    fig, _ = plt.subplots()
+    numbers = pd.DataFrame({"År": ["2023", "2024"], "Moss": ["51\u00a0000", "52\u00a0051"]})
+    theme.show(fig, alt="Linjediagram", data=numbers)
+    html = shown[1].data
+    assert html.startswith('<details class="figure-data"><summary>Tallene i figuren</summary>')
+    assert "<caption>Tallene i figuren</caption>" in html
+    assert '<th scope="col">Moss</th>' in html and '<th scope="row">2024</th>' in html
+    assert "<td>52\u00a0051</td>" in html
 
 
 def test_show_refuses_missing_alt():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mipr_analysis.formatting import fmt_change
 from mipr_analysis.geo import regions
 
 COLUMNS = ["from_year", "to_year", "from_value", "to_value", "change", "change_pct",
@@ -69,5 +70,5 @@ def _row(from_year, to_year, from_value, to_value, typical, kind, reason) -> dic
 
 
 def _pct(value: float) -> str:
-    """+9,0 % (Norwegian decimal comma, sign always shown)."""
-    return f"{value:+.1f}".replace(".", ",") + " %"
+    """+9,0 % (Norwegian decimal comma, a real minus, sign always shown)."""
+    return fmt_change(value, 1, "prosent")

@@ -1,15 +1,16 @@
 """Build the processed indicator tables from `data/raw/` and read them back.
 
-`build()` writes, each atomically, to `<data_dir>/processed/`:
-- `indicator_values.csv`: every value, tidy (`VALUE_COLUMNS`); `origin` is "plan" (the action
-  plan's baseline), "manuell" (other typed-in reports), "ssb" (stored SSB data, regions summed
-  from their municipalities) or "beregnet" (computed from other values: a region the plan leaves
-  blank, a growth rate). `status`: SSB's symbol ("..", ".", ":") where SSB gave one, "mangler"
-  for a missing value, "ubekreftet" for SSB values from a table or codes not yet checked against
-  SSB's metadata, else "ok".
+`build()` writes the processed tables through `processed.write_all` (schemas, dtypes and the
+manifest are declared in `processed.py`):
+- `indicator_values.csv`: every value, tidy; `origin` is "plan" (the action plan's baseline),
+  "manual" (other typed-in reports), "ssb" (stored SSB data, regions summed from their
+  municipalities) or "computed" (from other values: a region the plan leaves blank, a growth
+  rate). `status`: SSB's symbol ("..", ".", ":") where SSB gave one, "missing" for a missing
+  value, "unconfirmed" for SSB values from a table or codes not yet checked against SSB's
+  metadata, else "ok".
 - `indicators.csv`: the registry with `has_data`.
-- `baseline_check.csv`: plan figures against their own parts and against SSB (`CHECK_COLUMNS`).
-- `derived.csv`: change since the baseline, index, ranks, distance to Norway, status.
+- `baseline_check.csv`: plan figures against their own parts and against SSB.
+- `derived.csv`: change since the baseline, index, ranks, distance to Norway, status code.
 """
 
 from __future__ import annotations
@@ -21,26 +22,18 @@ import numpy as np
 import pandas as pd
 
 from mipr_analysis import config
-from mipr_analysis.atomic import atomic_write_text
-from mipr_analysis.formatting import round_half_up
+from mipr_analysis.formatting import fmt_number, round_half_up
 from mipr_analysis.geo import regions
 from mipr_analysis.ssb.errors import SSBError
 
-from . import ssb_values
+from . import processed, ssb_values
 from .baseline import CHECK_COLUMNS, plan_region_values, recompute_table
 from .derive import derive, series
 from .manual import load_manual
 from .registry import Indicator, load_registry, registry_table
 
-VALUE_COLUMNS = ("indicator", "region", "region_name", "period", "value", "unit", "source",
-                 "status", "origin", "snapshot", "note")
-FILES = {"values": "indicator_values.csv", "indicators": "indicators.csv",
-         "baseline_check": "baseline_check.csv", "derived": "derived.csv"}
+VALUE_COLUMNS = tuple(processed.SCHEMAS["values"].columns)
 PLAN_PREFIX = "Handlingsplan"
-_TEXT = ("indicator", "region", "region_name", "unit", "source", "status", "origin", "snapshot",
-         "note", "comparison", "rank_scope", "id", "title", "goal", "kind", "source_type",
-         "table", "publisher", "measure", "direction", "target", "caveats", "pending",
-         "recompute", "status_rule")
 
 
 @dataclass
@@ -75,11 +68,8 @@ def build(data_dir: Path | str | None = None) -> BuildResult:
     with_data = set(values.loc[values["value"].notna(), "indicator"])
     indicators["has_data"] = indicators["id"].isin(with_data)
 
-    out_dir = data_dir / "processed"
-    paths = {name: out_dir / file for name, file in FILES.items()}
-    for name, frame in (("values", values), ("indicators", indicators),
-                        ("baseline_check", checks), ("derived", derived)):
-        _write_csv(frame, paths[name])
+    paths = processed.write_all({"values": values, "indicators": indicators,
+                                 "baseline_check": checks, "derived": derived}, data_dir)
     return BuildResult(values, derived, indicators, checks, paths, notes)
 
 
@@ -120,13 +110,13 @@ def _from_manual(manual: pd.DataFrame, checks: pd.DataFrame, registry: list[Indi
                             index=manual.index, dtype=bool)
     keep = manual[~((manual["region"] == "MIPR") & manual["value"].isna() & is_replaced)]
     own = keep.assign(
-        origin=np.where(keep["source"].str.startswith(PLAN_PREFIX), "plan", "manuell"),
+        origin=np.where(keep["source"].str.startswith(PLAN_PREFIX), "plan", "manual"),
         source=keep["publisher"] + ", gjengitt i " + keep["source"],
         status="", snapshot="",
     )
     sources = manual.drop_duplicates("indicator").set_index("indicator")["source"]
     computed = region_rows.assign(
-        origin=np.where(region_rows["value"].notna(), "beregnet", "plan"),
+        origin=np.where(region_rows["value"].notna(), "computed", "plan"),
         source=np.where(region_rows["value"].notna(), "beregnet fra ", "")
         + region_rows["indicator"].map(sources),
         status="", snapshot="",
@@ -156,7 +146,7 @@ def _derived_indicators(values: pd.DataFrame, registry: list[Indicator]) -> pd.D
                     continue
                 rows.append({"indicator": ind.id, "region": rid, "period": r.period,
                              "value": value, "source": f"beregnet fra {ind.source.derived_from} "
-                             f"({r.source})", "status": "", "origin": "beregnet",
+                             f"({r.source})", "status": "", "origin": "computed",
                              "snapshot": r.snapshot,
                              "note": f"endring fra {int(r.period) - 1} til {int(r.period)}"})
     return pd.DataFrame(rows)
@@ -172,11 +162,13 @@ def _finish(values: pd.DataFrame, by_id: dict[str, Indicator]) -> pd.DataFrame:
     out["value"] = out["value"].astype(float)
     for col in ("status", "snapshot", "note", "source"):
         out[col] = out[col].fillna("").astype(str)
+    for col in ("numerator", "denominator"):
+        out[col] = out[col].astype(float) if col in out.columns else np.nan
     unconfirmed = out["indicator"].map(
         lambda i: not by_id[i].table_confirmed or bool(by_id[i].source.unconfirmed_codes))
     out["status"] = np.select(
         [out["status"] != "", out["value"].isna(), (out["origin"] == "ssb") & unconfirmed],
-        [out["status"], "mangler", "ubekreftet"], "ok")
+        [out["status"], "missing", "unconfirmed"], "ok")
     order = {rid: n for n, rid in enumerate(regions.report_regions())}
     out["_order"] = out["region"].map(order).fillna(len(order))
     ind_order = {i: n for n, i in enumerate(by_id)}
@@ -194,7 +186,7 @@ def _region_name(rid: str) -> str:
 
 def _plan_vs_ssb(values: pd.DataFrame, by_id: dict[str, Indicator]) -> pd.DataFrame:
     """The plan's figure against SSB's for the same indicator, region and year."""
-    plan = values[values["origin"].isin(["plan", "beregnet"]) & values["value"].notna()
+    plan = values[values["origin"].isin(["plan", "computed"]) & values["value"].notna()
                   & values["indicator"].map(lambda i: by_id[i].source.type == "ssb")]
     ssb = values[(values["origin"] == "ssb")].set_index(["indicator", "region", "period"])
     rows = []
@@ -210,7 +202,8 @@ def _plan_vs_ssb(values: pd.DataFrame, by_id: dict[str, Indicator]) -> pd.DataFr
         same = pd.NA if np.isnan(diff) else abs(diff) < 1e-9
         note = ("Planens tall stemmer med SSB." if same is True else
                 "SSB-verdien mangler." if same is pd.NA else
-                f"Planens tall avviker fra SSB ({other['source']}) med {diff:g}; begge vises.")
+                f"Planens tall avviker fra SSB ({other['source']}) med {fmt_number(diff, d)}; "
+                "begge vises.")
         rows.append({"indicator": r.indicator, "region": r.region, "period": r.period,
                      "comparison": "SSB", "printed": r.value, "recomputed": other["value"],
                      "recomputed_rounded": rounded, "difference": diff, "matches": same,
@@ -218,32 +211,16 @@ def _plan_vs_ssb(values: pd.DataFrame, by_id: dict[str, Indicator]) -> pd.DataFr
     return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write atomically (never half-written)."""
-    atomic_write_text(path, frame.to_csv(index=False))
-
-
 def read_processed(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
-    """One of the processed tables (`FILES` key), with region codes kept as text."""
-    path = (Path(data_dir) if data_dir else config.data_dir()) / "processed" / FILES[name]
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist; run `mipr build` (or "
-                                "mipr_analysis.indicators.build()) first.")
-    head = pd.read_csv(path, nrows=0).columns
-    text = {c: str for c in head if c in _TEXT}
-    df = pd.read_csv(path, dtype=text, keep_default_na=False, na_values={
-        c: [""] for c in head if c not in _TEXT})
-    for col in ("period", "baseline_year", "rank", "rank_of", "plan_table"):
-        if col in df.columns:
-            df[col] = pd.to_numeric(df[col]).astype("Int64")
-    return df
+    """One of the processed tables, typed by its schema (see `processed.read`)."""
+    return processed.read(name, data_dir)
 
 
 def indicator_values(data_dir: Path | str | None = None) -> pd.DataFrame:
     """`indicator_values.csv` as written by `build`."""
-    return read_processed("values", data_dir)
+    return processed.read("values", data_dir)
 
 
 def derived_values(data_dir: Path | str | None = None) -> pd.DataFrame:
     """`derived.csv` as written by `build`."""
-    return read_processed("derived", data_dir)
+    return processed.read("derived", data_dir)

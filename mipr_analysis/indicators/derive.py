@@ -2,14 +2,8 @@
 distance to Norway and a status against the indicator's direction.
 
 Series: for each indicator, region and year one value is used, by origin in the order plan,
-manuell, beregnet, ssb (the plan's figures ARE the baseline; SSB fills the other years).
-
-Status rule (also in `registry.STATUS_RULE`): the value is compared with the baseline (the
-baseline year's value). Both are rounded half-up to the indicator's published decimals; equal
--> "uendret"; otherwise "bedre" when the change goes in the indicator's direction (for ranks a
-lower number is better: direction "down") and "dårligere enn nullpunktet" when it goes the other
-way. "ingen data" when the baseline or any later value is missing (the baseline-year row itself
-is "nullpunkt"); "uten retning" when the indicator has no desired direction.
+manual, computed, ssb, fhi (the plan's figures ARE the baseline; SSB fills the other years).
+Status codes and the rule: `status.py`.
 """
 
 from __future__ import annotations
@@ -19,14 +13,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from mipr_analysis.formatting import round_half_up
 from mipr_analysis.geo import regions
 
+from . import status
 from .registry import Indicator
 
-ORIGIN_PRIORITY = ("plan", "manuell", "beregnet", "ssb")
-BETTER, SAME, WORSE, NO_DATA = "bedre", "uendret", "dårligere enn nullpunktet", "ingen data"
-NO_DIRECTION, BASELINE = "uten retning", "nullpunkt"
+ORIGIN_PRIORITY = ("plan", "manual", "computed", "ssb", "fhi")
 DERIVED_COLUMNS = (
     "indicator", "region", "region_name", "period", "value", "origin", "baseline_year",
     "baseline_value", "change_abs", "change_pct", "index", "rank", "rank_of", "rank_scope",
@@ -35,16 +27,9 @@ DERIVED_COLUMNS = (
 _NATIONAL_MEASURES = {"rate", "per_capita"}
 
 
-def status(ind: Indicator, baseline: float, value: float) -> str:
-    """The status of `value` against `baseline` (see the module docstring)."""
-    if baseline is None or value is None or math.isnan(baseline) or math.isnan(value):
-        return NO_DATA
-    if ind.direction == "none":
-        return NO_DIRECTION
-    change = round_half_up(value, ind.decimals) - round_half_up(baseline, ind.decimals)
-    if abs(change) < 1e-9:
-        return SAME
-    return BETTER if (change > 0) == (ind.direction == "up") else WORSE
+def status_of(ind: Indicator, baseline: float, value: float) -> str:
+    """The status code of `value` against `baseline` for this indicator."""
+    return status.compare(baseline, value, ind.direction, ind.decimals)
 
 
 def series(values: pd.DataFrame) -> pd.DataFrame:
@@ -106,21 +91,21 @@ def _one(ind: Indicator, mine: pd.DataFrame, municipalities: pd.DataFrame, rank_
 def _empty_row(ind: Indicator, rid: str) -> dict:
     return {"indicator": ind.id, "region": rid, "region_name": regions.region_name(rid),
             "period": pd.NA, "value": np.nan, "origin": "", "baseline_year": ind.baseline_year,
-            "baseline_value": np.nan, "status": NO_DATA, "is_latest": True}
+            "baseline_value": np.nan, "status": status.NO_DATA, "is_latest": True}
 
 
 def _row(ind: Indicator, r, base: float, latest: int, national: pd.Series) -> dict:
     value = float(r.value) if pd.notna(r.value) else float("nan")
     period = int(r.period)
     change = value - base
-    if period == ind.baseline_year:
-        state = BASELINE if not math.isnan(value) else NO_DATA
-    elif period > ind.baseline_year:
-        state = status(ind, base, value)
-    else:
-        state = ""
     if period == latest and period <= ind.baseline_year:
-        state = NO_DATA  # nothing after the baseline yet
+        state = status.BASELINE_ONLY if not math.isnan(base) else status.NO_DATA
+    elif period == ind.baseline_year:
+        state = status.BASELINE if not math.isnan(value) else status.NO_DATA
+    elif period > ind.baseline_year:
+        state = status_of(ind, base, value)
+    else:
+        state = status.BEFORE_BASELINE
     nat = float(national.get(period, np.nan)) if ind.measure in _NATIONAL_MEASURES else np.nan
     ratio_ok = ind.measure not in {"rank", "change"} and base > 0
     return {

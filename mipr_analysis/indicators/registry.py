@@ -34,7 +34,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 
 from mipr_analysis.errors import MiprError
@@ -50,14 +49,6 @@ MEASURES = ("count", "rate", "rank", "amount", "per_capita", "change", "qualitat
 DIRECTIONS = ("up", "down", "none")
 RECOMPUTE_METHODS = ("sum", "ratio", "rank_change", "none")
 DERIVED_METHODS = ("pct_change", "diff")
-
-STATUS_RULE = (
-    "Siste verdi sammenlignes med nullpunktet (basisåret). «uendret» når endringen er mindre "
-    "enn en halv enhet i siste publiserte desimal (avrundet er tallene like); ellers «bedre» "
-    "når endringen går i ønsket retning, «dårligere enn nullpunktet» når den går motsatt vei. "
-    "For plasseringer er lavere tall bedre. «ingen data» når nullpunkt eller en senere verdi "
-    "mangler; «uten retning» for indikatorer uten ønsket retning."
-)
 
 _ID = re.compile(r"[a-z][a-z0-9_]*")
 _TABLE = re.compile(r"\d{5}")
@@ -154,15 +145,43 @@ def get_indicator(indicator_id: str, registry: list[Indicator] | None = None) ->
     raise KeyError(f"Unknown indicator {indicator_id!r}; registry.yaml has: {known}.")
 
 
+def goal_titles(path: Path | str | None = None) -> dict[str, str]:
+    """Goal id -> the plan's wording ("Mål 1: ..."), in the plan's order."""
+    return dict(_document(str(path or default_path()))["goals"])
+
+
+def focus_titles(path: Path | str | None = None) -> dict[str, str]:
+    """Focus area id -> its name in the strategy ("Natur- og vannmiljø"), in order."""
+    return dict(_document(str(path or default_path()))["focus_areas"])
+
+
+def goal_title(goal: str) -> str:
+    """The heading of a goal or focus area ("Mål 1: ...", "Bakgrunn: Næringsutvikling")."""
+    goals = goal_titles()
+    if goal in goals:
+        return goals[goal]
+    return f"Bakgrunn: {focus_titles().get(goal, goal)}"
+
+
 @lru_cache(maxsize=4)
-def _load(path: str) -> tuple[Indicator, ...]:
+def _document(path: str) -> dict:
     try:
         doc = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
-        raise RegistryError(f"{path} is not valid YAML: {exc}. Fix the file's syntax.") from exc
-    entries = (doc or {}).get("indicators")
+        raise RegistryError(f"{path} er ikke gyldig YAML: {exc}. Rett syntaksen i filen") from exc
+    doc = doc if isinstance(doc, dict) else {}
+    for key in ("goals", "focus_areas"):
+        if set(doc.get(key) or {}) != set(GOALS_RESULT if key == "goals" else GOALS_BACKGROUND):
+            raise RegistryError(f"{path}: «{key}» må ha titler for "
+                                f"{', '.join(GOALS_RESULT if key == 'goals' else GOALS_BACKGROUND)}")
+    return doc
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> tuple[Indicator, ...]:
+    entries = _document(path).get("indicators")
     if not isinstance(entries, list) or not entries:
-        raise RegistryError(f"{path}: expected a top-level list 'indicators:' with entries.")
+        raise RegistryError(f"{path}: forventet en liste «indicators:» med oppføringer.")
     return parse_registry(entries, path)
 
 
@@ -324,8 +343,10 @@ def _recompute(rule: Any, ids: set, errs: list[str]) -> dict[str, Any]:
     return dict(rule)
 
 
-def registry_table(registry: list[Indicator] | None = None) -> pd.DataFrame:
+def registry_table(registry: list[Indicator] | None = None):
     """The registry as one row per indicator (what `indicators.csv` holds, without `has_data`)."""
+    import pandas as pd
+
     rows = []
     for ind in registry if registry is not None else load_registry():
         src = ind.source
@@ -338,7 +359,7 @@ def registry_table(registry: list[Indicator] | None = None) -> pd.DataFrame:
             "target": ind.target or "", "caveats": " | ".join(ind.caveats),
             "table_confirmed": ind.table_confirmed,
             "pending": src.pending or "", "plan_table": ind.plan_table,
-            "recompute": ind.recompute.get("method", ""), "status_rule": STATUS_RULE,
+            "recompute": ind.recompute.get("method", ""),
         })
     df = pd.DataFrame(rows)
     df["plan_table"] = df["plan_table"].astype("Int64")

@@ -24,8 +24,8 @@ from mipr_analysis.ssb.store import SnapshotStore, load_table, query_key
 
 from .registry import Indicator
 
-VALUE_COLUMNS = ("indicator", "region", "region_name", "period", "value", "status",
-                 "snapshot", "note")
+VALUE_COLUMNS = ("indicator", "region", "region_name", "period", "value", "numerator",
+                 "denominator", "status", "snapshot", "note")
 _LEADING_INT = re.compile(r"^(\d+)")
 
 
@@ -264,7 +264,8 @@ def _rate_values_without_counts(reduced: pd.DataFrame, municipalities: pd.DataFr
 
 def _attach(values: pd.DataFrame, municipalities: pd.DataFrame, snaps: dict, ind: Indicator
             ) -> pd.DataFrame:
-    out = values[["region", "region_name", "period", "value", "status", "note"]].copy()
+    out = values.reindex(columns=["region", "region_name", "period", "value", "numerator",
+                                  "denominator", "status", "note"])
     out.insert(0, "indicator", ind.id)
     out["period"] = out["period"].astype("Int64")
     merged_from = municipalities[municipalities["harmonised_from"].astype(str).str.contains(

@@ -25,6 +25,8 @@ __all__ = ["export_html", "heading_problems", "page_css", "render_page"]
 
 REMOVED_CELL_TAGS = frozenset({"remove-cell", "papermill-error-cell-tag"})
 """Cells with these tags are left out of the page (papermill tags its error banner)."""
+REMOVED_OUTPUT_TAGS = frozenset({"remove-output"})
+"""Cells whose outputs are for the analyst in JupyterLab only (intermediate frames)."""
 
 NBCONVERT_PLACEHOLDER_ALT = "No description has been provided for this image"
 MISSING_ALT = "Figur uten tekstbeskrivelse"
@@ -56,7 +58,8 @@ def _exporter() -> HTMLExporter:
         theme="light",
     )
     exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags=set(REMOVED_CELL_TAGS)), enabled=True
+        TagRemovePreprocessor(remove_cell_tags=set(REMOVED_CELL_TAGS),
+                              remove_all_outputs_tags=set(REMOVED_OUTPUT_TAGS)), enabled=True
     )
     exporter.register_preprocessor(StripErrorsPreprocessor(), enabled=True)
     return exporter

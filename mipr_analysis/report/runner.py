@@ -1,163 +1,46 @@
-"""The report batch: run the notebooks with papermill in parallel, export HTML, write an index.
+"""The report batch behind `mipr report`: build the data, run the changed pages, export HTML.
 
-`run_batch` is the engine behind `mipr report`. A job is skipped when its cache key (notebook,
-parameters, title, package source, input data) matches the last successful run and its outputs
-exist; that path hashes files and renders the index, but imports neither papermill nor
-jupyter_client and starts no kernel. The data build (`prepare`) is skipped the same way: it
-runs only when its inputs (package source, `raw/`) changed or `processed/` is not what it left.
+Each page is a papermill notebook executed on a warm kernel (`kernels.py`) by one of a few
+worker threads; its executed copy and its HTML page are kept. A page runs unless its cache key
+(`cache.py`) matches its last complete, successful run. The front page runs last, with a record
+of this run (`run_record.py`), and becomes `html/index.html`.
 
-Notebooks run in worker processes, not threads: papermill's `cwd` is an `os.chdir` of the whole
-process (nteract/papermill#473). On Linux the workers are forked after the parent has imported
-papermill (for `check_parameters`), so each worker does not pay the import again.
+Stopping: one Ctrl-C (or SIGTERM) starts no further page, interrupts and shuts down the
+running kernels and keeps what finished; a second Ctrl-C ends the process at once. A page that
+did not finish is never taken as up to date: its state entry is cleared before it starts and
+the executed notebook reaches its final name only when papermill is done.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import logging
-import multiprocessing
 import os
-import re
+import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mipr_analysis import __version__, config
+from mipr_analysis import config, hashing
 from mipr_analysis.errors import UsageError
-from mipr_analysis.report import cache as batch_cache
+
+from . import cache
+from .jobs import FAILED, INTERRUPTED, NOT_SELECTED, RAN, SKIPPED, BatchResult, Job, JobResult
 
 log = logging.getLogger(__name__)
 
 OSLO = ZoneInfo("Europe/Oslo")
-INDEX_TITLE = "Indikatorrapporter for Mosseregionen"
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
 Exporter = Callable[[Path, Path, str], object]
-
-# JobResult.status values
-RAN, SKIPPED, FAILED, NOT_SELECTED = "ran", "skipped", "failed", "not_selected"
-
-
-@dataclass
-class Job:
-    """One report page: a notebook run with `parameters`, written as `<name>.ipynb`/`.html`.
-
-    `indicators` are the indicator ids the page shows (so `only=[id]` finds it); `inputs` are
-    glob patterns relative to the data folder (e.g. `processed/*.csv`, `raw/ssb/07459/*`) that
-    the notebook reads: empty means every file under `raw/` and `processed/`.
-    """
-
-    notebook: Path
-    parameters: dict[str, Any]
-    name: str
-    title: str
-    group: str
-    order: int = 0
-    indicators: tuple[str, ...] = ()
-    inputs: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        self.notebook = Path(self.notebook)
-        self.indicators = tuple(self.indicators)
-        self.inputs = tuple(self.inputs)
-        if not _NAME.fullmatch(self.name):
-            raise ValueError(
-                f"job name {self.name!r} is not a safe file stem: use ASCII letters, digits, "
-                "'_', '-' and '.' only (it becomes <name>.ipynb and <name>.html)"
-            )
-        try:
-            json.dumps(self.parameters)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"job {self.name!r}: parameters must be plain JSON values (str, int, float, "
-                f"bool, None, list, dict): {exc}"
-            ) from None
-
-
-@dataclass
-class JobResult:
-    """What happened to one job in this batch (`status` is one of RAN/SKIPPED/FAILED/NOT_SELECTED).
-
-    For NOT_SELECTED jobs, `previous` is the status of their last run ("ok", "failed" or None
-    when they never ran) and `error`/`finished_at` come from that run.
-    """
-
-    job: Job
-    status: str
-    error: str | None = None
-    cell: int | None = None
-    seconds: float = 0.0
-    finished_at: str | None = None
-    previous: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.job.name
-
-
-@dataclass
-class BatchResult:
-    """The outcome of `run_batch`; `ok` is False when any job failed in this run."""
-
-    results: list[JobResult]
-    started_at: datetime
-    seconds: float
-    reports_dir: Path
-    kernel: str | None = None
-    prepared: bool | None = None
-    git: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    def _with(self, status: str) -> list[JobResult]:
-        return [r for r in self.results if r.status == status]
-
-    @property
-    def ran(self) -> list[JobResult]:
-        return self._with(RAN)
-
-    @property
-    def skipped(self) -> list[JobResult]:
-        return self._with(SKIPPED)
-
-    @property
-    def failed(self) -> list[JobResult]:
-        return self._with(FAILED)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    @property
-    def index_path(self) -> Path:
-        return self.reports_dir / "html" / "index.html"
-
-    def counts(self) -> str:
-        """'3 kjørt, 1 uendret (hoppet over), 1 feilet' (and how many were not selected)."""
-        text = (f"{len(self.ran)} kjørt, {len(self.skipped)} uendret (hoppet over), "
-                f"{len(self.failed)} feilet")
-        not_selected = self._with(NOT_SELECTED)
-        return text + (f", {len(not_selected)} ikke valgt" if not_selected else "")
-
-    def summary(self) -> str:
-        """A few lines in bokmål for the terminal: counts, wall time and which jobs failed."""
-        lines = [f"Rapporter: {self.counts()} – {_decimal(self.seconds)} s."]
-        if self.prepared is not None:
-            build = "kjørt." if self.prepared else "uendret, hoppet over."
-            lines.append(f"Databygging: {build}")
-        lines += self.notes
-        for r in self.failed:
-            lines.append(f"Feilet: {r.name} – {r.error}")
-        lines.append(f"Oversikt: {self.index_path}")
-        return "\n".join(lines)
+BUILD_MODULES = ("mipr_analysis.indicators.compute",)
+"""The data build's entry point: its package code is part of the build's cache key."""
+RUN_RECORD = "run.json"
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,6 +100,15 @@ def select_jobs(jobs: Sequence[Job], only: Iterable[str] | None) -> list[Job]:
 # The batch
 
 
+@dataclass
+class _Context:
+    reports: Path
+    state: dict[str, Any]
+    hashes: cache.FileHashes
+    lock: threading.Lock
+    stop: threading.Event
+
+
 def run_batch(
     jobs: Sequence[Job],
     *,
@@ -226,18 +118,18 @@ def run_batch(
     force: bool = False,
     only: Iterable[str] | None = None,
     prepare: Callable[[], object] | None = None,
+    verify: Callable[[dict[str, str]], None] | None = None,
     export: Exporter | None = None,
     progress: bool = True,
+    figure_files: bool = False,
 ) -> BatchResult:
-    """Build the data (`prepare`), run the changed notebooks, export HTML and write the index.
+    """Build the data (`prepare`), run the changed pages, export HTML, run the front page.
 
-    A job runs unless its cache key matches its last successful run and its outputs exist (a
-    failed job always runs again). `timeout` is papermill's execution timeout in seconds, which
-    applies to each cell; a timeout fails the job. `prepare` runs only when the package or
-    anything under `raw/` changed since its last run, or `processed/` no longer holds what it
-    wrote then. `force` runs everything; `only` (job names or indicator ids) picks a subset,
-    and the index shows the other pages as they were. `export(executed, html, title)` defaults
-    to `mipr_analysis.report.html_export.export_html`.
+    `verify(raw_hashes)` checks the stored data first (and raises to stop the batch).
+    `prepare` runs only when the build's code or anything under `raw/` changed, or
+    `processed/` no longer holds what it wrote. `timeout` applies to each cell. `force` runs
+    everything; `only` (job names or indicator ids) picks a subset. `figure_files` also writes
+    every named figure as PNG 300 dpi and SVG under `reports/figures/`.
     """
     started, t0 = datetime.now(OSLO), time.perf_counter()
     jobs = list(jobs)
@@ -246,86 +138,112 @@ def run_batch(
         twice = sorted({n for n in names if names.count(n) > 1})
         raise ValueError(f"job names must be unique; these occur more than once: {twice}")
     selected = select_jobs(jobs, only)
-    reports = Path(reports_dir or config.reports_dir()).resolve()  # papermill chdirs
-    (reports / "executed").mkdir(parents=True, exist_ok=True)
-    (reports / "html").mkdir(parents=True, exist_ok=True)
+    reports = Path(reports_dir or config.reports_dir()).resolve()
+    for folder in ("executed", "html"):
+        (reports / folder).mkdir(parents=True, exist_ok=True)
 
-    state = batch_cache.load_state(reports)
-    package = batch_cache.package_fingerprint()
-    raw = batch_cache.hash_tree(config.raw_dir(), "raw/")
+    state, state_note = cache.load_state(reports)
+    hashes = cache.FileHashes(state["hashes"])
+    ctx = _Context(reports, state, hashes, threading.Lock(), threading.Event())
+    notes = [state_note] if state_note else []
+    raw = hashes.tree(config.raw_dir(), "raw/")
+    if verify is not None:
+        verify(raw)
+
+    pool = None
     prepared = None
-    if prepare is not None:
-        prepared, state["prepare"] = _prepare_if_needed(prepare, state["prepare"], package, raw,
-                                                        force)
-    files = raw | batch_cache.hash_tree(config.processed_dir(), "processed/")
+    try:
+        if prepare is not None:
+            build_key = hashing.digest([cache.code_digest(BUILD_MODULES, hashes), raw])
+            if force or not _prepared(state["prepare"], build_key, hashes):
+                pool = _start_pool(reports, workers, len(selected))
+                prepare()
+                state["prepare"] = {"key": build_key, "processed": _processed_digest(hashes)}
+                prepared = True
+            else:
+                prepared = False
+        manifest = _manifest()
+        keys = {j.name: _job_key(j, manifest, hashes, figure_files) for j in selected
+                if not j.front}
+        pages = [j for j in selected if not j.front
+                 and (force or not _unchanged(j, keys[j.name], state["jobs"], reports))]
+        for job in pages:
+            check_parameters(job)
+        outcomes: dict[str, JobResult] = {}
+        if pages:
+            pool = pool or _start_pool(reports, workers, len(pages))
+            outcomes = _run_pages(pages, pool, ctx, timeout, export, progress, figure_files,
+                                  keys)
+        results = _results(jobs, outcomes, keys, state)
+        batch = BatchResult(results, started, 0.0, reports, pool.kernel_name if pool else None,
+                            prepared, git_state(config.REPO_ROOT), notes)
+        batch.interrupted = ctx.stop.is_set()
+        front = next((j for j in selected if j.front), None)
+        if front is not None and not batch.interrupted:
+            record = _run_record(batch, jobs)
+            key = _job_key(front, manifest, hashes, figure_files, extra=_standing(record))
+            if force or outcomes or not _unchanged(front, key, state["jobs"], reports):
+                check_parameters(front)
+                record_path = reports / RUN_RECORD
+                from mipr_analysis.atomic import atomic_write_text
 
-    keys = {j.name: _job_key(j, package, files) for j in selected}
-    to_run = [j for j in selected
-              if force or not _unchanged(j, keys[j.name], state["jobs"], reports)]
-    for job in to_run:
-        check_parameters(job)
-
-    outcomes: dict[str, JobResult] = {}
-    kernel = None
-    if to_run:
-        kernel = resolve_kernel()
-        export = export or _default_export()
-        for job, outcome in _execute_all(to_run, reports / "executed", kernel, timeout, workers,
-                                         progress):
-            outcomes[job.name] = _finish(job, outcome, reports, export)
-
-    results = _record(jobs, outcomes, keys, state)
-    batch_cache.save_state(reports, state)
-    batch = BatchResult(results, started, 0.0, reports, kernel, prepared,
-                        git_state(config.REPO_ROOT))
-    if kernel and kernel != config.KERNEL_NAME:
-        batch.notes.append(f"Merk: kjernen «{config.KERNEL_NAME}» mangler; brukte «{kernel}».")
-    index = _render_page(INDEX_TITLE, _index_body(batch, raw))
-    batch.index_path.write_text(index, encoding="utf-8")
+                atomic_write_text(record_path, _json(record))
+                pool = pool or _start_pool(reports, workers, 1)
+                job = _with_parameters(front, run_record=str(record_path))
+                done = _run_pages([job], pool, ctx, timeout, export, progress, figure_files,
+                                  {front.name: key})
+                outcomes.update(done)
+            batch.results = _results(jobs, outcomes, {**keys, front.name: key}, state)
+            batch.interrupted = ctx.stop.is_set()
+        if front is None or front.name not in outcomes or outcomes[front.name].status != RAN:
+            _fallback_index(batch)
+    finally:
+        if pool is not None:
+            pool.close()
+        state["hashes"] = {**state["hashes"], **hashes.seen}
+        with ctx.lock:
+            cache.save_state(reports, state)
     batch.seconds = time.perf_counter() - t0
     return batch
 
 
-def _record(jobs: list[Job], outcomes: dict[str, JobResult], keys: dict[str, str],
-            state: dict) -> list[JobResult]:
-    """Every job's result in this batch; the state keeps what ran (and forgets removed jobs)."""
-    previous, results = state["jobs"], []
-    for job in jobs:
-        if job.name in outcomes:
-            result = outcomes[job.name]
-            previous[job.name] = {
-                "key": keys[job.name], "status": "ok" if result.status == RAN else "failed",
-                "error": result.error, "cell": result.cell, "finished_at": result.finished_at,
-                "seconds": result.seconds,
-            }
-        elif job.name in keys:
-            result = JobResult(job, SKIPPED, finished_at=previous[job.name]["finished_at"])
-        else:
-            before = previous.get(job.name, {})
-            result = JobResult(job, NOT_SELECTED, error=before.get("error"),
-                               finished_at=before.get("finished_at"), previous=before.get("status"))
-        results.append(result)
-    state["jobs"] = {j.name: previous[j.name] for j in jobs if j.name in previous}
-    return results
+def _with_parameters(job: Job, **extra: Any) -> Job:
+    return Job(job.notebook, {**job.parameters, **extra}, job.name, job.title, job.group,
+               job.order, job.indicators, job.tables, job.all_indicators, job.front)
 
 
-def _prepare_if_needed(
-    prepare: Callable[[], object], before: dict, package: str, raw: dict[str, str], force: bool
-) -> tuple[bool, dict]:
-    """Run `prepare` unless its inputs (package, raw/) and outputs (processed/) are unchanged."""
-    key = batch_cache.digest(package, raw)
-    processed = batch_cache.digest(batch_cache.hash_tree(config.processed_dir()))
-    if not force and before.get("key") == key and before.get("processed") == processed:
-        return False, before
-    prepare()
-    after = batch_cache.digest(batch_cache.hash_tree(config.processed_dir()))
-    return True, {"key": key, "processed": after}
+def _prepared(before: dict, key: str, hashes: cache.FileHashes) -> bool:
+    return before.get("key") == key and before.get("processed") == _processed_digest(hashes)
 
 
-def _job_key(job: Job, package: str, files: dict[str, str]) -> str:
-    notebook = batch_cache.file_sha256(job.notebook) if job.notebook.is_file() else None
-    inputs = batch_cache.select_files(files, job.inputs)
-    return batch_cache.digest(notebook, job.parameters, job.title, package, inputs)
+def _processed_digest(hashes: cache.FileHashes) -> str:
+    return hashing.digest(hashes.tree(config.processed_dir()))
+
+
+def _manifest() -> dict:
+    """`data/processed/manifest.json` (read without pandas)."""
+    import json
+
+    try:
+        return json.loads((config.processed_dir() / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _job_key(job: Job, manifest: dict, hashes: cache.FileHashes, figure_files: bool,
+             extra: object = None) -> str:
+    """What the page's output depends on (see `cache` for the rules)."""
+    notebook = hashes.of(job.notebook) if job.notebook.is_file() else None
+    modules = cache.notebook_imports(job.notebook) | set(cache.EXPORT_MODULES)
+    digests = manifest.get("indicators", {})
+    if job.all_indicators:
+        data: object = digests
+    else:
+        data = {i: digests.get(i) for i in job.indicators}
+    files = manifest.get("files", {})
+    tables = {t: files.get(t) for t in job.tables}
+    return hashing.digest([notebook, job.parameters, job.title, cache.code_digest(modules, hashes),
+                           manifest.get("schema_version"), data, tables, figure_files, extra])
 
 
 def _unchanged(job: Job, key: str, previous: dict, reports: Path) -> bool:
@@ -333,272 +251,282 @@ def _unchanged(job: Job, key: str, previous: dict, reports: Path) -> bool:
     return bool(
         before and before.get("status") == "ok" and before.get("key") == key
         and (reports / "executed" / f"{job.name}.ipynb").is_file()
-        and (reports / "html" / f"{job.name}.html").is_file()
+        and (reports / "html" / job.html_name).is_file()
     )
 
 
-def _execute_all(
-    jobs: list[Job], executed_dir: Path, kernel: str, timeout: int, workers: int | None,
-    progress: bool,
-) -> Iterator[tuple[Job, dict]]:
-    """Run the jobs in worker processes; yield (job, outcome) as each one finishes."""
+def _start_pool(reports: Path, workers: int | None, pages: int):
+    from .kernels import KernelPool
+
+    size = max(1, min(workers or os.cpu_count() or 1, pages))
+    pool = KernelPool(resolve_kernel(), size, reports / "executed" / "kernels.log")
+    pool.start()
+    return pool
+
+
+# --------------------------------------------------------------------------------------------
+# Running pages
+
+
+def _run_pages(pages: list[Job], pool, ctx: _Context, timeout: int, export: Exporter | None,
+               progress: bool, figure_files: bool, keys: dict[str, str]) -> dict[str, JobResult]:
+    """Run the pages on the pool's kernels; stop cleanly on Ctrl-C or SIGTERM."""
     from tqdm.auto import tqdm
 
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    n = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = {
-            pool.submit(_execute, str(j.notebook.resolve()),
-                        str(executed_dir / f"{j.name}.ipynb"), j.parameters, kernel, timeout): j
-            for j in jobs
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    outcomes: dict[str, JobResult] = {}
+    env = {"MIPR_FIGURE_FILES": "1" if figure_files else ""}
+    with _stoppable(ctx, pool), ThreadPoolExecutor(max_workers=pool.size) as threads, \
+            tqdm(total=len(pages), desc="Sider", unit="side", disable=not progress) as bar:
+        futures: dict[Future, Job] = {
+            threads.submit(_run_one, job, pool, ctx, timeout, export, env, keys[job.name]): job
+            for job in pages
         }
-        with tqdm(total=len(jobs), desc="Notatbøker", unit="nb", disable=not progress) as bar:
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # the worker process itself died
-                    outcome = _outcome(time.perf_counter(), type(exc).__name__, str(exc))
-                bar.set_postfix_str(job.name)
-                bar.update()
-                yield job, outcome
-
-
-def _execute(notebook: str, output: str, parameters: dict, kernel: str, timeout: int) -> dict:
-    """Run one notebook with papermill (in a worker process); never raises.
-
-    The worker's and the kernel's own stdout/stderr (log lines, not the notebook's outputs) go to
-    `<name>.log` beside the executed notebook, so they do not break up the progress bar.
-    """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    started = time.perf_counter()
-    try:
-        with _process_output_to(Path(output).with_suffix(".log")):
-            papermill.execute_notebook(
-                notebook, output, parameters=parameters, kernel_name=kernel,
-                execution_timeout=timeout, progress_bar=False, cwd=str(Path(notebook).parent),
-            )
-    except PapermillExecutionError as exc:
-        return _outcome(started, exc.ename, exc.evalue, exc.exec_count)
-    except TimeoutError:  # nbclient's CellTimeoutError
-        return _outcome(started, "Tidsavbrudd", f"en celle brukte mer enn {timeout} s",
-                        _running_cell(Path(output)))
-    except Exception as exc:
-        return _outcome(started, type(exc).__name__, str(exc))
-    return _outcome(started)
-
-
-@contextmanager
-def _process_output_to(path: Path) -> Iterator[None]:
-    """Point file descriptors 1 and 2 of this process (inherited by kernels) at `path`."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    with path.open("wb") as log_file:
-        os.dup2(log_file.fileno(), 1)
-        os.dup2(log_file.fileno(), 2)
+        pending = set(futures)
         try:
-            yield
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            for fd, target in zip(saved, (1, 2)):
-                os.dup2(fd, target)
-                os.close(fd)
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = futures[future]
+                    outcomes[job.name] = future.result()
+                    bar.set_postfix_str(job.name)
+                    bar.update()
+        except KeyboardInterrupt:
+            ctx.stop.set()
+            for future in pending:
+                future.cancel()
+            pool.interrupt_all()
+            pool.close()
+            for future in pending:
+                if not future.cancelled():
+                    outcomes[futures[future].name] = future.result()
+    return outcomes
 
 
-def _outcome(started: float, error_type: str | None = None, message: str = "",
-             cell: int | None = None) -> dict:
-    error = None
-    if error_type:
-        last = next((ln.strip() for ln in reversed(message.splitlines()) if ln.strip()), "")
-        error = f"{error_type}: {last}" if last else error_type
-    return {"error": error, "cell": cell, "seconds": time.perf_counter() - started}
+class _stoppable:
+    """While pages run: SIGTERM acts like Ctrl-C; a second Ctrl-C ends the process at once."""
+
+    def __init__(self, ctx: _Context, pool) -> None:
+        self.ctx, self.pool = ctx, pool
+        self.saved: dict[int, Any] = {}
+
+    def __enter__(self) -> _stoppable:
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        self.saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        signal.signal(signal.SIGINT, self._interrupt)
+        signal.signal(signal.SIGTERM, self._interrupt)
+        return self
+
+    def _interrupt(self, signum: int, frame: object) -> None:
+        if self.ctx.stop.is_set():  # the second one: no more waiting
+            try:
+                self.pool.close()
+            finally:
+                os._exit(130)
+        self.ctx.stop.set()
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
 
 
-def _running_cell(executed: Path) -> int | None:
-    """The execution count of the cell that was running when the timeout struck (the last one
-    papermill started; it marks even that one "completed")."""
-    try:
-        nb = json.loads(executed.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    started = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"
-               and c.get("metadata", {}).get("papermill", {}).get("status") != "pending"]
-    return started[-1].get("execution_count") if started else None
-
-
-def _finish(job: Job, outcome: dict, reports: Path, export: Exporter) -> JobResult:
-    """Export a successful run to HTML; give a failed one a page that says so."""
+def _run_one(job: Job, pool, ctx: _Context, timeout: int, export: Exporter | None,
+             env: dict[str, str], key: str) -> JobResult:
+    """Run one page (in a worker thread); never raises."""
+    reports = ctx.reports
     executed = reports / "executed" / f"{job.name}.ipynb"
-    page = reports / "html" / f"{job.name}.html"
-    result = JobResult(job, RAN, cell=outcome["cell"], seconds=outcome["seconds"],
-                       finished_at=datetime.now(OSLO).isoformat(timespec="seconds"))
-    if outcome["error"] is None:
+    partial = reports / "executed" / f".{job.name}.partial.ipynb"
+    page = reports / "html" / job.html_name
+    started = time.perf_counter()
+    if ctx.stop.is_set():
+        return JobResult(job, INTERRUPTED)
+    _record_state(ctx, job.name, {"status": "running", "key": key})
+    error, cell = None, None
+    kernel = None
+    healthy = True
+    try:
+        kernel = pool.acquire()
+        kernel.run(_env_code(env))
+        kernel.reset()
+        error, cell, healthy = _execute(job, kernel, partial, timeout)
+        if partial.is_file():
+            os.replace(partial, executed)
+    except Exception as exc:  # a kernel that would not start, or a stop
+        error, healthy = f"{type(exc).__name__}: {exc}", False
+    finally:
+        if kernel is not None:
+            pool.release(kernel, healthy and not ctx.stop.is_set())
+    finished = datetime.now(OSLO).isoformat(timespec="seconds")
+    seconds = time.perf_counter() - started
+    if ctx.stop.is_set() and (error or not executed.is_file()):
+        return JobResult(job, INTERRUPTED, seconds=seconds)
+    if error is None:
         try:
-            export(executed, page, job.title)
-            return result
+            (export or _default_export())(executed, page, job.title)
         except Exception as exc:
-            what = f"HTML-eksport feilet ({type(exc).__name__})"
-            outcome = _outcome(time.perf_counter(), what, str(exc))
-    result.status, result.error = FAILED, outcome["error"]
-    if result.cell is not None:
-        result.error += f" (celle {result.cell})"
-    page.write_text(_render_page(f"{job.title} (feilet)", _failure_body(result, executed)),
-                    encoding="utf-8")
+            error = f"HTML-eksport feilet ({type(exc).__name__}): {exc}"
+    if error is None:
+        _record_state(ctx, job.name, {"status": "ok", "key": key, "finished_at": finished,
+                                      "seconds": round(seconds, 2)})
+        return JobResult(job, RAN, seconds=seconds, finished_at=finished)
+    if cell is not None:
+        error += f" (celle {cell})"
+    result = JobResult(job, FAILED, error=error, cell=cell, seconds=seconds, finished_at=finished)
+    _failure_page(result, executed, page)
+    _record_state(ctx, job.name, {"status": "failed", "key": key, "error": error, "cell": cell,
+                                  "finished_at": finished})
     return result
 
 
+def _env_code(env: dict[str, str]) -> str:
+    lines = ["import os as _os"] + [f"_os.environ[{k!r}] = {v!r}" for k, v in env.items()]
+    return "\n".join(lines + ["del _os"])
+
+
+def _execute(job: Job, kernel, output: Path, timeout: int) -> tuple[str | None, int | None, bool]:
+    """papermill on the warm kernel: (error or None, failing cell, kernel still usable)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from .kernels import ENGINE_NAME
+
+    try:
+        papermill.execute_notebook(
+            str(job.notebook.resolve()), str(output), parameters=job.parameters,
+            kernel_name=kernel.kernel_name, engine_name=ENGINE_NAME, warm_kernel=kernel,
+            execution_timeout=timeout, progress_bar=False,
+        )
+    except PapermillExecutionError as exc:
+        last = next((ln.strip() for ln in reversed(exc.evalue.splitlines()) if ln.strip()), "")
+        return f"{exc.ename}: {last}" if last else exc.ename, exc.exec_count, True
+    except TimeoutError:  # nbclient's CellTimeoutError: the kernel is still busy, replace it
+        return f"Tidsavbrudd: en celle brukte mer enn {timeout} s", None, False
+    return None, None, True
+
+
+def _record_state(ctx: _Context, name: str, entry: dict) -> None:
+    """Remember one page's state at once, so a killed batch keeps what finished."""
+    with ctx.lock:
+        ctx.state["jobs"][name] = entry
+        cache.save_state(ctx.reports, ctx.state)
+
+
+def _results(jobs: list[Job], outcomes: dict[str, JobResult], keys: dict[str, str],
+             state: dict) -> list[JobResult]:
+    """Every job's result in this batch (removed jobs are forgotten by the state)."""
+    previous, results = state["jobs"], []
+    for job in jobs:
+        if job.name in outcomes:
+            result = outcomes[job.name]
+            if result.status == INTERRUPTED:
+                previous.pop(job.name, None)
+        elif job.name in keys:
+            before = previous.get(job.name, {})
+            result = JobResult(job, SKIPPED, finished_at=before.get("finished_at"))
+        else:
+            before = previous.get(job.name, {})
+            result = JobResult(job, NOT_SELECTED, error=before.get("error"),
+                               finished_at=before.get("finished_at"),
+                               previous=before.get("status"))
+        results.append(result)
+    state["jobs"] = {j.name: previous[j.name] for j in jobs if j.name in previous}
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# Pages written by the runner itself
+
+
 def _default_export() -> Exporter:
-    from mipr_analysis.report.html_export import export_html
+    from .html_export import export_html
 
     return export_html
 
 
-def _render_page(title: str, body: str) -> str:
-    from mipr_analysis.report.page_shell import render_page
+def _failure_page(result: JobResult, executed: Path, page: Path) -> None:
+    import html
 
-    return render_page(title, body, lang="nb")
+    from mipr_analysis.atomic import atomic_write_text
 
+    from .page_shell import render_page
 
-# --------------------------------------------------------------------------------------------
-# Pages and provenance
-
-
-def _failure_body(result: JobResult, executed: Path) -> str:
     name = html.escape(executed.name)
     link = (f' Den kjørte notatboken (for feilsøking) ligger i '
             f'<a href="../executed/{name}">executed/{name}</a>.' if executed.is_file() else "")
-    return (
+    body = (
         f"<h1>{html.escape(result.job.title)}</h1>\n"
         f"<p><strong>Denne siden feilet</strong> og viser ingen tall.</p>\n"
         f"<p>Feil: <code>{html.escape(result.error or '')}</code></p>\n"
         f"<p>Notatbok: <code>{html.escape(result.job.notebook.name)}</code>.{link}</p>\n"
-        f'<p><a href="index.html">Til oversikten</a></p>'
+        f'<p><a href="index.html">Til forsiden</a></p>'
     )
+    atomic_write_text(page, render_page(f"{result.job.title} (feilet)", body, lang="nb"))
+
+
+def _fallback_index(batch: BatchResult) -> None:
+    """When the front page did not run this time: keep it, or (without one, or when it failed)
+    write a plain list of the pages so the report always has an entry page."""
+    index = batch.index_path
+    front = next((r for r in batch.results if r.job.front), None)
+    if index.is_file() and front is not None and front.status in (SKIPPED, NOT_SELECTED):
+        return
+    import html
+
+    from mipr_analysis.atomic import atomic_write_text
+
+    from .page_shell import render_page
+
+    rows = "\n".join(
+        f'<li><a href="{html.escape(r.job.html_name)}">{html.escape(r.job.title)}</a>'
+        f" – {html.escape(_status_text(r))}</li>"
+        for r in sorted(batch.results, key=lambda r: (r.job.order, r.job.title)) if not r.job.front)
+    failed = (f"<p><strong>Forsiden feilet:</strong> <code>{html.escape(front.error or '')}"
+              "</code></p>" if front is not None and front.status == FAILED else "")
+    body = (f"<h1>Indikatorrapporter for Mosseregionen</h1>\n{failed}\n"
+            f"<p>Sider: {html.escape(batch.counts())}.</p>\n<ul>\n{rows}\n</ul>")
+    atomic_write_text(index, render_page("Indikatorrapporter for Mosseregionen", body, lang="nb"))
 
 
 def _status_text(r: JobResult) -> str:
-    if r.status == RAN:
-        return "✓ oppdatert i denne kjøringen"
-    if r.status == SKIPPED:
-        return "✓ uendret, hoppet over"
-    if r.status == FAILED:
-        return f"✗ feilet: {r.error}"
-    if r.previous == "ok":
-        return f"ikke med i denne kjøringen (siden er fra {_when(r.finished_at)})"
-    if r.previous == "failed":
-        return f"ikke med i denne kjøringen; ✗ feilet sist ({_when(r.finished_at)}): {r.error}"
-    return "ikke kjørt ennå"
+    return {RAN: "oppdatert i denne kjøringen", SKIPPED: "uendret siden forrige kjøring",
+            FAILED: f"feilet: {r.error}", INTERRUPTED: "avbrutt, kjøres neste gang"}.get(
+        r.status, "ikke med i denne kjøringen")
 
 
-def _index_body(batch: BatchResult, raw: dict[str, str]) -> str:
-    groups: dict[str, list[JobResult]] = {}
-    for r in sorted(batch.results, key=lambda r: (r.job.order, r.job.title)):
-        groups.setdefault(r.job.group, []).append(r)
-    parts = [f"<h1>{INDEX_TITLE}</h1>", f"<p>Sider: {html.escape(batch.counts())}.</p>"]
-    for group, results in groups.items():
-        rows = []
-        for r in results:
-            title = html.escape(r.job.title)
-            has_page = r.status != NOT_SELECTED or r.previous is not None
-            cell = f'<a href="{html.escape(r.name)}.html">{title}</a>' if has_page else title
-            rows.append(f'<tr class="status-{r.status}"><td>{cell}</td>'
-                        f"<td>{html.escape(_status_text(r))}</td></tr>")
-        parts.append(
-            f"<section>\n<h2>{html.escape(group)}</h2>\n<table>\n"
-            '<thead><tr><th scope="col">Side</th><th scope="col">Status</th></tr></thead>\n'
-            f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>\n</section>"
-        )
-    parts.append(_provenance(batch, raw))
-    return "\n".join(parts)
-
-
-def _provenance(batch: BatchResult, raw: dict[str, str]) -> str:
-    when = batch.started_at.strftime("%d.%m.%Y %H:%M")
-    items = [("Kjørt", when), ("Programkode", f"{batch.git} (mipr-analysis {__version__})")]
-    if batch.kernel:
-        items.append(("Jupyter-kjerne", batch.kernel))
-    dl = "\n".join(f"<dt>{k}</dt><dd>{html.escape(v)}</dd>" for k, v in items)
-    snapshots = snapshot_rows(config.raw_dir(), raw)
-    if snapshots:
-        rows = "\n".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-                         for row in snapshots)
-        ssb = ("<table>\n<thead><tr>" + "".join(
-            f'<th scope="col">{h}</th>' for h in
-            ("Tabell", "SSB oppdatert", "Hentet/importert", "Kilde", "Øyeblikksbilde")) +
-            f"</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>")
-        ssb += _staleness(snapshots, batch.started_at)
-    else:
-        ssb = ("<p>Ingen lagrede SSB-data: rapporten bygger bare på handlingsplanens nullpunkt "
-               "og andre manuelt registrerte tall. Hent SSB-data med <code>mipr fetch</code> "
-               "eller importer CSV med <code>mipr import-csv</code>.</p>")
-    manual = sorted((k, v) for k, v in raw.items() if k.startswith("raw/manual/"))
-    man = ("<ul>\n" + "\n".join(f"<li>{html.escape(k.removeprefix('raw/manual/'))} "
-                                 f"(sha256 {v[:12]})</li>" for k, v in manual) + "\n</ul>"
-           if manual else "<p>Ingen manuelle kildefiler.</p>")
-    return (f'<section class="provenance">\n<h2>Om denne kjøringen</h2>\n<dl>\n{dl}\n</dl>\n'
-            f"<h3>SSB-data brukt</h3>\n{ssb}\n"
-            f"<h3>Manuelt registrerte kilder</h3>\n{man}\n</section>")
-
-
-STALE_DAYS = 180
-"""SSB data fetched longer ago than this gets a warning on the index page."""
-
-
-def _staleness(rows: list[tuple[str, str, str, str, str]], now: datetime) -> str:
-    """Warnings for old fetches and for CSV imports, whose SSB update date is unknown."""
-    notes = []
-    for table, updated, fetched, source, _ in rows:
-        try:
-            age = (now.date() - datetime.strptime(fetched[:10], "%d.%m.%Y").date()).days
-        except ValueError:
-            age = None
-        if source == "statbank-csv":
-            notes.append(f"Tabell {table} er importert fra en CSV-fil uten SSBs "
-                         "oppdateringsdato: kjør <code>mipr status</code> med internett for å se "
-                         "om SSB har nyere tall.")
-        elif age is not None and age > STALE_DAYS:
-            notes.append(f"Tabell {table} ble hentet for {age} dager siden: kjør "
-                         "<code>mipr fetch</code> med internett før rapporten brukes.")
-    unique = list(dict.fromkeys(notes))
-    return ("\n<p><strong>Merk:</strong></p>\n<ul>\n" + "\n".join(f"<li>{n}</li>" for n in unique)
-            + "\n</ul>") if unique else ""
-
-
-def snapshot_rows(raw_dir: Path, raw: dict[str, str]) -> list[tuple[str, str, str, str, str]]:
-    """(table, SSB updated, fetched/imported, source, file) of the SSB data snapshots in use.
-
-    Reads the store's sidecars (`raw/ssb/<table>/<stem>.meta.json`); of several snapshots of the
-    same query only the newest is the one in use (the parts of a split fetch count as one).
-    """
-    newest: dict[tuple, list[tuple[dict, str]]] = {}
-    for key in sorted(k for k in raw if k.startswith("raw/ssb/") and k.endswith(".meta.json")):
-        try:
-            meta = json.loads((raw_dir / key.removeprefix("raw/")).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            meta = {"table_id": "?", "source": "uleselig sidecar", "fetched_at": ""}
-        if meta.get("kind", "data") != "data":
+def _run_record(batch: BatchResult, jobs: list[Job]) -> dict:
+    """What the front page says about this run. `pages[*]["state"]` is each page's standing
+    ("ok", "failed", "never", "interrupted"); only that part goes into the front page's key, so
+    a run that changes nothing does not run the front page again."""
+    pages = []
+    for r in batch.results:
+        if r.job.front:
             continue
-        query = (meta.get("table_id"), meta.get("source"), meta.get("query_key", key))
-        same = newest.setdefault(query, [])
-        if same and same[0][0].get("fetched_at", "") < meta.get("fetched_at", ""):
-            same.clear()
-        if not same or same[0][0].get("fetched_at", "") == meta.get("fetched_at", ""):
-            same.append((meta, key.removeprefix("raw/ssb/").removesuffix(".meta.json")))
-    rows = []
-    for parts in newest.values():
-        meta, file = parts[0]
-        rows.append((
-            str(meta.get("table_id") or "?"),
-            _when(meta.get("ssb_updated"), time_of_day=False),
-            _when(meta.get("fetched_at")),
-            str(meta.get("source") or ""),
-            file + (f" (+{len(parts) - 1} deler)" if len(parts) > 1 else ""),
-        ))
-    return sorted(rows)
+        state = {RAN: "ok", SKIPPED: "ok", FAILED: "failed", INTERRUPTED: "interrupted"}.get(
+            r.status, r.previous or "never")
+        pages.append({"name": r.name, "title": r.job.title, "group": r.job.group,
+                      "order": r.job.order, "html": r.job.html_name,
+                      "indicators": list(r.job.indicators), "state": state,
+                      "ran_now": r.status == RAN, "error": r.error,
+                      "finished_at": r.finished_at})
+    return {
+        "started_at": batch.started_at.isoformat(timespec="seconds"),
+        "git": batch.git, "kernel": batch.kernel, "prepared": batch.prepared,
+        "counts": batch.counts(),
+        "pages": pages,
+    }
+
+
+def _standing(record: dict) -> list:
+    """The part of the run record that the front page's key covers."""
+    return [[p["name"], p["state"], p["error"], p["finished_at"]] for p in record["pages"]]
+
+
+def _json(obj: object) -> str:
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, indent=1)
 
 
 def git_state(repo: Path) -> str:
@@ -612,25 +540,7 @@ def git_state(repo: Path) -> str:
         if head.returncode != 0:
             inside = git("rev-parse", "--is-inside-work-tree").returncode == 0
             return "git: ingen commit ennå" if inside else "ikke i et git-arkiv"
-        dirty = git("status", "--porcelain").stdout.strip()
+        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return "ukjent (git er ikke tilgjengelig)"
     return f"git {head.stdout.strip()}" + (" + endringer" if dirty else "")
-
-
-def _when(value: str | None, time_of_day: bool = True) -> str:
-    """An ISO date/time as dd.mm.yyyy (HH:MM), in Oslo time when it carries a zone."""
-    if not value:
-        return "ukjent"
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(OSLO)
-    has_time = time_of_day and ("T" in str(value) or " " in str(value))
-    return moment.strftime("%d.%m.%Y %H:%M" if has_time else "%d.%m.%Y")
-
-
-def _decimal(x: float) -> str:
-    return f"{x:.1f}".replace(".", ",")

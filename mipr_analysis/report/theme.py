@@ -7,7 +7,9 @@ the axis. Text drawn in a region's colour is darkened until it reaches 4.5:1 con
 
 from __future__ import annotations
 
+import html
 import io
+import os
 import re
 import textwrap
 from dataclasses import dataclass, replace
@@ -300,19 +302,45 @@ def save_figure(fig: Figure, name: str, alt: str) -> tuple[Path, Path]:
     return paths[0], paths[1]
 
 
-def show(fig: Figure, alt: str, name: str | None = None) -> None:
-    """Display the figure as a PNG with alt text (kept in the output's metadata), then close it.
+FIGURE_FILES_ENV = "MIPR_FIGURE_FILES"
+"""Set to 1 (`mipr report --figures`) to also write each named figure as PNG 300 dpi and SVG."""
 
-    With a ``name``, the figure is also saved at print resolution (see `save_figure`).
+
+def print_files_wanted() -> bool:
+    return os.environ.get(FIGURE_FILES_ENV, "").strip() in {"1", "true", "yes"}
+
+
+def show(fig: Figure, alt: str, name: str | None = None, data: pd.DataFrame | None = None
+         ) -> None:
+    """Display the figure as one PNG render with alt text, then close it.
+
+    `data` (the figure's numbers, already formatted for reading) is shown under the figure as a
+    collapsed table, so screen-reader users and anyone who wants the exact figures get them.
+    With a `name` and `MIPR_FIGURE_FILES=1`, the figure is also saved for print (`save_figure`).
     """
-    from IPython.display import Image, display
+    from IPython.display import HTML, Image, display
 
     if not alt or not alt.strip():
         raise ValueError("show() needs alt text that says what the figure shows, e.g. "
                          "'Linjediagram: folketallet i Moss økte fra 2015 til 2025.'")
-    if name:
+    if name and print_files_wanted():
         save_figure(fig, name, alt)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=200, bbox_inches="tight")
     plt.close(fig)
     display(Image(data=buffer.getvalue(), format="png", retina=True, alt=alt.strip()))
+    if data is not None:
+        display(HTML(figure_data_html(data)))
+
+
+def figure_data_html(data: pd.DataFrame, summary: str = "Tallene i figuren") -> str:
+    """A collapsed `<details>` table of a figure's numbers, with a caption and header scopes."""
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in data.columns)
+    body = "".join(
+        "<tr>" + "".join(
+            (f'<th scope="row">{html.escape(str(v))}</th>' if i == 0
+             else f"<td>{html.escape(str(v))}</td>") for i, v in enumerate(row)) + "</tr>"
+        for row in data.itertuples(index=False))
+    return (f'<details class="figure-data"><summary>{html.escape(summary)}</summary>'
+            f"<table><caption>{html.escape(summary)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></details>")
