@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from mipr_analysis import config
 from mipr_analysis.errors import MiprError
 from mipr_analysis.hashing import digest
-from mipr_analysis.indicators import Indicator, load_registry
+from mipr_analysis.indicators.registry import Indicator, extra_tables, load_registry
 from mipr_analysis.ssb import SSBError
 from mipr_analysis.ssb.client import Client, Progress
 from mipr_analysis.ssb.errors import RetryAfterTooLong, Unreachable
@@ -67,6 +67,13 @@ def fetch_plan(registry: Iterable[Indicator] | None = None,
         item = FetchItem(src.table, {k: list(v) for k, v in src.selection.items()},
                          dict(src.codelists))
         items.setdefault(item.key, item).indicators.append(ind.id)
+    if registry is None:
+        for extra in extra_tables():
+            if wanted and extra.table not in wanted:
+                continue
+            seen.add(extra.table)
+            item = FetchItem(extra.table, extra.selection, extra.codelists)
+            items.setdefault(item.key, item).indicators.append(extra.used_by)
     if unknown := sorted(wanted - seen):
         raise SSBError(f"Tabell {', '.join(unknown)} brukes ikke av noen indikator i registeret. "
                        "Legg den til i registry.yaml, eller hent den fra en notatbok med "

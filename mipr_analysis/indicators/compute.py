@@ -26,7 +26,7 @@ from mipr_analysis.formatting import fmt_number, round_half_up
 from mipr_analysis.geo import regions
 from mipr_analysis.ssb.errors import SSBError
 
-from . import processed, ssb_values
+from . import commuting, processed, ssb_values
 from .baseline import CHECK_COLUMNS, plan_region_values, recompute_table
 from .derive import derive, series
 from .manual import load_manual
@@ -68,9 +68,20 @@ def build(data_dir: Path | str | None = None) -> BuildResult:
     with_data = set(values.loc[values["value"].notna(), "indicator"])
     indicators["has_data"] = indicators["id"].isin(with_data)
 
+    flows = _commuting(data_dir, notes)
     paths = processed.write_all({"values": values, "indicators": indicators,
-                                 "baseline_check": checks, "derived": derived}, data_dir)
+                                 "baseline_check": checks, "derived": derived,
+                                 "commuting": flows}, data_dir)
     return BuildResult(values, derived, indicators, checks, paths, notes)
+
+
+def _commuting(data_dir: Path, notes: list[str]) -> pd.DataFrame:
+    """The commuting table (03321 on 2024 borders), or an empty one with a note."""
+    try:
+        return commuting.build_commuting_table(data_dir)
+    except (SSBError, FileNotFoundError) as exc:
+        notes.append(f"pendling: tabell 03321 kunne ikke brukes ({exc}).")
+        return pd.DataFrame(columns=list(commuting.COMMUTING_COLUMNS))
 
 
 def _from_ssb(registry: list[Indicator], data_dir: Path, report: list[str]
@@ -88,7 +99,7 @@ def _from_ssb(registry: list[Indicator], data_dir: Path, report: list[str]
         except (SSBError, ssb_values.FilterError) as exc:
             notes.append(ssb_values.missing_result(ind, exc))
             continue
-        frames.append(res.values.assign(origin="ssb", source=ind.source_label))
+        frames.append(res.values)
         municipal.append(res.municipalities)
         rank_years[ind.id] = res.rank_years
         notes += res.notes

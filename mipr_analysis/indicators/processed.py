@@ -26,6 +26,7 @@ from mipr_analysis.errors import MiprError
 from mipr_analysis.hashing import digest, sha256_bytes
 
 from . import status
+from .commuting import COMMUTING_COLUMNS
 
 SCHEMA_VERSION = 2
 MANIFEST = "manifest.json"
@@ -89,10 +90,12 @@ SCHEMAS: dict[str, Table] = {
         "target": _STR, "caveats": _STR, "table_confirmed": _BOOL, "pending": _STR,
         "plan_table": _INT, "recompute": _STR, "has_data": _BOOL,
     }),
+    "commuting": Table("commuting.csv", COMMUTING_COLUMNS),
 }
 INDICATOR_COLUMN = {"values": "indicator", "derived": "indicator", "baseline_check": "indicator",
                     "indicators": "id"}
-"""The column that names the indicator a row belongs to (for the per-indicator digests)."""
+"""The column that names the indicator a row belongs to (for the per-indicator digests); tables
+without one (commuting) are covered by their file digest alone."""
 
 
 class ProcessedTableError(MiprError):
@@ -195,7 +198,7 @@ def write_all(frames: Mapping[str, pd.DataFrame], data_dir: Path | str | None = 
         paths[name] = atomic_write_text(path(name, data_dir), text)
     manifest = {
         "schema_version": SCHEMA_VERSION,
-        "files": {SCHEMAS[n].file: sha256_bytes(t.encode("utf-8")) for n, t in texts.items()},
+        "files": {n: sha256_bytes(t.encode("utf-8")) for n, t in texts.items()},
         "indicators": _indicator_digests(texts),
     }
     paths["manifest"] = atomic_write_text(folder(data_dir) / MANIFEST,
@@ -207,6 +210,8 @@ def _indicator_digests(texts: Mapping[str, str]) -> dict[str, str]:
     """Per indicator, a digest of its rows in every table (the CSV lines, in file order)."""
     rows: dict[str, list] = {}
     for name, text in sorted(texts.items()):
+        if name not in INDICATOR_COLUMN:
+            continue
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         key = INDICATOR_COLUMN[name]
         for ind, part in frame.groupby(key, sort=True):

@@ -11,7 +11,14 @@ Fields of an entry (all validated; an error names the entry id and field and say
     each summed; the denominator may name another `table`). A filter maps a dim to a list of codes
     or to `{min, max}` over codes that start with a number (ages "000".."105+"). `pending` instead
     of filters: the codes are not known yet, nothing is computed until they are.
-    `unconfirmed_codes`: codes to check against SSB metadata.
+    `unconfirmed_codes`: codes to check against SSB metadata. `value` may also be a list of
+    filters, tried in order (the first that fits the stored data is used: e.g. SSB's codes
+    when fetched, the labels of a Statistikkbanken CSV export). `region_column` names the
+    region dimension when it is not `Region`. `confidence`: `bekreftet`, `sannsynlig` or
+    `ubekreftet` (how sure the table and codes are) and `evidence` (where that comes from).
+    `extend`: another stored dataset (e.g. FHI's population, `fhi/befolkning-b2024`) that
+    fills the cells the table lacks: `dataset`, `region_column`, filters as above, `origin`
+    ("fhi") and `citation`.
   - `manual`: `publisher` (one of `PUBLISHERS`), optional `ssb_table` (where it may come from).
   - `derived`: `from` (another indicator) and `method` (`pct_change` or `diff` from the year before).
   - `none`: `reason` ("ingen åpen kilde ennå ...").
@@ -43,6 +50,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 
 GOALS_RESULT = ("hovedmal", "mal1", "mal2", "mal3")
 GOALS_BACKGROUND = ("naering", "natur_vann", "samferdsel", "beredskap")
 KINDS = ("resultat", "bakgrunn")
+CONFIDENCE = ("bekreftet", "sannsynlig", "ubekreftet")
 SOURCE_TYPES = ("ssb", "manual", "derived", "none")
 PUBLISHERS = ("NHO Kommune-NM", "KS", "Telemarksforsking", "KOSTRA", "Handlingsplanen")
 MEASURES = ("count", "rate", "rank", "amount", "per_capita", "change", "qualitative")
@@ -59,6 +67,19 @@ class RegistryError(MiprError, ValueError):
 
 
 @dataclass(frozen=True)
+class Extension:
+    """A second stored dataset that fills the cells an SSB table lacks (see module docstring)."""
+
+    dataset: str
+    region_column: str
+    value: Any = None
+    numerator: Any = None
+    denominator: Any = None
+    origin: str = "fhi"
+    citation: str = ""
+
+
+@dataclass(frozen=True)
 class Source:
     """Where an indicator's figures come from (see the module docstring)."""
 
@@ -71,6 +92,10 @@ class Source:
     denominator: dict[str, Any] | None = None
     pending: str | None = None
     unconfirmed_codes: dict[str, list[str]] = field(default_factory=dict)
+    region_column: str = "Region"
+    confidence: str | None = None
+    evidence: str | None = None
+    extend: Extension | None = None
     publisher: str | None = None
     ssb_table: str | None = None
     derived_from: str | None = None
@@ -143,6 +168,40 @@ def get_indicator(indicator_id: str, registry: list[Indicator] | None = None) ->
             return ind
     known = ", ".join(i.id for i in (registry or load_registry()))
     raise KeyError(f"Unknown indicator {indicator_id!r}; registry.yaml has: {known}.")
+
+
+@dataclass(frozen=True)
+class TableSource:
+    """An SSB table a page reads directly (the registry's `tables:`), for `mipr fetch`."""
+
+    table: str
+    title: str
+    used_by: str
+    selection: dict[str, list[str]]
+    codelists: dict[str, str]
+    confidence: str
+    evidence: str
+
+
+def extra_tables(path: Path | str | None = None) -> list[TableSource]:
+    """The registry's `tables:` (validated)."""
+    where = str(path or default_path())
+    out, problems = [], []
+    for n, entry in enumerate(_document(where).get("tables") or [], start=1):
+        ok = (isinstance(entry, dict) and isinstance(entry.get("table"), str)
+              and _TABLE.fullmatch(entry["table"]) and isinstance(entry.get("selection"), dict)
+              and entry.get("confidence") in CONFIDENCE)
+        if not ok:
+            problems.append(f"tables, oppføring {n}: trenger table (fem sifre), selection og "
+                            f"confidence ({', '.join(CONFIDENCE)})")
+            continue
+        out.append(TableSource(entry["table"], entry.get("title", ""), entry.get("used_by", ""),
+                               {k: list(v) for k, v in entry["selection"].items()},
+                               dict(entry.get("codelists") or {}), entry["confidence"],
+                               entry.get("evidence", "")))
+    if problems:
+        raise RegistryError(f"{where}: " + "; ".join(problems))
+    return out
 
 
 def goal_titles(path: Path | str | None = None) -> dict[str, str]:
@@ -296,7 +355,8 @@ def _source(src: Any, measure: str, ids: set, errs: list[str]) -> Source:
             errs.append("field 'source': give either 'value' or 'numerator' + 'denominator' "
                         "(or 'pending' with what must be checked)")
         elif has_value:
-            _filter_ok(src["value"], "value", errs)
+            for flt in src["value"] if isinstance(src["value"], list) else [src["value"]]:
+                _filter_ok(flt, "value", errs)
         else:
             _filter_ok(src.get("numerator"), "numerator", errs)
             _filter_ok(src.get("denominator"), "denominator", errs, allow_table=True)
@@ -304,11 +364,17 @@ def _source(src: Any, measure: str, ids: set, errs: list[str]) -> Source:
                 errs.append("field 'measure': numerator/denominator sources are a 'rate'")
         if not src.get("pending") and not isinstance(src.get("selection"), dict):
             errs.append("field 'source.selection': required for fetching (dim -> codes)")
+        if src.get("confidence") not in (None, *CONFIDENCE):
+            errs.append(f"field 'source.confidence': {src.get('confidence')!r} is not allowed; "
+                        f"use one of {', '.join(CONFIDENCE)}")
         return Source(
             type="ssb", table=table, selection=src.get("selection") or {},
             codelists=src.get("codelists") or {}, value=src.get("value"),
             numerator=src.get("numerator"), denominator=src.get("denominator"),
             pending=src.get("pending"), unconfirmed_codes=src.get("unconfirmed_codes") or {},
+            region_column=src.get("region_column") or "Region",
+            confidence=src.get("confidence"), evidence=src.get("evidence"),
+            extend=_extension(src.get("extend"), errs),
         )
     if kind == "manual":
         _one_of(src, "publisher", PUBLISHERS, errs, "source.")
@@ -325,6 +391,26 @@ def _source(src: Any, measure: str, ids: set, errs: list[str]) -> Source:
             errs.append("field 'source.reason': must start with 'ingen åpen kilde ennå' and say why")
         return Source(type="none", reason=reason)
     return Source(type="none")
+
+
+def _extension(ext: Any, errs: list[str]) -> Extension | None:
+    if ext is None:
+        return None
+    if not isinstance(ext, dict) or not isinstance(ext.get("dataset"), str):
+        errs.append("field 'source.extend': needs 'dataset' (publisher/dataset) and filters")
+        return None
+    has_value = "value" in ext
+    if has_value:
+        _filter_ok(ext["value"], "extend.value", errs)
+    else:
+        _filter_ok(ext.get("numerator"), "extend.numerator", errs)
+        _filter_ok(ext.get("denominator"), "extend.denominator", errs)
+    if not isinstance(ext.get("citation"), str) or not ext["citation"].strip():
+        errs.append("field 'source.extend.citation': say in bokmål whose data it is")
+    return Extension(dataset=ext["dataset"], region_column=ext.get("region_column") or "Region",
+                     value=ext.get("value") if has_value else None,
+                     numerator=ext.get("numerator"), denominator=ext.get("denominator"),
+                     origin=ext.get("origin") or "fhi", citation=ext.get("citation") or "")
 
 
 def _recompute(rule: Any, ids: set, errs: list[str]) -> dict[str, Any]:

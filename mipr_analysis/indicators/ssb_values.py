@@ -67,18 +67,18 @@ class TableCache:
 def _year_column(df: pd.DataFrame) -> str:
     if "year" in df.columns and df["year"].notna().any():
         return "year"
-    raise FilterError("the frame has no yearly periods (`year`); only annual tables are supported")
+    raise FilterError("dataene har ingen årlige perioder; bare årstabeller kan brukes")
 
 
-def _mask(df: pd.DataFrame, flt: dict[str, Any]) -> pd.Series:
+def _mask(df: pd.DataFrame, flt: dict[str, Any], strict: bool = False) -> pd.Series:
     keep = pd.Series(True, index=df.index)
     for dim, codes in flt.items():
         if dim == "table":
             continue
         if dim not in df.columns:
-            if isinstance(codes, list) and len(codes) == 1:
+            if not strict and isinstance(codes, list) and len(codes) == 1:
                 continue  # a one-valued dimension the export left out
-            raise FilterError(f"the stored frame has no dimension {dim!r}")
+            raise FilterError(f"de lagrede dataene har ikke variabelen {dim}")
         col = df[dim].astype(str)
         uniques = pd.Series(col.unique())
         if isinstance(codes, dict):
@@ -88,20 +88,22 @@ def _mask(df: pd.DataFrame, flt: dict[str, Any]) -> pd.Series:
         else:
             missing = set(codes) - set(uniques)
             if missing:
-                raise FilterError(f"codes {sorted(missing)} of {dim} are not in the stored data")
+                raise FilterError(f"kodene {', '.join(sorted(missing))} i {dim} finnes ikke i de "
+                                  "lagrede dataene")
             keep &= col.isin(codes)
     return keep
 
 
-def reduce(df: pd.DataFrame, flt: dict[str, Any], name: str = "value") -> pd.DataFrame:
+def reduce(df: pd.DataFrame, flt: dict[str, Any], name: str = "value", strict: bool = False
+           ) -> pd.DataFrame:
     """Cells matching `flt`, summed per region and year; NaN (status "..") if a part is missing.
 
     Returns the columns Region (normalised code), Region_label, year, `name`, status.
     """
     year = _year_column(df)
-    sub = df[_mask(df, flt)]
+    sub = df[_mask(df, flt, strict)]
     if sub.empty:
-        raise FilterError("no cells match the filter")
+        raise FilterError("ingen celler passer til utvalget")
     work = pd.DataFrame({
         "Region": sub["Region"].astype(str),
         "year": sub[year].astype("Int64"),
@@ -151,20 +153,84 @@ def snapshot_by_year(df: pd.DataFrame, data_dir: Path) -> dict[int | None, str]:
 
 
 def compute(ind: Indicator, tables: TableCache, report_regions: list[str]) -> SSBResult:
-    """The indicator for `report_regions` and for every municipality the data maps to 2024."""
+    """The indicator for `report_regions` and for every municipality the data maps to 2024.
+
+    With `source.extend`, cells the table lacks (later years; Norway where the table's old codes
+    cannot be summed) are filled from the extension dataset, each row marked with its origin.
+    """
     src = ind.source
     key = query_key(src.table, src.selection, src.codelists, "no")
-    frame = tables.get(src.table, key)
+    frame = _regions_as(tables.get(src.table, key), src.region_column)
+    result = _compute_from(ind, frame, src.value, src.numerator, src.denominator, tables,
+                           report_regions)
+    result.values = result.values.assign(origin="ssb", source=ind.source_label)
+    if src.extend is not None:
+        ext = src.extend
+        try:
+            other = _regions_as(tables.get(ext.dataset, None), ext.region_column)
+            filled = _compute_from(ind, other, ext.value, ext.numerator, ext.denominator, tables,
+                                   report_regions)
+        except (SSBError, FilterError) as exc:
+            result.notes.append(missing_result(ind, exc, ext.dataset))
+        else:
+            extra = filled.values.assign(origin=ext.origin, source=ext.citation)
+            result.values = _fill_gaps(result.values, extra)
+    return result
+
+
+def _regions_as(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The frame with its region dimension named `Region` (FHI calls it `location_code`)."""
+    if column == "Region":
+        return frame
+    if column not in frame.columns:
+        raise FilterError(f"de lagrede dataene har ikke regionkolonnen {column}")
+    out = frame.drop(columns=[c for c in ("Region", "Region_label") if c in frame.columns])
+    out = out.rename(columns={column: "Region"})
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def _fill_gaps(values: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    """`values` with the (region, period) cells it lacks or holds as missing taken from `extra`."""
+    def cells(frame: pd.DataFrame) -> pd.MultiIndex:
+        return pd.MultiIndex.from_arrays([frame["region"], frame["period"]])
+
+    have = values[values["value"].notna()]
+    take = extra[extra["value"].notna() & ~cells(extra).isin(cells(have))]
+    keep = values[~cells(values).isin(cells(take))]
+    out = pd.concat([keep, take], ignore_index=True)
+    return out.sort_values(["region", "period"], kind="stable", ignore_index=True)
+
+
+def _reduce_first(frame: pd.DataFrame, filters: Any, name: str = "value") -> pd.DataFrame:
+    """`reduce` with the first of `filters` (a filter or a list of them) that fits the frame.
+
+    With several alternatives each must name only variables the frame has (a left-out
+    one-valued variable would otherwise make any alternative fit).
+    """
+    options = filters if isinstance(filters, list) else [filters]
+    problems = []
+    for flt in options:
+        try:
+            return reduce(frame, flt, name, strict=len(options) > 1)
+        except FilterError as exc:
+            problems.append(str(exc))
+    raise FilterError("; ".join(dict.fromkeys(problems)))
+
+
+def _compute_from(ind: Indicator, frame: pd.DataFrame, value: Any, numerator: Any,
+                  denominator: Any, tables: TableCache, report_regions: list[str]) -> SSBResult:
     snaps = snapshot_by_year(frame, tables.data_dir)
     notes: list[str] = []
-    if src.value is not None:
-        reduced = reduce(frame, src.value)
+    if value is not None:
+        reduced = _reduce_first(frame, value)
         rate_only = ind.measure == "rate"
     else:
-        num = reduce(frame, src.numerator, "numerator")
-        den_table = src.denominator.get("table")
+        num = _reduce_first(frame, numerator, "numerator")
+        den_table = denominator.get("table")
         den_frame = tables.get(den_table, None) if den_table else frame
-        den = reduce(den_frame, src.denominator, "denominator")
+        den = _reduce_first(den_frame, {k: v for k, v in denominator.items() if k != "table"},
+                            "denominator")
         reduced = num.merge(den[["Region", "year", "denominator", "status"]],
                             on=["Region", "year"], how="inner", suffixes=("", "_den"))
         reduced["status"] = reduced["status"].where(reduced["status"].notna(),
@@ -184,7 +250,7 @@ def compute(ind: Indicator, tables: TableCache, report_regions: list[str]) -> SS
     if rate_only:
         values = _rate_values_without_counts(reduced, municipalities, report_regions, ind)
     else:
-        measure = "count" if src.value is not None else "rate"
+        measure = "count" if value is not None else "rate"
         groups = [r for r in report_regions if r != regions.NATIONAL]
         values = harmonise.aggregate(harmonised, groups, measure=measure)
         if regions.NATIONAL in report_regions:
@@ -291,10 +357,13 @@ def _complete_years(reduced: pd.DataFrame) -> set[int]:
     return {int(y) for y in reduced["year"].dropna().unique()} - bad
 
 
-def missing_result(ind: Indicator, exc: Exception) -> str:
-    """The note for an SSB indicator that could not be computed."""
+def missing_result(ind: Indicator, exc: Exception, dataset: str | None = None) -> str:
+    """The note for an SSB indicator (or its extension `dataset`) that could not be computed."""
+    if dataset is not None:
+        return f"{ind.id}: {dataset} kunne ikke brukes til å fylle ut: {exc}"
     if isinstance(exc, NoSnapshot):
         table = ind.source.table
-        return (f"{ind.id}: ingen lagrede SSB-data for tabell {table}; bare planens nullpunkt "
-                f"brukes (hent med `mipr fetch --table {table}` eller `mipr import-csv`).")
+        instead = "bare planens nullpunkt brukes" if ind.is_result else "ingen tall ennå"
+        return (f"{ind.id}: ingen lagrede SSB-data for tabell {table}; {instead} (hent med "
+                f"`mipr fetch --table {table}` eller `mipr import-csv`).")
     return f"{ind.id}: SSB-tabell {ind.source.table} kunne ikke brukes: {exc}"

@@ -38,6 +38,8 @@ def latest_table(page: IndicatorPage, latest: pd.DataFrame) -> pd.DataFrame:
     })
     if (table["Plassering"] == fmt.MISSING).all():
         table = table.drop(columns="Plassering")
+    if not ind.is_result:  # background figures have no baseline in the plan
+        table = table.drop(columns=[f"Nullpunkt {ind.baseline_year}", "Endring", "Status"])
     return table
 
 
