@@ -1,4 +1,4 @@
-"""The `mipr` command: fetch, import-csv, status, list, build, report.
+"""The `mipr` command: fetch, import-csv, import-codes, import-file, status, list, build, report.
 
 Exit codes: 0 success, 1 an expected failure (one line on stderr, no traceback), 2 usage errors
 (also one line). Everything printed for the user is Norwegian bokmål. This is the only module
@@ -106,7 +106,37 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import-csv", help="importer en CSV-fil lastet ned fra Statistikkbanken")
     p.add_argument("file", type=Path)
     p.add_argument("--table", required=True, metavar="ID", help="SSB-tabellens nummer, f.eks. 07459")
+    p.add_argument("--source", metavar="TEKST", help="hvor filen kommer fra (valgfritt)")
+    p.add_argument("--provenance", type=Path, metavar="FIL", help="YAML-fil med proveniens")
+    p.add_argument("--replace", action="store_true",
+                   help="la filen erstatte perioder en annen import allerede gir med andre tall")
     p.set_defaults(run=cmd_import_csv)
+
+    p = sub.add_parser("import-codes",
+                       help="importer en ryddig CSV-fil med koder (én kolonne per dimensjon)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--table", required=True, metavar="ID",
+                   help="SSB-tabell (07459) eller utgiver/datasett (fhi/befolkning-b2024)")
+    p.add_argument("--source", required=True, metavar="TEKST", help="hvor filen kommer fra")
+    p.add_argument("--provenance", type=Path, metavar="FIL", help="YAML-fil med proveniens")
+    p.add_argument("--keep", action="extend", nargs="+", metavar="DIM=KODE,KODE",
+                   help="lagre bare radene med disse kodene (et utsnitt)")
+    p.add_argument("--value-column", default="value", metavar="NAVN",
+                   help="kolonnen med tallene (standard value)")
+    p.add_argument("--period-column", default="Tid", metavar="NAVN",
+                   help="kolonnen med perioden (standard Tid)")
+    p.add_argument("--replace", action="store_true",
+                   help="la filen erstatte perioder en annen import allerede gir med andre tall")
+    p.set_defaults(run=cmd_import_codes)
+
+    p = sub.add_parser("import-file", help="lagre en referansefil uendret (KLASS-lister, kart)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--table", required=True, metavar="UTGIVER/DATASETT",
+                   help="f.eks. klass/kommuneendringer-2024 eller kartverket/kommuner-2024")
+    p.add_argument("--source", required=True, metavar="TEKST", help="hvor filen kommer fra")
+    p.add_argument("--provenance", type=Path, metavar="FIL", help="YAML-fil med proveniens")
+    p.add_argument("--replace", action="store_true", help="erstatt datasettets fil")
+    p.set_defaults(run=cmd_import_file)
 
     p = sub.add_parser("status", help="vis lagrede data, hvor de kommer fra, og feil i dem")
     p.set_defaults(run=cmd_status)
@@ -125,6 +155,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_positive_int, default=600,
                    help="tidsgrense per celle i sekunder (standard 600)")
     p.add_argument("--no-progress", action="store_true", help="ingen fremdriftslinje")
+    p.add_argument("--figures", action="store_true",
+                   help="lagre også hver figur som PNG (300 dpi) og SVG i reports/figures/")
     p.set_defaults(run=cmd_report)
     return parser
 
@@ -141,50 +173,177 @@ def cmd_import_csv(args: argparse.Namespace) -> int:
     from mipr_analysis.locking import data_lock
     from mipr_analysis.ssb.statbank_csv import import_statbank_csv
 
-    if not args.file.is_file():
-        raise MiprError(f"{args.file}: finner ikke filen. Oppgi stien til en CSV-fil lastet ned "
-                        "fra Statistikkbanken")
     with data_lock("import-csv"):
-        snap = import_statbank_csv(args.file, args.table)
-    periods = snap.meta.get("periods") or []
-    span = f"{min(periods)}–{max(periods)}" if periods else "ukjent periode"
-    print(f"Importert {args.file.name} som tabell {args.table} ({span}) -> {snap.body_path}")
+        started = _now()
+        snap = import_statbank_csv(args.file, args.table, replace=args.replace,
+                                   source_text=args.source, provenance=args.provenance)
+    _print_imported(snap, started)
     return 0
+
+
+def cmd_import_codes(args: argparse.Namespace) -> int:
+    from mipr_analysis.locking import data_lock
+    from mipr_analysis.ssb.imports import import_codes_csv
+
+    with data_lock("import-codes"):
+        started = _now()
+        snap = import_codes_csv(
+            args.file, args.table, source_text=args.source, provenance=args.provenance,
+            keep=args.keep, value_column=args.value_column, period_column=args.period_column,
+            replace=args.replace)
+    _print_imported(snap, started)
+    return 0
+
+
+def cmd_import_file(args: argparse.Namespace) -> int:
+    from mipr_analysis.locking import data_lock
+    from mipr_analysis.ssb.imports import import_file
+
+    with data_lock("import-file"):
+        started = _now()
+        snap = import_file(args.file, args.table, source_text=args.source,
+                           provenance=args.provenance, replace=args.replace)
+    _print_imported(snap, started)
+    return 0
+
+
+def _now():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def _print_imported(snap, started) -> None:
+    """One line: what was stored where (or that the same file was there already)."""
+    from mipr_analysis.ssb.sidecar import display_path
+
+    name = snap.meta.get("original_filename") or snap.body_path.name
+    span = _span(snap.periods)
+    cut = snap.meta.get("cut") or {}
+    details = [span] if span else []
+    if cut:
+        details.append(f"utsnitt: {_count(cut.get('rows'))} av {_count(cut.get('original_rows'))} "
+                       "rader")
+    if snap.meta.get("supersedes"):
+        details.append("erstatter " + ", ".join(
+            f"{e['file'].rsplit('/', 1)[-1]}" + (f" ({_span(e['periods'])})" if e.get("periods")
+                                                  else "")
+            for e in snap.meta["supersedes"]))
+    what = f"{name} som {snap.table_id}" + (f" ({'; '.join(details)})" if details else "")
+    if snap.fetched_at < started:
+        print(f"Allerede importert: {what} -> {display_path(snap.body_path)}")
+    else:
+        print(f"Importert {what} -> {display_path(snap.body_path)}")
+
+
+def _count(n) -> str:
+    """12345 -> '12 345' (other values as they are)."""
+    return f"{n:,}".replace(",", " ") if isinstance(n, int) else str(n)
+
+
+def _span(periods) -> str:
+    """'2005–2009', '2017, 2019–2020' or the period codes; '' when there are none."""
+    if not periods:
+        return ""
+    if not all(isinstance(p, int) for p in periods):
+        items = [str(p) for p in periods]
+        return ", ".join(items) if len(items) <= 4 else f"{items[0]}–{items[-1]} ({len(items)})"
+    years = sorted(periods)
+    runs, start = [], years[0]
+    for prev, year in zip(years, years[1:] + [None]):
+        if year != prev + 1 if year is not None else True:
+            runs.append(str(start) if start == prev else f"{start}–{prev}")
+            start = year
+    return ", ".join(runs)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     from mipr_analysis import config
-    from mipr_analysis.ssb.client import Client
+    from mipr_analysis.ssb.sidecar import display_path, is_ssb_table
     from mipr_analysis.ssb.store import SnapshotStore
 
     store = SnapshotStore()
-    snaps = store.list()
-    if not snaps:
-        print(f"Ingen SSB-øyeblikksbilder i {store.root}. Hent med `mipr fetch` eller "
-              "importer med `mipr import-csv`.")
-    client = None if config.offline() else Client()
-    newest: dict[str, object] = {}
-    for snap in snaps:
-        when = snap.meta.get("imported_at") or snap.meta["fetched_at"]
-        part = f" del {snap.meta['part']}/{snap.meta['parts']}" if snap.meta.get("parts") else ""
-        print(f"{snap.table_id}  {snap.source:<13} {snap.kind:<8} SSB oppdatert "
-              f"{snap.meta.get('ssb_updated') or '–':<20} hentet {when[:10]} "
-              f"({snap.age_days} dager){part}  {snap.body_path.name}")
-        newest[snap.table_id] = snap
-    for orphan in store.orphans():
-        print(f"Ufullstendig (uten sidefil, ignoreres): {orphan}")
-    if client is not None:
-        for table, snap in newest.items():
-            try:
-                updated = client.table_info(table).get("updated")
-            except MiprError as exc:
-                print(f"{table}: kunne ikke sjekke SSB ({one_line(exc)})")
-                continue
-            mine = snap.meta.get("ssb_updated")
-            if updated and mine and updated[:19] > mine[:19]:
-                print(f"{table}: SSB har oppdatert tabellen {updated[:10]} (lagret: {mine[:10]}). "
-                      f"Kjør `mipr fetch --table {table}`.")
+    found = store.catalogue()
+    if not found.snapshots:
+        print(f"Ingen lagrede data i {display_path(store.raw)}. Hent med `mipr fetch`, eller "
+              "importer med `mipr import-csv`, `mipr import-codes` eller `mipr import-file`.")
+    used = {s.body_path: u for u in found.in_use for s in u.snapshots}
+    replaced_by: dict[str, list[str]] = {}
+    for snap in found.snapshots:
+        for entry in snap.meta.get("supersedes") or []:
+            replaced_by.setdefault(entry.get("file", ""), []).append(
+                f"{snap.body_path.name}" + (f" for {_span(entry['periods'])}"
+                                            if entry.get("periods") else ""))
+    for snap in found.snapshots:
+        print(_status_line(snap, used.get(snap.body_path), replaced_by.get(snap.relative_path)))
+    for problem in found.problems:
+        print(f"FEIL: {one_line(problem, 1000)}")
+    if not config.offline():
+        newest = {}
+        for snap in found.snapshots:
+            if is_ssb_table(snap.table_id) and snap.meta.get("ssb_updated"):
+                newest[snap.table_id] = snap
+        _check_ssb_updates(newest)
+    if found.problems:
+        print(f"mipr status: {len(found.problems)} feil i de lagrede dataene (se FEIL over). Rett "
+              "dem før rapporten bygges.", file=sys.stderr)
+        return 1
     return 0
+
+
+def _status_line(snap, use, replaced: list[str] | None) -> str:
+    from mipr_analysis.ssb.sidecar import is_ssb_table
+
+    meta = snap.meta
+    verb = "importert" if meta.get("imported_at") else "hentet"
+    when = (meta.get("imported_at") or meta["fetched_at"])[:10]
+    part = f" del {meta['part']}/{meta['parts']}" if meta.get("parts") else ""
+    bits = [f"{snap.table_id}{part}", snap.publisher, snap.source]
+    if snap.kind != "data":
+        bits.append(snap.kind)
+    bits.append(f"{verb} {when} ({snap.age_days} dager)")
+    if is_ssb_table(snap.table_id):
+        bits.append(f"SSB oppdatert {(meta.get('ssb_updated') or '–')[:10]}")
+    span = _span(snap.periods)
+    if span:
+        bits.append(f"perioder {span}")
+    bits.append(meta.get("original_filename") or snap.body_path.name)
+    if snap.source not in ("pxwebapi-v2",) and snap.origin:
+        bits.append(f"fra {snap.origin}")
+    cut = meta.get("cut") or {}
+    if cut:
+        bits.append(f"utsnitt ({_count(cut.get('rows'))} av {_count(cut.get('original_rows'))} "
+                    "rader)")
+    if meta.get("supersedes"):
+        bits.append("erstatter " + ", ".join(
+            e.get("file", "?").rsplit("/", 1)[-1] + (f" for {_span(e['periods'])}"
+                                                      if e.get("periods") else "")
+            for e in meta["supersedes"]))
+    if use is not None:
+        bits.append("i bruk" if not use.periods or list(use.periods) == snap.periods
+                    else f"i bruk for {_span(list(use.periods))}")
+    elif replaced:
+        bits.append(f"erstattet av {', '.join(replaced)}")
+    else:
+        bits.append("ikke i bruk")
+    return "  ".join(bits) + f"  [{snap.body_path.name}]"
+
+
+def _check_ssb_updates(newest: dict) -> None:
+    """Say which stored SSB tables SSB has updated since (needs internet)."""
+    from mipr_analysis.ssb.client import Client
+
+    client = Client()
+    for table, snap in newest.items():
+        try:
+            updated = client.table_info(table).get("updated")
+        except MiprError as exc:
+            print(f"{table}: kunne ikke sjekke SSB ({one_line(exc)})")
+            continue
+        mine = snap.meta.get("ssb_updated")
+        if updated and mine and updated[:19] > mine[:19]:
+            print(f"{table}: SSB har oppdatert tabellen {updated[:10]} (lagret: {mine[:10]}). "
+                  f"Kjør `mipr fetch --table {table}`.")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -225,6 +384,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     import warnings
 
+    from mipr_analysis import config
     from mipr_analysis.locking import data_lock
     from mipr_analysis.report.plan import plan_jobs
     from mipr_analysis.report.runner import run_batch
@@ -234,13 +394,22 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         return build()
 
+    def verify(raw_hashes: dict[str, str]) -> None:
+        from mipr_analysis.ssb.store import verify_store
+
+        verify_store(config.data_dir(), raw_hashes)
+
     with data_lock("report"), warnings.catch_warnings():
         warnings.simplefilter("default")
         result = run_batch(
             plan_jobs(), workers=args.workers, timeout=args.timeout, force=args.force,
-            only=args.only, prepare=build, progress=not args.no_progress,
+            only=args.only, prepare=build, verify=verify, progress=not args.no_progress,
+            figure_files=args.figures,
         )
     print(result.summary())
+    if result.interrupted:
+        print("mipr report: avbrutt; sidene som ble ferdige er beholdt.", file=sys.stderr)
+        return 130
     if not result.ok:
         failed = [r.name for r in result.failed]
         print(f"mipr report: {len(failed)} side(r) feilet: {', '.join(failed)}.", file=sys.stderr)

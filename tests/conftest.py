@@ -50,3 +50,29 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def fixtures() -> Path:
     """Hand-made fixtures (each says in its name or README that it is hand-made)."""
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def shared_geo(shared_ssb) -> Path:
+    """The recorded boundary files (`MIPR_SHARED_GEO`, default `geo/` beside the SSB recordings);
+    skipped outside CI when missing, like `shared_ssb`."""
+    path = Path(os.environ.get("MIPR_SHARED_GEO") or shared_ssb.parent / "geo")
+    if not (path / "README.md").is_file():
+        msg = f"boundary recordings not found at {path} (set MIPR_SHARED_GEO)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg + "; CI must have them")
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture
+def klass_data_dir(data_dir, shared_ssb) -> Path:
+    """`data_dir` with the real KLASS 131 lists imported (what region codes are checked against)."""
+    from mipr_analysis.ssb.imports import import_file
+
+    codes = shared_ssb / "codes"
+    for name, dataset in (("klass131-changes-2017-2020.csv", "klass/kommuneendringer-2017-2020"),
+                          ("klass131-changes-2024.json", "klass/kommuneendringer-2024"),
+                          ("klass131-codes-at-2026-01-01.json", "klass/kommuner-2026")):
+        import_file(codes / name, dataset, data_dir, source_text="SSB KLASS 131 (test)")
+    return data_dir

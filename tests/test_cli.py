@@ -41,11 +41,14 @@ def test_import_csv_then_status(shared_ssb, data_dir, capsys, monkeypatch):
     path = shared_ssb / "statbank-csv" / "07459" / "Personer2024.csv"
     assert main(["import-csv", str(path), "--table", "07459"]) == 0
     out = capsys.readouterr().out
-    assert "Personer2024.csv" in out and "(2024–2024)" in out
+    assert out.startswith("Importert Personer2024.csv som 07459 (2024) -> ")
     assert len(SnapshotStore(data_dir).list("07459")) == 1
+    assert main(["import-csv", str(path), "--table", "07459"]) == 0
+    assert capsys.readouterr().out.startswith("Allerede importert: Personer2024.csv som 07459")
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert "07459" in out and "statbank-csv" in out
+    assert "07459" in out and "statbank-csv" in out and "perioder 2024" in out
+    assert "Personer2024.csv" in out and "i bruk" in out
 
 
 def test_bad_csv_is_one_line_on_stderr_and_nothing_stored(data_dir, tmp_path, capsys):
@@ -54,13 +57,73 @@ def test_bad_csv_is_one_line_on_stderr_and_nothing_stored(data_dir, tmp_path, ca
     assert main(["import-csv", str(bad), "--table", "07459"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("mipr import-csv: ") and err.count("\n") == 1
-    assert "bad.csv" in err and "line 2" in err and "Traceback" not in err
+    assert "bad.csv" in err and "linje 2" in err and "Traceback" not in err
     assert SnapshotStore(data_dir).list() == []
 
 
 def test_missing_file_is_a_clear_error(data_dir, capsys):
     assert main(["import-csv", "no-such.csv", "--table", "07459"]) == 1
     assert "finner ikke filen" in capsys.readouterr().err
+
+
+def test_import_codes_cut_and_file_then_status(shared_ssb, klass_data_dir, tmp_path, capsys,
+                                              monkeypatch):
+    monkeypatch.setenv("MIPR_OFFLINE", "1")
+    provenance = config.REPO_ROOT / "data" / "provenance"
+    path = shared_ssb / "recorded" / "11618" / "11618-2022.csv.gz"
+    assert main(["import-codes", str(path), "--table", "11618", "--source", "pendling 2022",
+                 "--provenance", str(provenance / "ssb-11618-pendling.yaml"),
+                 "--keep", "Region=3002,3017", "ContentsCode=SysselBosted"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Importert 11618-2022.csv.gz som 11618 (2022; utsnitt: 2 av 1 068 rader)")
+    geo = shared_ssb.parent / "geo" / "fylker-2024-S.geojson"
+    if geo.is_file():
+        assert main(["import-file", str(geo), "--table", "kartverket/fylker-2024", "--source",
+                     "Kartverket", "--provenance", str(provenance / "kartverket.yaml")]) == 0
+        assert "som kartverket/fylker-2024 -> " in capsys.readouterr().out
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("11618"))
+    assert "fra statisticsnorway/pendling@b3d34483cc46:data/data_kommune2022.rds" in line
+    assert "utsnitt (2 av 1 068 rader)" in line and "i bruk" in line
+    assert "klass/kommuneendringer-2024" in out
+
+
+def test_replace_is_shown_by_status(data_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MIPR_OFFLINE", "1")
+    old = tmp_path / "handmade-old.csv"
+    old.write_text("region;age;Persons 2023;Persons 2024\nK-3103 Moss;0 years;1;2\n",
+                   encoding="utf-8")
+    new = tmp_path / "handmade-new.csv"
+    new.write_text("region;age;Persons 2024\nK-3103 Moss;0 years;3\n", encoding="utf-8")
+    assert main(["import-csv", str(old), "--table", "99999"]) == 0
+    assert main(["import-csv", str(new), "--table", "99999"]) == 1
+    err = capsys.readouterr().err
+    assert "perioden 2024 finnes allerede i handmade-old.csv" in err and "--replace" in err
+    assert main(["import-csv", str(new), "--table", "99999", "--replace"]) == 0
+    assert "erstatter" in capsys.readouterr().out
+    assert main(["status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    old_line = next(x for x in lines if "handmade-old.csv" in x)
+    new_line = next(x for x in lines if "handmade-new.csv" in x)
+    assert "i bruk for 2023" in old_line
+    assert "erstatter" in new_line and "for 2024" in new_line and "i bruk" in new_line
+
+
+def test_status_fails_on_a_problem_and_lists_it(data_dir, capsys, monkeypatch):
+    monkeypatch.setenv("MIPR_OFFLINE", "1")
+    folder = data_dir / "raw" / "ssb" / "07459"
+    folder.mkdir(parents=True)
+    (folder / ".tmp-handmade").write_bytes(b"x")
+    (folder / "20260101T000000000000Z_x.meta.json").write_text("{", encoding="utf-8")
+    assert main(["status"]) == 1
+    captured = capsys.readouterr()
+    problems = [x for x in captured.out.splitlines() if x.startswith("FEIL: ")]
+    assert len(problems) == 2
+    assert any("midlertidig fil" in p for p in problems)
+    assert any("er ødelagt (ugyldig JSON på linje 1)" in p for p in problems)
+    assert captured.err == ("mipr status: 2 feil i de lagrede dataene (se FEIL over). Rett dem "
+                            "før rapporten bygges.\n")
 
 
 def test_list_shows_every_indicator(with_manual, capsys):

@@ -147,8 +147,8 @@ def test_build_population_end_to_end(data_dir, shared_ssb):
 
     processed = data_dir / "processed"
     assert sorted(p.name for p in processed.iterdir()) == [
-        "baseline_check.csv", "derived.csv", "indicator_values.csv", "indicators.csv",
-        "manifest.json"]
+        "baseline_check.csv", "commuting.csv", "derived.csv", "indicator_values.csv",
+        "indicators.csv", "manifest.json"]
     values = indicator_values(data_dir)
     assert list(values.columns) == ["indicator", "region", "region_name", "period", "value",
                                     "numerator", "denominator", "unit", "source", "status",

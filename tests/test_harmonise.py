@@ -68,11 +68,7 @@ def test_2020_to_2023_codes(population):
     assert {"K-Rest", "K-21-22", "K-23", "K-3001"} <= set(harmonised.attrs["unmapped"])
 
 
-def test_all_municipalities_with_klass(population, shared_ssb, data_dir):
-    folder = data_dir / "raw" / "klass"
-    folder.mkdir()
-    for name in ("klass131-changes-2017-2020.csv", "klass131-changes-2024.json"):
-        (folder / name).write_bytes((shared_ssb / "codes" / name).read_bytes())
+def test_all_municipalities_with_klass(population, klass_data_dir):
     raw = totals(population(2019))
     harmonised = harmonise_to_2024(raw)
     assert harmonised.set_index("region").loc["3101", "value"] == raw.set_index("Region").loc[

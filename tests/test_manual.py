@@ -115,16 +115,16 @@ def test_bad_files_give_one_error_naming_file_line_and_fix(data_dir, fixtures):
         load_manual(data_dir)
     problems = err.value.problems
     text = str(err.value)
-    assert "nothing was loaded" in text
+    assert "ingenting ble lastet" in text and "\n" not in text
     expected = [
-        "manual_handmade_bad.csv:2: unknown indicator 'ikke_en_indikator'",
-        "manual_handmade_bad.csv:3: region '9998' is not a 4-digit municipality code",
-        "manual_handmade_bad.csv:4: value: 'mange' is not a number",
-        "manual_handmade_bad.csv:5: blank value without a note",
-        "manual_handmade_bad.csv:6: unit 'prosent' differs from the registry's 'personer'",
-        "manual_handmade_bad.csv:7: region 3002 is a code from before 2024; use the 2024 code 3103",
-        "manual_handmade_bad.csv:8: period '20x0' must be a year",
-        "manual_handmade_bad.csv:10: duplicate of manual_handmade_bad.csv:9",
+        "manual_handmade_bad.csv:2: ukjent indikator 'ikke_en_indikator'",
+        "manual_handmade_bad.csv:3: region '9998' er ikke en firesifret kommunekode",
+        "manual_handmade_bad.csv:4: verdi: 'mange' er ikke et tall",
+        "manual_handmade_bad.csv:5: tom verdi uten merknad",
+        "manual_handmade_bad.csv:6: enheten 'prosent' er ikke registerets 'personer'",
+        "manual_handmade_bad.csv:7: region 3002 er en kode fra før 2024; bruk 2024-koden 3103",
+        "manual_handmade_bad.csv:8: perioden '20x0' skal være et år",
+        "manual_handmade_bad.csv:10: samme som manual_handmade_bad.csv:9",
     ]
     for start in expected:
         assert any(p.startswith(start) for p in problems), (start, problems)
@@ -136,7 +136,7 @@ def test_duplicates_across_files_are_found(data_dir, fixtures):
     folder.mkdir()
     shutil.copy(fixtures / "manual_handmade_ok.csv", folder / "a.csv")
     shutil.copy(fixtures / "manual_handmade_ok.csv", folder / "b.csv")
-    with pytest.raises(ManualDataError, match=r"b.csv:2: duplicate of a.csv:2"):
+    with pytest.raises(ManualDataError, match=r"b.csv:2: samme som a.csv:2"):
         load_manual(data_dir)
 
 
@@ -144,10 +144,50 @@ def test_wrong_header_is_reported(data_dir):
     folder = data_dir / "raw" / "manual"
     folder.mkdir()
     (folder / "x.csv").write_text("indikator,region,år,verdi\n", encoding="utf-8")
-    with pytest.raises(ManualDataError, match=r"x.csv:1: the header is .* it must be exactly "
-                                              r"indicator,region,period,value"):
+    with pytest.raises(ManualDataError, match=r"x.csv:1: overskriften er .* den skal være "
+                                              r"nøyaktig indicator,region,period,value"):
         load_manual(data_dir)
 
 
 def test_empty_folder_gives_an_empty_frame(data_dir):
     assert load_manual(data_dir).empty
+
+
+HEADER = "indicator,region,period,value,unit,source,publisher,note\n"
+
+
+@pytest.mark.parametrize(("indicator", "value", "unit", "words"), [
+    ("befolkning", '"35,696"', "personer",
+     "verdien '35,696' er tvetydig for befolkning, som publiseres i hele tall"),
+    ("nho_kommune_nm_total", "12.345", "plass", "Skriv 12345 eller 12 345"),
+    ("skatteinntekt_per_innbygger", '"35,696"', "kr", "tvetydig"),  # decimals: 0
+    ("befolkning", '"12,5"', "personer", "verdien '12,5' er ikke et helt tall"),
+    ("nho_kommune_nm_total", "7.5", "plass", "er en rangering; skriv et helt tall"),
+])
+def test_ambiguous_or_fractional_whole_numbers_are_refused(data_dir, indicator, value, unit,
+                                                           words):
+    folder = data_dir / "raw" / "manual"
+    folder.mkdir()
+    (folder / "handmade.csv").write_text(
+        HEADER + f"{indicator},3103,2030,{value},{unit},Handlaget testfil,SSB,handlaget\n",
+        encoding="utf-8")
+    with pytest.raises(ManualDataError) as err:
+        load_manual(data_dir)
+    assert len(err.value.problems) == 1
+    problem = err.value.problems[0]
+    assert problem.startswith("handmade.csv:2: ") and words in problem, problem
+
+
+@pytest.mark.parametrize(("indicator", "value", "unit", "expected"), [
+    ("befolkning", "35696", "personer", 35696.0),
+    ("befolkning", "35 696", "personer", 35696.0),
+    ("sysselsettingsandel_20_66", '"73,946"', "prosent", 73.946),  # a rate with decimals
+    ("sysselsettingsandel_20_66", "73.9", "prosent", 73.9),
+])
+def test_whole_numbers_and_real_decimals_are_read(data_dir, indicator, value, unit, expected):
+    folder = data_dir / "raw" / "manual"
+    folder.mkdir()
+    (folder / "handmade.csv").write_text(
+        HEADER + f"{indicator},3103,2030,{value},{unit},Handlaget testfil,SSB,handlaget\n",
+        encoding="utf-8")
+    assert load_manual(data_dir)["value"].tolist() == [expected]

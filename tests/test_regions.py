@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -18,13 +17,9 @@ def shared_changes(shared_ssb):
 
 
 @pytest.fixture
-def klass_in_data_dir(shared_ssb, data_dir):
-    """The shared KLASS change lists placed where the project keeps its own (a tmp folder)."""
-    folder = data_dir / "raw" / "klass"
-    folder.mkdir(parents=True)
-    for name in ("klass131-changes-2017-2020.csv", "klass131-changes-2024.json"):
-        shutil.copy(shared_ssb / "codes" / name, folder / name)
-    return folder
+def klass_in_data_dir(klass_data_dir):
+    """The shared KLASS lists imported into a temporary data folder, as the project ships them."""
+    return klass_data_dir
 
 
 def test_regions_and_names():

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from mipr_analysis.ssb.errors import CSVFormatError
+from mipr_analysis.ssb.sidecar import ImportRefused
 from mipr_analysis.ssb.statbank_csv import SOURCE_LABEL, import_statbank_csv, parse_statbank_csv
 from mipr_analysis.ssb.store import SnapshotStore, load_table
 
@@ -26,7 +27,8 @@ def imported(shared_ssb, tmp_path_factory):
     data = tmp_path_factory.mktemp("imported") / "data"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MIPR_DATA_DIR", str(data))
-        snaps = {p.name: import_statbank_csv(p, p.parent.name) for p in real_files(shared_ssb)}
+        snaps = {p.name: import_statbank_csv(p, p.parent.name) for p in real_files(shared_ssb)
+                 if p.name != "norway_population_by_age_sex_2023.csv"}  # 2023 again, by sex
         yield data, snaps
 
 
@@ -146,9 +148,11 @@ def test_codes_from_metadata(fixtures, data_dir):
                                     "category": {"label": {"M": "Males", "F": "Females"}}}}}
     given = parse_statbank_csv(path.read_bytes(), "99999", path.name, metadata=meta)
     assert set(given["ContentsCode"]) == {"HandMade1"} and set(given["Kjonn"]) == {"M", "F"}
+    assert set(parse_statbank_csv(path.read_bytes(), "99999", path.name)["ContentsCode"]) == {
+        "Persons"}  # no metadata given: nothing is read from a default data folder
     SnapshotStore().save("99999", json.dumps(meta).encode(), source="pxwebapi-v2",
                          query_key="meta-handmade", kind="metadata")
-    stored = parse_statbank_csv(path.read_bytes(), "99999", path.name)
+    stored = import_statbank_csv(path, "99999").frame()  # the store's metadata is used
     assert set(stored["ContentsCode"]) == {"HandMade1"}
 
 
@@ -164,17 +168,19 @@ def test_real_metadata_agrees_with_the_built_in_codes(shared_ssb):
 @pytest.mark.parametrize(
     ("name", "line", "words"),
     [
-        ("statbank_handmade_wrong_field_count.csv", 5, ["3 fields", "4 like the header"]),
-        ("statbank_handmade_non_numeric.csv", 5, ["'n/a'", "a number"]),
-        ("statbank_handmade_heading_without_year.csv", 3, ["'Persons'", "without a year"]),
-        ("statbank_handmade_empty.csv", 1, ["empty file"]),
+        ("statbank_handmade_wrong_field_count.csv", 5, ["3 felt", "4 som overskriften"]),
+        ("statbank_handmade_non_numeric.csv", 5, ["'n/a'", "et tall"]),
+        ("statbank_handmade_heading_without_year.csv", 3, ["'Persons'", "uten årstall"]),
+        ("statbank_handmade_empty.csv", 1, ["en tom fil"]),
+        ("statbank_handmade_duplicate_cell.csv", 6, ["cellen (Region K-3103, Alder 001) en gang",
+                                                     "første gang på linje 5"]),
     ],
 )
 def test_bad_files_are_refused_and_nothing_is_stored(fixtures, data_dir, name, line, words):
     with pytest.raises(CSVFormatError) as err:
         import_statbank_csv(fixtures / name, "99999")
     message = str(err.value)
-    assert name in message and f"line {line}:" in message
+    assert name in message and f"linje {line}:" in message
     for word in words:
         assert word in message
     assert not any(p.is_file() for p in (data_dir / "raw").rglob("*"))
@@ -183,15 +189,15 @@ def test_bad_files_are_refused_and_nothing_is_stored(fixtures, data_dir, name, l
 def test_binary_junk_is_refused(tmp_path, data_dir):
     junk = tmp_path / "junk.csv"
     junk.write_bytes(bytes(range(256)) * 4)
-    with pytest.raises(CSVFormatError, match=r"junk\.csv, line 1: found binary data"):
+    with pytest.raises(CSVFormatError, match=r"junk\.csv, linje 1: fant binære data"):
         import_statbank_csv(junk, "07459")
     assert SnapshotStore().list() == []
 
 
 def test_header_only_and_one_column_files(tmp_path):
-    with pytest.raises(CSVFormatError, match="line 2: found no data rows"):
+    with pytest.raises(CSVFormatError, match="linje 2: fant ingen datarader"):
         parse_statbank_csv(b'"region";"Persons 2024"\n', "07459", "h.csv", metadata={})
-    with pytest.raises(CSVFormatError, match="line 1: found a header with one column"):
+    with pytest.raises(CSVFormatError, match="linje 1: fant en overskrift med én kolonne"):
         parse_statbank_csv(b"just some text\n1\n", "07459", "t.csv", metadata={})
 
 
@@ -214,7 +220,7 @@ def test_import_stores_original_bytes_once(fixtures, data_dir):
 
 def test_all_real_files_import_and_load_as_a_union(imported):
     data, snaps = imported
-    assert len(snaps) == 11
+    assert len(snaps) == 10
     assert {s.meta["periods"][0] for s in snaps.values()} >= {2005, 2019, 2024}
     assert snaps["areal-2021.csv"].meta["periods"] == [2021]
     assert snaps["Personer2005-2009.csv"].meta["periods"] == [2005, 2006, 2007, 2008, 2009]
@@ -226,3 +232,34 @@ def test_all_real_files_import_and_load_as_a_union(imported):
     assert moss_2019["value"].sum() > 0
     area = load_table("09594", data_dir=data)
     assert ((area["Region"] == "3002") & (area["AreaClassification"] == "Agricultural land")).any()
+
+
+def test_a_file_of_another_table_is_refused(fixtures, data_dir):
+    path = fixtures / "statbank_handmade_wrong_table.csv"
+    with pytest.raises(CSVFormatError) as err:
+        import_statbank_csv(path, "07459")
+    assert str(err.value).startswith(
+        f"{path.name}: filen er tabell 09594 ifølge tittellinjen, men --table er 07459")
+    assert SnapshotStore().list() == []
+
+
+def test_the_real_area_file_cannot_be_imported_as_population(shared_ssb, data_dir):
+    with pytest.raises(CSVFormatError, match="filen er tabell 09594 ifølge tittellinjen, men "
+                                             "--table er 07459"):
+        import_statbank_csv(shared_ssb / "statbank-csv/09594/areal-2021.csv", "07459")
+    assert SnapshotStore().list() == []
+
+
+def test_the_2023_file_by_sex_duplicates_the_2023_totals_and_is_refused_beside_them(
+        shared_ssb, data_dir):
+    """norway_population_by_age_sex_2023.csv is Personer2023.csv by sex (same sums for every
+    region and age); importing both would double 2023, so the second is refused."""
+    folder = shared_ssb / "statbank-csv/07459"
+    by_sex = _parse(folder / "norway_population_by_age_sex_2023.csv")
+    total = _parse(folder / "Personer2023.csv")
+    summed = by_sex.groupby(["Region", "Alder"])["value"].sum().sort_index()
+    assert summed.equals(total.set_index(["Region", "Alder"])["value"].sort_index())
+    import_statbank_csv(folder / "Personer2023.csv", "07459")
+    with pytest.raises(ImportRefused, match="andre dimensjoner"):
+        import_statbank_csv(folder / "norway_population_by_age_sex_2023.csv", "07459")
+    assert len(SnapshotStore().list("07459")) == 1

@@ -1,8 +1,11 @@
 """The council's regions and municipality codes over time (KLASS 131).
 
 Region definitions live in `regions.yaml` beside this module. The history of MIPR and its peers is
-built in; the rest of Norway maps to 2024 codes when KLASS change lists are in the data folder
-(`data/raw/klass/*.csv|*.json`, see `load_klass_changes`).
+built in; the rest of Norway maps to 2024 codes when KLASS change lists are stored in the data
+folder as datasets `klass/kommuneendringer-*` (imported with `mipr import-file FILE --table
+klass/kommuneendringer-2024 ...`, read through the snapshot store, see `load_klass_changes`).
+KLASS code lists (`klass/kommuner-*`, e.g. a `codesAt` response) add valid codes for
+`known_municipality_codes`.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +24,7 @@ import yaml
 
 from mipr_analysis import config
 from mipr_analysis.codes import normalise_code
+from mipr_analysis.ssb.store import SnapshotStore
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 10x faster
 
@@ -149,8 +154,21 @@ def _year(value: object) -> int:
     return int(str(value).strip()[:4])
 
 
-def load_klass_changes(path: str | Path) -> list[CodeChange]:
-    """Read a KLASS 131 change list.
+KLASS_CHANGES = "klass/kommuneendringer"
+"""Datasets whose id starts with this are KLASS 131 change lists."""
+KLASS_CODES = "klass/kommuner"
+"""Datasets whose id starts with this are KLASS 131 code lists (`codesAt` JSON or a CSV export)."""
+
+
+def _text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def load_klass_changes(path: str | Path, data: bytes | None = None) -> list[CodeChange]:
+    """Read a KLASS 131 change list (from `path`, or `data` with `path` naming it).
 
     Formats: the KLASS API's JSON (`{"codeChanges": [...]}`), the `{"endringer": {newCode:
     {name, oldCodes: [{code, validTo}]}}}` of `klass131-changes-2024.json`, and CSV with the columns
@@ -158,11 +176,7 @@ def load_klass_changes(path: str | Path) -> list[CodeChange]:
     latin-1). A CSV row with no oldCode says the code was valid after the change (kept as old=new).
     """
     path = Path(path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
+    text = _text(data if data is not None else path.read_bytes())
     if path.suffix.lower() == ".json":
         doc = json.loads(text)
         if "codeChanges" in doc:
@@ -194,7 +208,7 @@ def load_klass_changes(path: str | Path) -> list[CodeChange]:
         if not new or not row.get("changeOccurred"):
             raise ValueError(
                 f"{path}: expected the columns oldCode, newCode (or currentCode) and "
-                f"changeOccurred; found {list(row)}."
+                f"changeOccurred; found {list(row)[:8]}."
             )
         old = _code(row.get("oldCode")) or new
         changes.append(
@@ -204,25 +218,102 @@ def load_klass_changes(path: str | Path) -> list[CodeChange]:
     return changes
 
 
-def klass_dir() -> Path:
-    """Where the project keeps KLASS change lists: `data/raw/klass/`."""
-    return config.raw_dir() / "klass"
+def load_klass_codes(path: str | Path, data: bytes | None = None) -> list[str]:
+    """The codes of a KLASS code list: `codesAt`/`codes` JSON (`{"codes": [{"code": ...}]}`) or
+    a CSV export with a `code` column (`;` or `,`, UTF-8 or latin-1)."""
+    path = Path(path)
+    text = _text(data if data is not None else path.read_bytes())
+    if path.suffix.lower() == ".json":
+        doc = json.loads(text)
+        if not isinstance(doc, dict) or not isinstance(doc.get("codes"), list):
+            raise ValueError(f"{path}: not a KLASS code list (expected the key 'codes').")
+        return [_code(c["code"]) for c in doc["codes"]]
+    header = text.splitlines()[0] if text else ""
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    return [_code(row["code"]) for row in csv.DictReader(io.StringIO(text), delimiter=delimiter)
+            if row.get("code")]
 
 
-def klass_changes() -> tuple[CodeChange, ...]:
-    """All change lists in `klass_dir()` (empty when there are none)."""
-    return _load_all(_klass_files())
+def _data_root(data_dir: Path | str | None) -> Path:
+    return Path(data_dir) if data_dir else config.data_dir()
 
 
-def _klass_files() -> tuple[tuple[str, int], ...]:
-    """The change lists in `klass_dir()` with their modification times (the cache key)."""
-    files = sorted(p for p in klass_dir().glob("*") if p.suffix.lower() in {".csv", ".json"})
-    return tuple((str(p), p.stat().st_mtime_ns) for p in files)
+def klass_dir(data_dir: Path | str | None = None) -> Path:
+    """Where the KLASS datasets of the data folder live: `<data>/raw/klass/<dataset>/`."""
+    return _data_root(data_dir) / "raw" / "klass"
+
+
+def klass_changes(data_dir: Path | str | None = None) -> tuple[CodeChange, ...]:
+    """All change lists stored in the data folder (empty when there are none)."""
+    return _load_all(str(_data_root(data_dir)), _klass_files(data_dir))
+
+
+def _klass_files(data_dir: Path | str | None = None) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of every file in the KLASS dataset folders: the cache key, cheap to
+    build (no file is read)."""
+    folder = klass_dir(data_dir)
+    found = []
+    try:
+        datasets = sorted(e.path for e in os.scandir(folder) if e.is_dir())
+    except (FileNotFoundError, NotADirectoryError):
+        return ()
+    for path in datasets:
+        for entry in sorted(os.scandir(path), key=lambda e: e.name):
+            stat = entry.stat()
+            found.append((entry.path, stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+def _klass_in_use(data_dir: str, prefix: str):
+    store = SnapshotStore(data_dir)
+    for dataset in store.datasets():
+        if dataset.startswith(prefix):
+            for use in store.in_use(dataset):
+                snap = use.first
+                yield snap.meta.get("original_filename") or snap.body_path.name, snap.read_bytes()
 
 
 @lru_cache(maxsize=8)
-def _load_all(files: tuple[tuple[str, int], ...]) -> tuple[CodeChange, ...]:
-    return tuple(change for path, _ in files for change in load_klass_changes(path))
+def _load_all(data_dir: str, files: tuple[tuple[str, int, int], ...]) -> tuple[CodeChange, ...]:
+    if not files:
+        return ()
+    return tuple(change for name, data in _klass_in_use(data_dir, KLASS_CHANGES)
+                 for change in load_klass_changes(name, data))
+
+
+@lru_cache(maxsize=8)
+def _load_codes(data_dir: str, files: tuple[tuple[str, int, int], ...]) -> frozenset[str]:
+    if not files:
+        return frozenset()
+    return frozenset(code for name, data in _klass_in_use(data_dir, KLASS_CODES)
+                     for code in load_klass_codes(name, data))
+
+
+def known_municipality_codes(data_dir: Path | str | None = None) -> tuple[frozenset[str], str]:
+    """Every municipality code the KLASS lists of the data folder and the built-in history know
+    (any vintage), and a words description of that reference.
+
+    When the data folder has no KLASS lists, those shipped with the repository (`data/` beside
+    the package) are used instead, so that a fresh data folder can import checked files.
+    """
+    root = _data_root(data_dir)
+    sources = [root]
+    shipped = config.REPO_ROOT / "data"
+    if not _klass_files(root) and shipped.resolve() != root.resolve():
+        sources = [shipped]
+    codes = set(_builtin_codes())
+    for folder in sources:
+        files = _klass_files(folder)
+        for change in _load_all(str(folder), files):
+            codes.update((change.old_code, change.new_code))
+        codes |= _load_codes(str(folder), files)
+    found = frozenset(c for c in codes if is_municipality(c))
+    lists = [d for d in SnapshotStore(sources[0]).datasets() if d.startswith("klass/")]
+    if not lists:
+        return found, "bare den innebygde historikken (geo/regions.yaml)"
+    where = "datamappen" if sources[0] == root else "arkivets data/"
+    return found, (f"KLASS-listene {', '.join(lists)} i {where} og den innebygde historikken "
+                   "(geo/regions.yaml)")
 
 
 @dataclass(frozen=True)
@@ -257,13 +348,13 @@ def _graph(changes: tuple[CodeChange, ...]) -> _Graph:
 def _changes(changes: tuple[CodeChange, ...] | list[CodeChange] | None) -> _Graph:
     """The graph of `changes`, or of the change lists in the data folder."""
     if changes is None:
-        return _graph_of_files(_klass_files())
+        return _graph_of_files(str(config.data_dir()), _klass_files())
     return _graph(tuple(changes))
 
 
 @lru_cache(maxsize=8)
-def _graph_of_files(files: tuple[tuple[str, int], ...]) -> _Graph:
-    return _graph(_load_all(files))
+def _graph_of_files(data_dir: str, files: tuple[tuple[str, int, int], ...]) -> _Graph:
+    return _graph(_load_all(data_dir, files))
 
 
 def _lives_on(graph: _Graph, code: str, year: int) -> bool:

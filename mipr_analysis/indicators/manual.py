@@ -4,7 +4,12 @@ Each file has the columns `indicator,region,period,value,unit,source,publisher,n
 or `;` separated). Values may be written the Norwegian way ("35 696", "73,9", "0,1 pst.",
 "93 %", "−0,9"). A blank value is allowed only with a note saying why ("ikke oppgitt i
 planen"). Every file is checked before anything is returned: one `ManualDataError` lists every
-problem with file and line.
+problem with file and line (messages in bokmål).
+
+Whole-number figures: for ranks and counts (`measure` rank or count) a value must be a whole
+number, and for them and for every indicator published without decimals (`decimals: 0`) a value
+like "35,696" or "35.696" (one separator, then exactly three digits) is refused as ambiguous
+(35 696 or 35,696?) instead of being read as 35.696.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ REGION_GROUPS = ("MIPR", "IOR", "0")
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")
 _SUFFIX = re.compile(r"(%|pst\.?|prosent)$", re.IGNORECASE)
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_AMBIGUOUS = re.compile(r"-?\d{1,3}[.,]\d{3}")
+INTEGER_MEASURES = ("rank", "count")
 
 
 class ManualDataError(MiprError, ValueError):
@@ -36,8 +43,8 @@ class ManualDataError(MiprError, ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__(
-            f"{len(problems)} problem(s) in the manual data files; nothing was loaded. "
-            "Fix them and run again:\n- " + "\n- ".join(problems)
+            f"raw/manual: {len(problems)} feil i de manuelle datafilene, ingenting ble lastet. "
+            "Rett dem og kjør igjen: " + "; ".join(problems)
         )
 
 
@@ -51,15 +58,21 @@ def parse_number(text: str) -> float | None:
     cleaned = _SUFFIX.sub("", cleaned)
     if not cleaned:
         if str(text).strip():
-            raise ValueError(f"{text!r} has a unit but no number")
+            raise ValueError(f"{_short(text)} har enhet, men ikke noe tall")
         return None
     if "," in cleaned:
         if "." in cleaned or cleaned.count(",") > 1:
-            raise ValueError(f"{text!r} mixes ',' and '.'; write a decimal comma or point, once")
+            raise ValueError(f"{_short(text)} blander ',' og '.'; skriv desimalkomma eller "
+                             "desimalpunktum, én gang")
         cleaned = cleaned.replace(",", ".")
     if not _NUMBER.fullmatch(cleaned):
-        raise ValueError(f"{text!r} is not a number")
+        raise ValueError(f"{_short(text)} er ikke et tall")
     return float(cleaned)
+
+
+def _short(text: object, limit: int = 60) -> str:
+    text = str(text)
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def manual_dir(data_dir: Path | str | None = None) -> Path:
@@ -85,8 +98,8 @@ def load_manual(
         where = f"{row['file']}:{row['line']}"
         if key in seen:
             problems.append(
-                f"{where}: duplicate of {seen[key]} ({key[0]}, region {key[1]}, {key[2]}); "
-                "keep one row per indicator, region and period"
+                f"{where}: samme som {seen[key]} ({key[0]}, region {key[1]}, {key[2]}); "
+                "behold én rad per indikator, region og periode"
             )
         seen.setdefault(key, where)
     if problems:
@@ -103,7 +116,7 @@ def _read_file(path: Path, by_id: dict[str, Indicator], problems: list[str]) -> 
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        problems.append(f"{path.name}: not UTF-8; save the file as 'CSV UTF-8'")
+        problems.append(f"{path.name}: er ikke UTF-8; lagre filen som «CSV UTF-8»")
         return []
     header = text.splitlines()[0] if text else ""
     delimiter = ";" if header.count(";") > header.count(",") else ","
@@ -111,8 +124,8 @@ def _read_file(path: Path, by_id: dict[str, Indicator], problems: list[str]) -> 
     columns = [c.strip() for c in reader.fieldnames or []]
     if tuple(columns) != COLUMNS:
         problems.append(
-            f"{path.name}:1: the header is {','.join(columns) or '(empty)'}; it must be exactly "
-            f"{','.join(COLUMNS)}"
+            f"{path.name}:1: overskriften er {_short(','.join(columns) or '(tom)')}; den skal være "
+            f"nøyaktig {','.join(COLUMNS)}"
         )
         return []
     out = []
@@ -120,8 +133,8 @@ def _read_file(path: Path, by_id: dict[str, Indicator], problems: list[str]) -> 
         line = reader.line_num
         where = f"{path.name}:{line}"
         if None in raw or any(v is None for v in raw.values()):
-            problems.append(f"{where}: expected {len(COLUMNS)} columns; quote cells that "
-                            f"contain '{delimiter}'")
+            problems.append(f"{where}: forventet {len(COLUMNS)} kolonner; sett celler som "
+                            f"inneholder '{delimiter}' i anførselstegn")
             continue
         row = {k.strip(): (v or "").strip() for k, v in raw.items()}
         if not any(row.values()):
@@ -137,7 +150,7 @@ def _check_row(row: dict, where: str, by_id: dict[str, Indicator], problems: lis
     errs: list[str] = []
     ind = by_id.get(row["indicator"])
     if ind is None:
-        errs.append(f"unknown indicator {row['indicator']!r}; use an id from "
+        errs.append(f"ukjent indikator {_short(row['indicator'])}; bruk en id fra "
                     "mipr_analysis/indicators/registry.yaml")
     region = regions.normalise_code(row["region"]) if row["region"] else ""
     region_problem = _region_problem(region)
@@ -147,19 +160,24 @@ def _check_row(row: dict, where: str, by_id: dict[str, Indicator], problems: lis
     if re.fullmatch(r"\d{4}", row["period"]):
         period = int(row["period"])
     else:
-        errs.append(f"period {row['period']!r} must be a year like 2024")
+        errs.append(f"perioden {_short(row['period'])} skal være et år, som 2024")
     value = None
     try:
         value = parse_number(row["value"])
     except ValueError as exc:
-        errs.append(f"value: {exc}; write e.g. 35696, 35 696, 73,9 or 73.9")
+        errs.append(f"verdi: {exc}; skriv f.eks. 35696, 35 696, 73,9 eller 73.9")
+    if value is not None and ind is not None:
+        whole = _whole_number_problem(row["value"], value, ind)
+        if whole:
+            errs.append(whole)
     if value is None and not errs and not row["note"]:
-        errs.append("blank value without a note; say why in 'note' (e.g. 'ikke oppgitt i planen')")
+        errs.append("tom verdi uten merknad; skriv hvorfor i 'note' (f.eks. 'ikke oppgitt i "
+                    "planen')")
     if ind is not None and row["unit"] != ind.unit:
-        errs.append(f"unit {row['unit']!r} differs from the registry's {ind.unit!r} for "
-                    f"{ind.id}; convert the figure or fix the unit")
+        errs.append(f"enheten {_short(row['unit'])} er ikke registerets {ind.unit!r} for "
+                    f"{ind.id}; regn om tallet eller rett enheten")
     if not row["source"]:
-        errs.append("'source' is empty; name the document and table the figure comes from")
+        errs.append("'source' er tom; oppgi dokumentet og tabellen tallet kommer fra")
     problems += [f"{where}: {e}" for e in errs]
     if errs:
         return None
@@ -167,16 +185,32 @@ def _check_row(row: dict, where: str, by_id: dict[str, Indicator], problems: lis
             "value": float("nan") if value is None else value}
 
 
+def _whole_number_problem(text: str, value: float, ind: Indicator) -> str | None:
+    """Why a figure of a whole-number indicator is refused (module docstring), or None."""
+    cleaned = _SUFFIX.sub("", _SPACES.sub("", text).replace("\u2212", "-"))
+    integer = ind.measure in INTEGER_MEASURES
+    if _AMBIGUOUS.fullmatch(cleaned) and (integer or ind.decimals == 0):
+        whole = cleaned.replace(",", "").replace(".", "")
+        spaced = f"{int(whole):,}".replace(",", " ")
+        return (f"verdien {_short(text)} er tvetydig for {ind.id}, som publiseres i hele tall: "
+                f"tusenskille eller desimaltegn? Skriv {whole} eller {spaced} (mellomrom som "
+                "tusenskille)")
+    if integer and value != int(value):
+        return (f"verdien {_short(text)} er ikke et helt tall, men {ind.id} er en "
+                f"{'rangering' if ind.measure == 'rank' else 'telling'}; skriv et helt tall")
+    return None
+
+
 def _region_problem(region: str) -> str | None:
     """None when `region` is a 2024 municipality code or a region id, else what is wrong."""
     if region in REGION_GROUPS:
         return None
     if not regions.is_municipality(region):
-        return (f"region {region!r} is not a 4-digit municipality code or one of "
+        return (f"region {_short(region)} er ikke en firesifret kommunekode eller en av "
                 f"{', '.join(REGION_GROUPS)}")
     valid_to = regions.code_validity(region)[1]
     if valid_to is not None and valid_to < regions.TARGET_YEAR:
         current = regions.to_2024_code(region)
-        return (f"region {region} is a code from before 2024; use the 2024 code"
+        return (f"region {region} er en kode fra før 2024; bruk 2024-koden"
                 + (f" {current}" if current else ""))
     return None

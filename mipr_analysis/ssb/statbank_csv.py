@@ -3,22 +3,48 @@
 A file has an optional quoted title line ("07459: Population, by region, age, contents and year")
 and a blank line, then a header of stub columns ("region", "age") and heading columns that join
 contents, year and possibly one more dimension ("Persons 2023 Males", "Area 2021 Forest").
+
+Parsing streams the file line by line and stops at the first problem (a 200 MB file of repeated
+rows fails at its second row): a title naming another table than `--table`, a row with the wrong
+number of fields, a value that is neither a number nor one of SSB's symbols, and a cell (stub
+codes and heading) that appears twice. Every message names the file and the line, in bokmål.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
+import io
+import itertools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..hashing import file_sha256
 from .errors import CSVFormatError
-from .store import STATBANK_CSV, Snapshot, SnapshotStore, utc_now
+from .sidecar import (
+    DatasetIdError,
+    ImportRefused,
+    check_dataset_id,
+    check_file_name,
+    cut,
+    display_path,
+    excerpt,
+    is_ssb_table,
+    read_provenance,
+)
+from .store import (
+    STATBANK_CSV,
+    Snapshot,
+    SnapshotStore,
+    check_overlap,
+    find_import,
+    register_reader,
+    utc_now,
+)
 
 SOURCE_LABEL = "Statistikkbanken (CSV-eksport)"
 SYMBOLS = {"..", ".", ":", "-", "…"}
@@ -57,46 +83,77 @@ _AGE_OPEN = re.compile(r"^(\d+) (?:years or older|år eller eldre)$")
 _AGE_RANGE = re.compile(r"^(\d+)-(\d+) (?:years|år)$")
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SPACES = re.compile(r"[\s\u00a0\u202f]")
+_TITLE_TABLE = re.compile(r"(?<!\d)(\d{5}):")
+_ADVICE = ("Eksporter tabellen på nytt fra Statistikkbanken som CSV (semikolon-, tabulator- eller "
+           "kommaseparert) og importer den filen")
 
 
 def parse_statbank_csv(
-    data: bytes, table_id: str, filename: str = "", *, metadata: Mapping | None = None
+    data: bytes | Path, table_id: str, filename: str = "", *, metadata: Mapping | None = None
 ) -> pd.DataFrame:
-    """Parse a Statistikkbanken CSV export into the package's frame (one row per cell).
+    """Parse a Statistikkbanken CSV export (bytes, or a file read as a stream) into the
+    package's frame (one row per cell).
 
-    Codes come from `metadata` (a JSON-stat metadata response as a dict), else from the newest
-    stored metadata snapshot of the table, else from built-in rules. Raises `CSVFormatError`
-    naming the file and line for anything it does not understand.
+    Codes come from `metadata` (a JSON-stat metadata response as a dict), else from built-in
+    rules. Raises `CSVFormatError` naming the file and line for anything it does not understand.
     """
-    name = filename or "<CSV>"
-    text, encoding = _decode(data, name)
-    lines = _LINE_BREAK.split(text)
-    title, header_index = _title(lines, name)
-    header_line = lines[header_index]
-    delimiter = _sniff(header_line, name, header_index + 1)
-    header = _fields(header_line, delimiter, name, header_index + 1)
-    stubs, headings = _split_header(header, name, header_index + 1)
-    rows, lineno = _rows(lines, header_index + 1, delimiter, len(header), name)
+    name = filename or (data.name if isinstance(data, Path) else "<CSV>")
+    try:
+        return _parse(data, "utf-8-sig", table_id, name, metadata or {})
+    except UnicodeDecodeError:
+        return _parse(data, "latin-1", table_id, name, metadata or {})
 
-    meta = metadata if metadata is not None else _stored_metadata(table_id)
-    stub_ids = [_dimension_id(s, meta) for s in stubs]
-    if {"ContentsCode", "Tid"} & set(stub_ids):
-        raise _error(name, header_index + 1, f"contents or year as a stub column ({stubs})",
-                     "contents and year in the headings, as Statistikkbanken exports them")
-    extra_id = _extra_dimension(_title_dimensions(title), stubs, headings, meta, name,
-                                header_index + 1)
+
+def _open(data: bytes | Path):
+    return open(data, "rb") if isinstance(data, Path) else io.BytesIO(data)
+
+
+def _lines(stream, encoding: str, name: str, state: dict) -> Iterator[tuple[int, str]]:
+    """(line number, text without line end); refuses binary data."""
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    for lineno, line in enumerate(text, start=1):
+        line = line.rstrip("\r\n")
+        match = _CONTROL.search(line)
+        if match:
+            raise _error(name, lineno, f"binære data (byte 0x{ord(match.group()):02x})", "tekst")
+        if "\ufffd" in line:
+            state["replacement"] = True
+        yield lineno, line
+
+
+def _parse(data: bytes | Path, encoding: str, table_id: str, name: str, meta: Mapping
+           ) -> pd.DataFrame:
+    state: dict = {}
+    with _open(data) as stream:
+        lines = _lines(stream, encoding, name, state)
+        title, (header_no, header_line), pending = _title(lines, name)
+        if title:
+            _check_title_table(title, table_id, name)
+        delimiter = _sniff(header_line, name, header_no)
+        header = _fields(header_line, delimiter, name, header_no)
+        stubs, headings = _split_header(header, name, header_no)
+        stub_ids = [_dimension_id(s, meta) for s in stubs]
+        if {"ContentsCode", "Tid"} & set(stub_ids):
+            raise _error(name, header_no, f"innhold eller år som forspaltekolonne "
+                         f"({excerpt(', '.join(stubs))})",
+                         "innhold og år i overskriftene, slik Statistikkbanken eksporterer dem")
+        extra_id = _extra_dimension(_title_dimensions(title), stubs, headings, meta, name,
+                                    header_no)
+        rows, lineno = _rows(itertools.chain(pending, lines), header_no, delimiter, len(header),
+                             stub_ids, headings, table_id, meta, name)
     df = _frame(rows, lineno, stub_ids, headings, extra_id, table_id, meta, name)
     df.attrs = {
         "table_id": table_id,
         "label": title or name,
         "updated": None,
         "source": SOURCE_LABEL,
-        "filename": filename,
-        "encoding": encoding,
+        "filename": name,
+        "encoding": "utf-8" if encoding == "utf-8-sig" else encoding,
         "dimensions": [*stub_ids, "ContentsCode", "Tid", *([extra_id] if extra_id else [])],
+        "period": "Tid",
     }
-    if "\ufffd" in text:
+    if state.get("replacement"):
         df.attrs["encoding_note"] = (
             "filen inneholder erstatningstegn (U+FFFD) der bokstaver som ø og å gikk tapt før "
             "eksporten; kodene er riktige, men noen navn er skadet"
@@ -132,83 +189,109 @@ def _frame(rows: list[list[str]], lineno: np.ndarray, stub_ids: list[str], headi
 
 
 def import_statbank_csv(
-    path: str | Path, table_id: str, data_dir: str | Path | None = None
+    path: str | Path,
+    table_id: str,
+    data_dir: str | Path | None = None,
+    *,
+    replace: bool = False,
+    source_text: str | None = None,
+    provenance: str | Path | None = None,
 ) -> Snapshot:
     """Store a Statistikkbanken CSV export unchanged, after checking that it parses.
 
-    The same file imported again returns the existing snapshot.
+    The same file imported again returns the existing snapshot. A file whose periods another
+    import of the table already provides with different values is refused unless `replace`
+    (the sidecar then records what it supersedes). Nothing is stored when anything is wrong.
     """
     path = Path(path)
-    data = path.read_bytes()
+    check_file_name(path)
+    check_dataset_id(table_id)
+    if not is_ssb_table(table_id):
+        raise DatasetIdError(
+            f"--table {excerpt(table_id)}: en CSV-fil fra Statistikkbanken er en SSB-tabell. Oppgi "
+            "tabellnummeret med fem sifre, f.eks. 07459 (andre kilder: `mipr import-codes`)")
+    if not path.is_file():
+        raise ImportRefused(f"{display_path(path)}: finner ikke filen. Oppgi stien til en CSV-fil "
+                            "lastet ned fra Statistikkbanken")
+    extra = read_provenance(Path(provenance), path.name) if provenance else None
     store = SnapshotStore(data_dir)
-    meta = _stored_metadata(table_id, store) or {}
-    df = parse_statbank_csv(data, table_id, path.name, metadata=meta)  # raises before storing
-    digest = hashlib.sha256(data).hexdigest()
+    digest = file_sha256(path)
     key = "csv-" + digest[:12]
-    existing = store.latest(table_id, query_key=key, source=STATBANK_CSV)
+    existing = find_import(store, table_id, key)
     if existing is not None:
         return existing
+    meta = _stored_metadata(table_id, store) or {}
+    df = parse_statbank_csv(path, table_id, path.name, metadata=meta)  # raises before storing
+    periods = sorted(int(y) for y in df["year"].dropna().unique())
+    supersedes = check_overlap(store, table_id, df, periods, path.name, replace)
     now = utc_now()
-    return store.save(
-        table_id,
-        data,
-        source=STATBANK_CSV,
-        query_key=key,
-        ext="csv",
-        fetched_at=now,
+    fields = dict(
         imported_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         original_filename=path.name,
         original_sha256=digest,
-        periods=sorted(int(y) for y in df["year"].dropna().unique()),
+        periods=periods,
         ssb_updated=None,
         label=df.attrs["label"],
+        publisher="SSB",
+        source_text=source_text or SOURCE_LABEL,
+        encoding=df.attrs["encoding"],
     )
+    if extra:
+        fields["provenance"] = extra
+    if supersedes:
+        fields["supersedes"] = supersedes
+    return store.save(table_id, path, expected_sha256=digest, source=STATBANK_CSV,
+                      query_key=key, ext="csv", fetched_at=now, **fields)
+
+
+def _read_snapshot(snap: Snapshot, data: bytes) -> pd.DataFrame:
+    return parse_statbank_csv(data, snap.table_id, snap.meta.get("original_filename") or "",
+                              metadata=snap.stored_metadata() or {})
+
+
+register_reader(STATBANK_CSV, _read_snapshot)
 
 
 # --- reading the text ---------------------------------------------------------------------------
 
 
 def _error(name: str, line: int, found: str, expected: str) -> CSVFormatError:
-    return CSVFormatError(
-        f"{name}, line {line}: found {found}; expected {expected}. Export the table again from "
-        "Statistikkbanken as CSV (semicolon-, tab- or comma-separated) and import that file."
-    )
+    return CSVFormatError(f"{name}, linje {line}: fant {found}; forventet {expected}. {_ADVICE}")
 
 
-def _decode(data: bytes, name: str) -> tuple[str, str]:
-    """UTF-8 (strict, BOM allowed) first, else latin-1; refuse binary files and empty ones."""
-    if not data.strip():
-        raise _error(name, 1, "an empty file", "a title or header line")
-    try:
-        text, encoding = data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = data.decode("latin-1"), "latin-1"
-    match = _CONTROL.search(text)
-    if match:
-        line = text.count("\n", 0, match.start()) + 1
-        raise _error(name, line, f"binary data (byte 0x{ord(match.group()):02x})", "text")
-    return text, encoding
-
-
-def _title(lines: list[str], name: str) -> tuple[str | None, int]:
-    """The title (a single quoted field followed by a blank line) and the header's index."""
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+def _title(lines: Iterator[tuple[int, str]], name: str
+           ) -> tuple[str | None, tuple[int, str], list[tuple[int, str]]]:
+    """The title (a single quoted field followed by a blank line), the header line, and lines
+    already read that belong to the body."""
+    first = next(((n, t) for n, t in lines if t.strip()), None)
     if first is None:
-        raise _error(name, 1, "only blank lines", "a title or header line")
-    line = lines[first].strip()
+        raise _error(name, 1, "en tom fil", "en tittel- eller overskriftslinje")
+    line = first[1].strip()
+    after = next(lines, None)
     is_title = (
         len(line) > 1
         and line[0] == line[-1] == '"'
         and not any(_outside_quotes(line).values())
-        and first + 1 < len(lines)
-        and not lines[first + 1].strip()
+        and after is not None
+        and not after[1].strip()
     )
     if not is_title:
-        return None, first
-    header = next((i for i in range(first + 1, len(lines)) if lines[i].strip()), None)
+        return None, first, [after] if after is not None else []
+    header = next(((n, t) for n, t in lines if t.strip()), None)
     if header is None:
-        raise _error(name, first + 2, "no header after the title", 'a header like "region";...')
-    return next(csv.reader([line]))[0].strip(), header
+        raise _error(name, first[0] + 1, "ingen overskrift etter tittelen",
+                     'en overskrift som "region";...')
+    return next(csv.reader([line]))[0].strip(), header, []
+
+
+def _check_title_table(title: str, table_id: str, name: str) -> None:
+    """The table number in the title ("07459: Population ...") must be `table_id`."""
+    match = _TITLE_TABLE.search(title)
+    if match and match[1] != table_id:
+        raise CSVFormatError(
+            f"{name}: filen er tabell {match[1]} ifølge tittellinjen, men --table er {table_id}. "
+            f"Importer den med --table {match[1]}, eller last ned tabell {table_id} fra "
+            "Statistikkbanken")
 
 
 def _outside_quotes(line: str) -> dict[str, int]:
@@ -228,8 +311,8 @@ def _sniff(line: str, name: str, lineno: int) -> str:
     counts = _outside_quotes(line)
     best = max(counts, key=counts.get)
     if counts[best] == 0:
-        raise _error(name, lineno, f"a header with one column ({line[:60]!r})",
-                     "a header with stub columns and headings separated by ';', tab or ','")
+        raise _error(name, lineno, f"en overskrift med én kolonne ({excerpt(line)})",
+                     "forspaltekolonner og overskrifter skilt med ';', tabulator eller ','")
     return best
 
 
@@ -237,7 +320,8 @@ def _fields(line: str, delimiter: str, name: str, lineno: int) -> list[str]:
     try:
         return next(csv.reader([line], delimiter=delimiter, strict=True))
     except csv.Error as exc:
-        raise _error(name, lineno, f"malformed quoting ({exc})", "properly quoted fields") from exc
+        raise _error(name, lineno, f"feil bruk av anførselstegn ({exc})",
+                     "felt med riktige anførselstegn") from exc
 
 
 def _split_header(header: list[str], name: str, lineno: int
@@ -246,59 +330,125 @@ def _split_header(header: list[str], name: str, lineno: int
     parsed = [_HEADING.match(h.strip()) for h in header]
     first = next((i for i, m in enumerate(parsed) if m), None)
     if first is None:
-        raise _error(name, lineno, f"no heading with a year in {header}",
-                     'headings like "Persons 2024" after the stub columns')
+        raise _error(name, lineno, f"ingen overskrift med årstall blant {len(header)} kolonner "
+                     f"({excerpt(', '.join(header))})",
+                     'overskrifter som "Persons 2024" etter forspaltekolonnene')
     if first == 0:
-        raise _error(name, lineno, f"a heading ({header[0]!r}) as the first column",
-                     'stub columns such as "region" first')
+        raise _error(name, lineno, f"en overskrift ({excerpt(header[0])}) som første kolonne",
+                     'forspaltekolonner som "region" først')
     headings = []
     for column, match in zip(header[first:], parsed[first:]):
         if match is None:
-            raise _error(name, lineno, f"the heading {column!r} without a year",
-                         'headings like "Persons 2024" (contents, year, category)')
+            raise _error(name, lineno, f"overskriften {excerpt(column)} uten årstall",
+                         'overskrifter som "Persons 2024" (innhold, år, kategori)')
         headings.append((column, match["contents"], match["year"], match["rest"]))
-    if len({h[0] for h in headings}) != len(headings):
-        raise _error(name, lineno, "a heading twice", "one column per contents, year, category")
+    seen: set[str] = set()
+    for heading in headings:
+        if heading[0] in seen:
+            raise _error(name, lineno, f"overskriften {excerpt(heading[0])} to ganger",
+                         "én kolonne per innhold, år og kategori")
+        seen.add(heading[0])
     return [h.strip() for h in header[:first]], headings
 
 
-def _rows(lines: list[str], start: int, delimiter: str, width: int, name: str
+def _rows(lines: Iterator[tuple[int, str]], header_no: int, delimiter: str, width: int,
+          stub_ids: list[str], headings: list, table_id: str, meta: Mapping, name: str
           ) -> tuple[list[list[str]], np.ndarray]:
-    """Data rows and their line numbers; blank lines are skipped."""
-    body = lines[start:]
-    try:
-        rows = list(csv.reader(body, delimiter=delimiter, strict=True))
-    except csv.Error:
-        rows = []
-    if len(rows) != len(body):  # a quoting error, or a quoted field running over lines
-        _raise_quoting_error(body, start, delimiter, name)
-    numbers = np.arange(start + 1, start + 1 + len(rows))
-    odd = [i for i, fields in enumerate(rows) if len(fields) != width]
-    blank = [i for i in odd if not "".join(rows[i]).strip()]
-    for i in odd:
-        if i not in blank:
-            raise _error(name, int(numbers[i]), f"{len(rows[i])} fields",
-                         f"{width} like the header")
-    if blank:
-        keep = np.ones(len(rows), dtype=bool)
-        keep[blank] = False
-        rows, numbers = [r for r, k in zip(rows, keep) if k], numbers[keep]
+    """Data rows and their line numbers, checked row by row (stopping at the first problem);
+    blank lines are skipped."""
+    current = [header_no]
+
+    def feed() -> Iterator[str]:
+        for number, text in lines:
+            current[0] = number
+            yield text
+
+    reader = csv.reader(feed(), delimiter=delimiter, strict=True)
+    n_stub = len(stub_ids)
+    known = [_metadata_codes(meta, dim) for dim in stub_ids]
+    good: set[str] = set()  # raw values known to be numbers or symbols
+    seen: dict[tuple[str, ...], int] = {}  # stub labels -> first line
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    consumed = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _error(name, current[0], f"feil bruk av anførselstegn ({exc})",
+                         "felt med riktige anførselstegn") from exc
+        if reader.line_num - consumed > 1:
+            raise _error(name, current[0] - (reader.line_num - consumed - 1),
+                         "et felt i anførselstegn som går over flere linjer", "én linje per rad")
+        consumed = reader.line_num
+        line = current[0]
+        if not fields or (not fields[0].strip() and not "".join(fields).strip()):
+            continue  # a blank line
+        if len(fields) != width:
+            raise _error(name, line, f"{len(fields)} felt", f"{width} som overskriften")
+        key = tuple(fields[:n_stub])
+        if key in seen:
+            raise _duplicate(name, line, seen[key], stub_ids, key, table_id, known)
+        if not good.issuperset(fields[n_stub:]):
+            for j in range(n_stub, width):
+                raw = fields[j]
+                if raw in good:
+                    continue
+                if _parse_value(raw) is not None:
+                    good.add(raw)
+                    continue
+                raise _error(name, line, f"verdien {excerpt(raw)} i "
+                             f"{excerpt(headings[j - n_stub][0])}",
+                             "et tall eller et av SSBs symboler " + " ".join(sorted(SYMBOLS)))
+        seen[key] = line
+        rows.append(fields)
+        numbers.append(line)
     if not rows:
-        raise _error(name, start + 1, "no data rows", "rows of values under the header")
-    return rows, numbers
+        raise _error(name, header_no + 1, "ingen datarader", "rader med verdier under overskriften")
+    _check_codes_unique(rows, numbers, stub_ids, table_id, known, name)
+    return rows, np.asarray(numbers)
 
 
-def _raise_quoting_error(body: list[str], start: int, delimiter: str, name: str) -> None:
-    """Name the line where quoting goes wrong (csv error, or a row spanning several lines)."""
-    reader = csv.reader(body, delimiter=delimiter, strict=True)
-    try:
-        for count, _ in enumerate(reader, start=1):
-            if reader.line_num != count:
-                raise _error(name, start + count, "a quoted field running over several lines",
-                             "one line per row")
-    except csv.Error as exc:
-        raise _error(name, start + reader.line_num, f"malformed quoting ({exc})",
-                     "properly quoted fields") from exc
+def _duplicate(name: str, line: int, first: int, stub_ids: list[str], labels: tuple[str, ...],
+               table_id: str, known: list[dict[str, str]]) -> CSVFormatError:
+    codes = [_code(dim, label, table_id, known[i])[0]
+             for i, (dim, label) in enumerate(zip(stub_ids, labels))]
+    text = ", ".join(f"{d} {c}" for d, c in zip(stub_ids, codes))
+    return _error(name, line, f"cellen ({cut(text, 80)}) en gang til (første gang på linje "
+                  f"{first})", "hver celle én gang")
+
+
+def _check_codes_unique(rows: list[list[str]], numbers: list[int], stub_ids: list[str],
+                        table_id: str, known: list[dict[str, str]], name: str) -> None:
+    """Rows with different labels but the same codes ("K-3103 Moss", "K-3103 Moss (x)") are the
+    same cell too. Only needed when two labels of a stub column share a code."""
+    maps = []
+    for i, dim in enumerate(stub_ids):
+        labels = {row[i] for row in rows}
+        codes = {label: _code(dim, label, table_id, known[i])[0] for label in labels}
+        maps.append(codes)
+    if all(len(set(m.values())) == len(m) for m in maps):
+        return
+    seen: dict[tuple[str, ...], int] = {}
+    for row, line in zip(rows, numbers):
+        key = tuple(m[label] for m, label in zip(maps, row))
+        if key in seen:
+            raise _duplicate(name, line, seen[key], stub_ids, tuple(row[:len(stub_ids)]),
+                             table_id, known)
+        seen[key] = line
+
+
+def _parse_value(raw: str) -> tuple[float, str | None] | None:
+    """(value, SSB symbol) of a cell; None when it is neither a number nor a symbol."""
+    text = raw.strip()
+    if text in SYMBOLS:
+        return np.nan, text
+    cleaned = _SPACES.sub("", text)
+    if _NUMBER.fullmatch(cleaned):
+        return float(cleaned.replace(",", ".")), None
+    return None
 
 
 def _values(cells: list[tuple[str, ...]], lineno: np.ndarray, headings: list, name: str
@@ -311,17 +461,13 @@ def _values(cells: list[tuple[str, ...]], lineno: np.ndarray, headings: list, na
     values = np.full(len(uniques), np.nan)
     status = np.full(len(uniques), None, dtype=object)
     for i, raw in enumerate(uniques):
-        text = raw.strip()
-        cleaned = re.sub(r"[\s\u00a0\u202f]", "", text)
-        if text in SYMBOLS:
-            status[i] = text
-        elif _NUMBER.fullmatch(cleaned):
-            values[i] = float(cleaned.replace(",", "."))
-        else:
+        parsed = _parse_value(raw)
+        if parsed is None:  # checked row by row already; kept as a guard
             at = int(np.argmax(codes == i))
             heading = headings[at // len(lineno)][0]
-            raise _error(name, int(lineno[at % len(lineno)]), f"the value {raw!r} in {heading!r}",
-                         "a number or one of SSB's symbols " + " ".join(sorted(SYMBOLS)))
+            raise _error(name, int(lineno[at % len(lineno)]),
+                         f"verdien {excerpt(raw)} i {excerpt(heading)}", "et tall")
+        values[i], status[i] = parsed
     return values[codes], status[codes]
 
 
@@ -343,17 +489,18 @@ def _extra_dimension(title_dims: list[str], stubs: list[str], headings: list, me
     if rests == {None}:
         return None
     if None in rests:
-        raise _error(name, lineno, "headings with and without a category after the year",
-                     "the same layout in every heading")
+        raise _error(name, lineno, "overskrifter både med og uten kategori etter året",
+                     "samme oppbygning i alle overskriftene")
     known = {s.lower() for s in stubs} | {"contents", "statistikkvariabel", "year", "år"}
     extra = [d for d in title_dims if d not in known]
     if len(extra) == 1:
         return _dimension_id(extra[0], meta)
     if not extra and {r.lower() for r in rests} <= set(SEX_CODES):
         return "Kjonn"
-    raise _error(name, lineno, f"headings with a category after the year ({sorted(rests)[0]!r}) "
-                 f"and dimensions {extra or 'unknown'} in the title",
-                 "a title line naming exactly one dimension besides the stub, contents and year")
+    raise _error(name, lineno, f"overskrifter med kategori etter året ({excerpt(sorted(rests)[0])}) "
+                 f"og dimensjonene {excerpt(', '.join(extra) or 'ukjent')} i tittelen",
+                 "en tittellinje som nevner nøyaktig én dimensjon i tillegg til forspalten, "
+                 "innhold og år")
 
 
 def _dimension_id(label: str, meta: Mapping | None) -> str:
@@ -409,9 +556,7 @@ def _metadata_codes(meta: Mapping | None, dim: str) -> dict[str, str]:
     return {str(v): str(k) for k, v in (labels or {}).items()}
 
 
-def _stored_metadata(table_id: str, store: SnapshotStore | None = None) -> dict | None:
-    """The newest metadata snapshot of the table in the data folder, as a dict."""
-    snap = (store or SnapshotStore()).latest(table_id, kind="metadata")
-    if snap is None:
-        return None
-    return json.loads(snap.read_bytes())
+def _stored_metadata(table_id: str, store: SnapshotStore) -> dict | None:
+    """The newest metadata snapshot of the table in the store's data folder, as a dict."""
+    snap = store.latest(table_id, kind="metadata")
+    return None if snap is None else json.loads(snap.read_bytes())
