@@ -37,3 +37,9 @@ def normalise_code(code: object) -> str:
     if text.isdigit() and len(text) == 3:
         text = text.zfill(4)
     return text
+
+
+def normalise_codes(codes):
+    """`normalise_code` for a pandas Series, computed once per distinct code."""
+    mapping = {c: normalise_code(c) for c in codes.unique()}
+    return codes.map(mapping)

@@ -2,14 +2,17 @@
 
 `check_page(path)` opens an HTML file via ``file://`` with every network request blocked and
 logged, and returns a `PageReport`; ``report.problems`` lists what a reader would suffer from
-(an empty list means the page passed). Also: `execute_notebook` (nbclient) and
-`external_references` (a static scan of the HTML for anything a browser would fetch).
+(an empty list means the page passed). Also: `execute_notebook` (nbclient),
+`external_references` (a static scan of the HTML for anything a browser would fetch),
+`Accessibility` (axe-core in the browser: WCAG 2.1 A/AA violations), `table_problems` (every table
+has a caption and header scopes) and `built_report` (one whole report set per test session).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +91,7 @@ class PageReport:
     error_text: list[str] = field(default_factory=list)
     heading_problems: list[str] = field(default_factory=list)
     phone_overflow_px: int = 0
+    phone_clipped: list[str] = field(default_factory=list)
     screenshots: list[Path] = field(default_factory=list)
 
     @property
@@ -110,6 +114,7 @@ class PageReport:
         out += [f"headings: {p}" for p in self.heading_problems]
         if self.phone_overflow_px > 0:
             out.append(f"page scrolls sideways by {self.phone_overflow_px}px on a phone")
+        out += [f"on a phone: {text}" for text in self.phone_clipped]
         return out
 
 
@@ -130,6 +135,22 @@ _COLLECT = """() => {
     html: document.documentElement.outerHTML,
   };
 }"""
+
+
+_CLIPPED = """() => [...document.querySelectorAll('table')].map((table, i) => {
+  const r = table.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0) return null;  // hidden, e.g. in a closed <details>
+  for (let e = table.parentElement; e && e !== document.body; e = e.parentElement) {
+    const box = e.getBoundingClientRect(), style = getComputedStyle(e);
+    if (r.right <= box.right + 1 && r.left >= box.left - 1) continue;
+    if (['auto', 'scroll'].includes(style.overflowX) && e.scrollWidth > e.clientWidth) return null;
+    if (style.overflowX !== 'visible')
+      return `table ${i + 1} is cut off by <${e.tagName.toLowerCase()} class="${e.className}">`
+        + ` (${Math.round(r.right - box.right)}px cannot be reached)`;
+  }
+  return null;
+}).filter(Boolean)"""
+"""Tables wider than a box that hides its overflow instead of scrolling it (unreachable)."""
 
 
 def check_page(path: str | os.PathLike, screenshot_name: str | None = None) -> PageReport:
@@ -170,6 +191,7 @@ def check_page(path: str | os.PathLike, screenshot_name: str | None = None) -> P
                     report.phone_overflow_px = page.evaluate(
                         "() => document.documentElement.scrollWidth"
                         " - document.documentElement.clientWidth")
+                    report.phone_clipped = page.evaluate(_CLIPPED)
                 if screenshot_name:
                     ARTIFACTS.mkdir(exist_ok=True)
                     shot = ARTIFACTS / f"{screenshot_name}-{name}.png"
@@ -179,3 +201,125 @@ def check_page(path: str | os.PathLike, screenshot_name: str | None = None) -> P
         finally:
             browser.close()
     return report
+
+
+# --------------------------------------------------------------------------------------------
+# Accessibility: axe-core (through axe-playwright-python) and a static check of the tables
+
+WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+"""The rules a public body in Norway must meet: WCAG 2.1 levels A and AA."""
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+
+
+@dataclass
+class Violation:
+    """One axe rule broken on one page (all its offending elements)."""
+
+    page: str
+    rule: str
+    impact: str
+    help: str
+    targets: list[str]
+    view: str
+
+    def __str__(self) -> str:
+        where = ", ".join(self.targets[:3]) + (" …" if len(self.targets) > 3 else "")
+        return f"{self.page} [{self.view}]: {self.rule} ({self.impact}): {self.help} – {where}"
+
+
+class Accessibility:
+    """A headless chromium that runs axe-core on pages, offline, at a desktop and a phone width.
+
+    Use as a context manager; `violations(path)` returns every WCAG 2.1 A/AA violation of the
+    page with its impact (`BLOCKING_IMPACTS` are the ones a page may not have). The collapsed
+    `<details>` (a figure's numbers) are opened first, so their tables are checked too.
+    """
+
+    VIEWS = (("desktop", DESKTOP), ("phone", PHONE))
+
+    def __enter__(self) -> Accessibility:
+        from axe_playwright_python.sync_playwright import Axe
+        from playwright.sync_api import sync_playwright
+
+        self._axe = Axe()
+        self._pw = sync_playwright().start()
+        self._browser = self._pw.chromium.launch(executable_path=str(require_chromium()),
+                                                 args=CHROMIUM_ARGS)
+        self._pages = {}
+        for name, viewport in self.VIEWS:
+            context = self._browser.new_context(viewport=viewport, service_workers="block")
+            context.route("**/*", lambda route: route.continue_()
+                          if route.request.url.startswith(LOCAL_SCHEMES) else route.abort())
+            self._pages[name] = context.new_page()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._browser.close()
+        finally:
+            self._pw.stop()
+
+    def violations(self, path: str | os.PathLike) -> list[Violation]:
+        path = Path(path).resolve()
+        found = []
+        options = {"runOnly": {"type": "tag", "values": list(WCAG_TAGS)},
+                   "resultTypes": ["violations"]}
+        for view, page in self._pages.items():
+            page.goto(path.as_uri(), wait_until="load")
+            page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+            result = self._axe.run(page, options=options).response
+            for v in result["violations"]:
+                targets = [" ".join(map(str, n["target"])) for n in v["nodes"]]
+                found.append(Violation(path.name, v["id"], v.get("impact") or "unknown",
+                                       v["help"], targets, view))
+        return found
+
+
+def blocking(violations: list[Violation]) -> list[Violation]:
+    """The serious and critical ones."""
+    return [v for v in violations if v.impact in BLOCKING_IMPACTS]
+
+
+def table_problems(html: str) -> list[str]:
+    """Tables without a caption, and header cells without a scope (WCAG 1.3.1, technique H63)."""
+    soup = BeautifulSoup(html, "html.parser")
+    problems = []
+    for number, table in enumerate(soup.find_all("table"), start=1):
+        caption = table.find("caption")
+        if caption is None or caption.find_parent("table") is not table \
+                or not caption.get_text(strip=True):
+            problems.append(f"table {number} has no caption")
+        unscoped = [th.get_text(" ", strip=True)[:30] for th in table.find_all("th")
+                    if th.find_parent("table") is table and not th.get("scope")]
+        if unscoped:
+            problems.append(f"table {number}: header cell(s) without scope: {unscoped[:3]}")
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# One whole report set per test session
+
+_BUILT: dict[str, Path] = {}
+
+
+def built_report(tmp_path_factory) -> Path:
+    """The report set as `mipr report` makes it from a copy of the repository's `data/raw`
+    (offline), built once per test session; returns its reports folder (`html/`, `run.json`)."""
+    if "reports" in _BUILT:
+        return _BUILT["reports"]
+    from mipr_analysis import config
+    from mipr_analysis.indicators import build
+    from mipr_analysis.report.plan import plan_jobs
+    from mipr_analysis.report.runner import run_batch
+
+    root = tmp_path_factory.mktemp("report-set")
+    shutil.copytree(config.REPO_ROOT / "data" / "raw", root / "data" / "raw",
+                    ignore=shutil.ignore_patterns(".mipr.lock", "*.tmp"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MIPR_DATA_DIR", str(root / "data"))
+        mp.setenv("MIPR_REPORTS_DIR", str(root / "reports"))
+        mp.setenv("MIPR_OFFLINE", "1")
+        run_batch(plan_jobs(), prepare=build, progress=False, reports_dir=root / "reports")
+    # A page that failed is there as its failure page, which is a page to check like any other.
+    _BUILT["reports"] = root / "reports"
+    return _BUILT["reports"]

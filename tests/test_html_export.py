@@ -177,3 +177,100 @@ def test_render_page():
     assert external_references(html) == []
     english = render_page("T", "<h1>T</h1>", lang="en")
     assert english.startswith('<!DOCTYPE html>\n<html lang="en">')
+
+
+# --------------------------------------------------------------------------------------------
+# Tables: header scopes, captions, status cells, a scrolling box; source lines
+
+
+@pytest.fixture(scope="module")
+def tables_page(tmp_path_factory):
+    """A hand-made notebook with pandas' own table HTML (no caption, no scopes), a Styler table,
+    a status table, a markdown table and a source line; exported, with the log it wrote."""
+    import pandas as pd
+
+    folder = tmp_path_factory.mktemp("tables")
+    frame = pd.DataFrame({"Folketall": [52051, 19493]}, index=pd.Index(["Moss", "Vestby"],
+                                                                      name="Kommune"))
+    styled = frame.style.set_caption("Folketall, håndlaget")
+    status = ('<table class="mipr-table"><caption>Status</caption><thead><tr>'
+              '<th scope="col">Område</th><th scope="col">Status</th></tr></thead><tbody>'
+              '<tr><th scope="row">Moss</th><td>▲ bedre</td></tr>'
+              '<tr><th scope="row">Råde</th><td>◆ bare nullpunkt</td></tr>'
+              '<tr><th scope="row">Våler</th><td>▲ bedre enn før</td></tr></tbody></table>')
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Tabeller\n\n| Kommune | Tall |\n|---|---|\n| Moss | 1 |\n\n"
+                          "Kilde: SSB, tabell 07459 (håndlaget)."),
+        new_code_cell("frame", outputs=[new_output("execute_result", data={
+            "text/html": frame.to_html(), "text/plain": "frame"}, execution_count=1)]),
+        new_code_cell("styled", outputs=[new_output("execute_result", data={
+            "text/html": styled.to_html(), "text/plain": "styled"}, execution_count=2)]),
+        new_code_cell("status", outputs=[new_output("display_data", data={
+            "text/html": status, "text/plain": "status"})]),
+    ])
+    source = folder / "tabeller.ipynb"
+    nbformat.write(nb, source)
+    logger = logging.getLogger("mipr_analysis.report.html_export")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+    try:
+        path = export_html(source, folder / "tabeller.html", title="Tabeller")
+    finally:
+        logger.removeHandler(handler)
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser"), records
+
+
+def test_every_header_cell_gets_a_scope(tables_page):
+    soup, _ = tables_page
+    tables = soup.find_all("table")
+    assert len(tables) == 4
+    for table in tables:
+        for th in table.find_all("th"):
+            in_head = th.find_parent("thead") is not None
+            assert th.get("scope") == ("col" if in_head else "row"), th
+    plain = tables[1]  # pandas' to_html(): the empty corner header becomes a data cell
+    assert plain.thead.find("tr").contents[1].name == "td"
+    assert [th.get_text() for th in plain.tbody.find_all("th")] == ["Moss", "Vestby"]
+
+
+def test_a_table_without_caption_is_logged(tables_page):
+    _, records = tables_page
+    messages = [r.getMessage() for r in records]
+    missing = [m.split(": ", 1)[1].split(";")[0] for m in messages if "has no caption" in m]
+    assert missing == ["table 1 has no caption", "table 2 has no caption"]  # markdown, pandas
+
+
+def test_status_cells_are_marked_and_the_shape_is_hidden_from_screen_readers(tables_page):
+    soup, _ = tables_page
+    cells = soup.select("table.mipr-table td")
+    assert cells[0]["class"] == ["status", "status-better"]
+    marker = cells[0].find("span", class_="status-marker")
+    assert marker.get_text() == "▲" and marker["aria-hidden"] == "true"
+    assert cells[0].get_text() == "▲\u00a0bedre"  # the shape never ends a line alone
+    assert cells[1]["class"] == ["status", "status-baseline-only"]
+    assert cells[2].get("class") is None  # not a status text: left as it is
+    assert cells[2].get_text() == "▲ bedre enn før"
+
+
+def test_a_table_outside_an_output_gets_a_scrolling_box(tables_page):
+    soup, _ = tables_page
+    markdown_table = soup.find_all("table")[0]
+    box = markdown_table.parent
+    assert box["class"] == ["table-scroll"] and box["tabindex"] == "0"
+    assert box["role"] == "region" and box["aria-label"] == "Tabell"
+    for table in soup.find_all("table")[1:]:  # outputs scroll in their own box already
+        assert "table-scroll" not in (table.parent.get("class") or [])
+
+
+def test_source_lines_are_marked_for_print(tables_page):
+    soup, _ = tables_page
+    line = soup.find("p", class_="source-line")
+    assert line is not None and line.get_text().startswith("Kilde: SSB, tabell 07459")
+
+
+def test_print_css_is_in_the_page(page):
+    html, _, _ = page
+    assert "@media print" in html and "details.figure-data { display: none; }" in html
+    assert "@page wide { size: A4 landscape; }" in html

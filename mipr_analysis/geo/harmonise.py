@@ -35,7 +35,8 @@ def harmonise_to_2024(df: pd.DataFrame, code_col: str = "Region") -> pd.DataFram
     `attrs["unmapped"]`; partial boundary changes inside the years covered in `attrs["breaks"]`.
     """
     codes = _normalised(df[code_col])
-    current = codes.map({c: regions.to_2024_code(c) for c in codes.unique()})
+    history = regions.code_history()
+    current = codes.map({c: regions.to_2024_code(c, history) for c in codes.unique()})
     mapped = current.notna()
     work = df.loc[mapped].copy()
     work["_code"] = codes[mapped]
@@ -199,7 +200,8 @@ def _valid_rows(work: pd.DataFrame) -> pd.DataFrame:
     """Drop empty cells (NaN or 0) of codes in years when the code did not exist."""
     if "year" not in work.columns:
         return work
-    bounds = {c: regions.code_validity(c) for c in work["_code"].unique()}
+    history = regions.code_history()
+    bounds = {c: regions.code_validity(c, history) for c in work["_code"].unique()}
     first = work["_code"].map({c: b[0] for c, b in bounds.items()}).astype(float)
     last = work["_code"].map({c: b[1] for c, b in bounds.items()}).astype(float)
     year = work["year"].astype(float)
@@ -303,9 +305,10 @@ def _breaks(out: pd.DataFrame) -> list[dict]:
     if "year" not in out.columns or out.empty:
         return []
     first, last = int(out["year"].min()), int(out["year"].max())
+    history = regions.code_history()
     found = []
     for code in sorted(out["region"].unique()):
-        for change in regions.boundary_changes(code):
+        for change in regions.boundary_changes(code, history):
             if first < change.year <= last:
                 found.append({"region": code, "year": change.year,
                               "description": change.description})

@@ -316,7 +316,7 @@ def known_municipality_codes(data_dir: Path | str | None = None) -> tuple[frozen
                    "(geo/regions.yaml)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Graph:
     successors: dict[str, dict[int, frozenset[str]]]  # old -> year -> new codes (old != new)
     valid_in: dict[str, frozenset[int]]  # code -> years of changes after which it is valid
@@ -345,11 +345,25 @@ def _graph(changes: tuple[CodeChange, ...]) -> _Graph:
     )
 
 
-def _changes(changes: tuple[CodeChange, ...] | list[CodeChange] | None) -> _Graph:
+def code_history(data_dir: Path | str | None = None) -> _Graph:
+    """The code changes of the data folder's KLASS lists, resolved once: pass it as `changes` to
+    `to_2024_code`, `code_validity` and `boundary_changes` when looking up many codes."""
+    return _graph_of_files(str(_data_root(data_dir)), _klass_files(data_dir))
+
+
+_last: list = [None, None]
+"""The last change tuple given and its graph (callers pass the same tuple many times)."""
+
+
+def _changes(changes: tuple[CodeChange, ...] | list[CodeChange] | _Graph | None) -> _Graph:
     """The graph of `changes`, or of the change lists in the data folder."""
     if changes is None:
-        return _graph_of_files(str(config.data_dir()), _klass_files())
-    return _graph(tuple(changes))
+        return code_history()
+    if isinstance(changes, _Graph):
+        return changes
+    if changes is not _last[0]:
+        _last[:] = [changes, _graph(tuple(changes))]
+    return _last[1]
 
 
 @lru_cache(maxsize=8)
@@ -418,18 +432,27 @@ def boundary_changes(code: str, changes: tuple[CodeChange, ...] | None = None
         if wanted == item["from_code"] or wanted in item["to_codes"]:
             out.append(BoundaryChange(item["year"], item["from_code"], tuple(item["to_codes"]),
                                       item["description"], item["magnitude"], item["source"]))
-    graph = _changes(changes)
+    known = {(b.year, b.from_code) for b in out}
+    out += [b for b in _partial_changes(_changes(changes)).get(wanted, ())
+            if (b.year, b.from_code) not in known]
+    return sorted(out, key=lambda b: (b.year, b.from_code))
+
+
+@lru_cache(maxsize=8)
+def _partial_changes(graph: _Graph) -> dict[str, tuple[BoundaryChange, ...]]:
+    """Every split or partial transfer in the KLASS lists, by each code it touches."""
+    found: dict[str, list[BoundaryChange]] = {}
     for old, steps in graph.successors.items():
         for year, targets in steps.items():
-            partial = len(targets) > 1 or _lives_on(graph, old, year)
-            if not partial or old in {b.from_code for b in out if b.year == year}:
-                continue
-            if wanted != old and wanted not in targets:
+            lives_on = _lives_on(graph, old, year)
+            if len(targets) < 2 and not lives_on:
                 continue
             names = ", ".join(f"{t} {graph.names.get(t, '')}".strip() for t in sorted(targets))
             giver = f"{old} {graph.names.get(old, '')}".strip()
-            description = (f"deler av {giver} overført til {names}"
-                           if _lives_on(graph, old, year) else f"{giver} delt mellom {names}")
-            out.append(BoundaryChange(year, old, tuple(sorted(targets)), description, None,
-                                      "SSB KLASS 131"))
-    return sorted(out, key=lambda b: (b.year, b.from_code))
+            description = (f"deler av {giver} overført til {names}" if lives_on
+                           else f"{giver} delt mellom {names}")
+            change = BoundaryChange(year, old, tuple(sorted(targets)), description, None,
+                                    "SSB KLASS 131")
+            for touched in {old, *targets}:
+                found.setdefault(touched, []).append(change)
+    return {code: tuple(items) for code, items in found.items()}

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mipr_analysis.codes import normalise_code
+from mipr_analysis.codes import normalise_code, normalise_codes
 from mipr_analysis.geo import regions
 from mipr_analysis.geo.regions import CodeChange
 
@@ -283,8 +283,8 @@ def harmonise_matrix(
     df = _only(frame, "ContentsCode", CONTENTS)
     work = pd.DataFrame({
         "year": _year_column(df).to_numpy(),
-        "workplace": df[workplace_col].map(normalise_code).astype(str).to_numpy(),
-        "residence": df[residence_col].map(normalise_code).astype(str).to_numpy(),
+        "workplace": normalise_codes(df[workplace_col]).astype(str).to_numpy(),
+        "residence": normalise_codes(df[residence_col]).astype(str).to_numpy(),
         "count": pd.to_numeric(df["value"], errors="coerce").astype(float).to_numpy(),
     })
     if work.duplicated(["year", "workplace", "residence"]).any():
@@ -561,7 +561,7 @@ def harmonise_employment(
     """
     changes = _require_changes(changes)
     df = _only(_only(employment, "Kjonn", "0"), "Alder", "15-74")
-    codes = df[code_col].map(normalise_code).astype(str)
+    codes = normalise_codes(df[code_col]).astype(str)
     keep = codes.map(regions.is_municipality).astype(bool)
     work = pd.DataFrame({
         "year": _year_column(df)[keep].to_numpy(),

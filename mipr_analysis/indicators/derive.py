@@ -136,11 +136,13 @@ def _rank_municipalities(out: pd.DataFrame, ind: Indicator, municipalities: pd.D
     lookup = pd.DataFrame({"region": mine["region"], "period": mine["period"].astype(int),
                            "rank": ranks.astype(int), "rank_of": of.astype(int)})
     lookup = lookup.set_index(["region", "period"])
-    for i, r in out.iterrows():
-        key = (r["region"], r["period"])
-        if regions.is_municipality(r["region"]) and key in lookup.index:
-            out.loc[i, ["rank", "rank_of"]] = lookup.loc[key, ["rank", "rank_of"]].to_numpy()
-            out.loc[i, "rank_scope"] = "kommuner"
+    keys = pd.MultiIndex.from_arrays([out["region"], out["period"].astype("Int64")])
+    hit = keys.isin(lookup.index) & out["region"].map(regions.is_municipality).to_numpy(bool)
+    if hit.any():
+        found = lookup.reindex(keys[hit])
+        out.loc[hit, "rank"] = found["rank"].to_numpy()
+        out.loc[hit, "rank_of"] = found["rank_of"].to_numpy()
+        out.loc[hit, "rank_scope"] = "kommuner"
 
 
 def _rank_regions(out: pd.DataFrame, ind: Indicator) -> None:

@@ -227,12 +227,23 @@ def read(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     if not file.is_file():
         raise ProcessedTableError(f"{file} finnes ikke. Kjør `mipr build` (eller `mipr report`) "
                                   "først")
-    head = pd.read_csv(file, nrows=0).columns.tolist()
-    _check_columns(table, head, str(file))
-    text_columns = {c: str for c, d in table.columns.items() if d == _STR}
-    frame = pd.read_csv(file, dtype=text_columns, keep_default_na=False,
-                        na_values={c: [""] for c, d in table.columns.items() if d != _STR})
-    return conform(name, frame)
+    stat = file.stat()
+    key = (str(file), stat.st_size, stat.st_mtime_ns)
+    if key not in _READ:
+        head = pd.read_csv(file, nrows=0).columns.tolist()
+        _check_columns(table, head, str(file))
+        text_columns = {c: str for c, d in table.columns.items() if d == _STR}
+        frame = pd.read_csv(file, dtype=text_columns, keep_default_na=False,
+                            na_values={c: [""] for c, d in table.columns.items() if d != _STR})
+        for old in [k for k in _READ if k[0] == key[0]]:  # keep one version of each file
+            del _READ[old]
+        _READ[key] = conform(name, frame)
+    return _READ[key].copy()
+
+
+_READ: dict[tuple[str, int, int], pd.DataFrame] = {}
+"""The tables read in this process, by (path, size, mtime): a report kernel reads each file
+once for all its pages. Readers get a copy, so no page can change what the next one sees."""
 
 
 def read_manifest(data_dir: Path | str | None = None) -> dict:

@@ -202,6 +202,13 @@ def _fill_gaps(values: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["region", "period"], kind="stable", ignore_index=True)
 
 
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without `attrs` except its table id (a shallow copy)."""
+    out = frame.copy(deep=False)
+    out.attrs = {k: v for k, v in frame.attrs.items() if k in {"table_id", "label", "updated"}}
+    return out
+
+
 def _reduce_first(frame: pd.DataFrame, filters: Any, name: str = "value") -> pd.DataFrame:
     """`reduce` with the first of `filters` (a filter or a list of them) that fits the frame.
 
@@ -221,6 +228,7 @@ def _reduce_first(frame: pd.DataFrame, filters: Any, name: str = "value") -> pd.
 def _compute_from(ind: Indicator, frame: pd.DataFrame, value: Any, numerator: Any,
                   denominator: Any, tables: TableCache, report_regions: list[str]) -> SSBResult:
     snaps = snapshot_by_year(frame, tables.data_dir)
+    frame = _plain(frame)  # pandas deep-copies attrs on every step; provenance is in `snaps`
     notes: list[str] = []
     if value is not None:
         reduced = _reduce_first(frame, value)
@@ -228,7 +236,7 @@ def _compute_from(ind: Indicator, frame: pd.DataFrame, value: Any, numerator: An
     else:
         num = _reduce_first(frame, numerator, "numerator")
         den_table = denominator.get("table")
-        den_frame = tables.get(den_table, None) if den_table else frame
+        den_frame = _plain(tables.get(den_table, None)) if den_table else frame
         den = _reduce_first(den_frame, {k: v for k, v in denominator.items() if k != "table"},
                             "denominator")
         reduced = num.merge(den[["Region", "year", "denominator", "status"]],
@@ -237,7 +245,7 @@ def _compute_from(ind: Indicator, frame: pd.DataFrame, value: Any, numerator: An
                                                     reduced.pop("status_den"))
         if den_table:
             notes.append(f"{ind.id}: nevneren er fra SSB-tabell {den_table}.")
-            snaps_den = snapshot_by_year(den_frame, tables.data_dir)
+            snaps_den = snapshot_by_year(tables.get(den_table, None), tables.data_dir)
             snaps = {y: " ; ".join(dict.fromkeys(filter(None, (snaps.get(y) or snaps.get(None),
                                                                   snaps_den.get(y)
                                                                   or snaps_den.get(None)))))
@@ -273,7 +281,8 @@ def _harmonise(reduced: pd.DataFrame, ind: Indicator, notes: list[str]) -> pd.Da
     except TypeError:  # published rates of merged municipalities cannot be summed
         notes.append(f"{ind.id}: andeler for sammenslåtte kommuner kan ikke summeres; "
                      "årene før sammenslåingen er utelatt for dem.")
-        current = reduced["Region"].map(regions.to_2024_code)
+        history = regions.code_history()
+        current = reduced["Region"].map(lambda c: regions.to_2024_code(c, history))
         parts = reduced.assign(_r=current).groupby(["_r", "year"], dropna=False)["Region"] \
             .transform("size")
         return harmonise.harmonise_to_2024(reduced[(parts == 1) | current.isna()])
@@ -350,7 +359,9 @@ def _complete_years(reduced: pd.DataFrame) -> set[int]:
     """Years in which every municipal code of the data maps to a 2024 municipality, so a rank
     among all municipalities is complete."""
     codes = reduced["Region"].unique()
-    unmapped = {c for c in codes if regions.is_municipality(c) and regions.to_2024_code(c) is None}
+    history = regions.code_history()
+    unmapped = {c for c in codes
+                if regions.is_municipality(c) and regions.to_2024_code(c, history) is None}
     measure = "value" if "value" in reduced.columns else "numerator"
     hit = reduced["Region"].isin(unmapped) & reduced[measure].notna()
     bad = set(reduced.loc[hit, "year"].dropna().astype(int))

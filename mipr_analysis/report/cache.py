@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -115,21 +116,36 @@ def notebook_imports(notebook: Path) -> set[str]:
     return found
 
 
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t]+\w)", re.M)
+
+
 def _imports(source: str, current: str) -> set[str]:
-    """Package modules imported by `source` (a module named `current`)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
+    """Package modules imported by `source` (a module named `current`), at any depth.
+
+    Only the import statements are parsed (found by a line scan, with their parenthesised
+    continuation lines), which is much faster than parsing whole modules.
+    """
     found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.split(".")[0] == PACKAGE}
-        elif isinstance(node, ast.ImportFrom):
-            base = _absolute(node, current)
-            if base and base.split(".")[0] == PACKAGE:
-                found.add(base)
-                found |= {f"{base}.{a.name}" for a in node.names}
+    for match in _IMPORT_LINE.finditer(source):
+        start = match.start()
+        end = source.find("\n", start)
+        end = len(source) if end < 0 else end
+        statement = source[start:end]
+        if "(" in statement and ")" not in statement:
+            close = source.find(")", end)
+            statement = source[start:close + 1 if close >= 0 else len(source)]
+        try:
+            tree = ast.parse(statement.strip())
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.split(".")[0] == PACKAGE}
+            elif isinstance(node, ast.ImportFrom):
+                base = _absolute(node, current)
+                if base and base.split(".")[0] == PACKAGE:
+                    found.add(base)
+                    found |= {f"{base}.{a.name}" for a in node.names}
     return found
 
 
@@ -168,14 +184,26 @@ def module_closure(modules: Iterable[str]) -> list[Path]:
         files.add(path)
         parts = module.split(".")
         pending += [".".join(parts[:i]) for i in range(1, len(parts))]
-        pending += sorted(_imports(path.read_text(encoding="utf-8"), module))
+        pending += sorted(_module_imports(module, path))
     data = {p for f in files for p in f.parent.glob("*.yaml")}
     if any(f.parent.name == "report" for f in files):
         data |= {p for p in (PACKAGE_DIR / "report" / "templates").rglob("*") if p.is_file()}
     return sorted(files | data)
 
 
+_IMPORTS: dict[tuple[str, int, int], frozenset[str]] = {}
+"""Parsed imports per (module file, size, mtime): each file is parsed once per process."""
+
+
+def _module_imports(module: str, path: Path) -> frozenset[str]:
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _IMPORTS:
+        _IMPORTS[key] = frozenset(_imports(path.read_text(encoding="utf-8"), module))
+    return _IMPORTS[key]
+
+
 def code_digest(modules: Iterable[str], hashes: FileHashes) -> str:
     """A digest of the package files `module_closure(modules)` names (paths and contents)."""
-    files = module_closure(modules)
+    files = module_closure(sorted(modules))
     return hashing.digest({f.relative_to(PACKAGE_DIR).as_posix(): hashes.of(f) for f in files})

@@ -65,7 +65,20 @@ class WarmKernel:
             self.shutdown()
             raise KernelError(f"kjernen «{kernel_name}» startet ikke: {exc}") from exc
         self.run(WARM_UP)
-        self.pages = 0
+        self._page_clients: dict[int, Any] = {}
+
+    def page_client(self):
+        """This thread's asynchronous client for nbclient (made once per thread: a client's
+        sockets belong to the event loop of the thread that made it)."""
+        from jupyter_core.utils import run_sync
+
+        ident = threading.get_ident()
+        if ident not in self._page_clients:
+            kc = self.km.client()
+            kc.start_channels()
+            run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
+            self._page_clients[ident] = kc
+        return self._page_clients[ident]
 
     def run(self, code: str, timeout: float = STARTUP_TIMEOUT) -> None:
         """Execute `code` silently; raise `KernelError` when it fails."""
@@ -94,6 +107,11 @@ class WarmKernel:
 
     def shutdown(self) -> None:
         """Stop the kernel at once (no waiting for a polite shutdown)."""
+        for kc in self._page_clients.values():
+            try:
+                kc.stop_channels()
+            except Exception as exc:
+                log.debug("stop_channels failed: %s", exc)
         try:
             self.kc.stop_channels()
         except Exception as exc:
@@ -118,11 +136,8 @@ class WarmKernelEngine(NBClientEngine):
             kernel_name=kernel_name, log=logging.getLogger("papermill"), log_output=log_output,
             stdout_file=stdout_file, stderr_file=stderr_file,
         )
-        try:
-            return client.execute()
-        finally:  # the kernel stays; the page's own client goes
-            if client.kc is not None:
-                client.kc.stop_channels()
+        client.kc = warm_kernel.page_client()
+        return client.execute()
 
 
 papermill_engines.register(ENGINE_NAME, WarmKernelEngine)

@@ -396,7 +396,7 @@ def _execute(job: Job, kernel, output: Path, timeout: int) -> tuple[str | None, 
         papermill.execute_notebook(
             str(job.notebook.resolve()), str(output), parameters=job.parameters,
             kernel_name=kernel.kernel_name, engine_name=ENGINE_NAME, warm_kernel=kernel,
-            execution_timeout=timeout, progress_bar=False,
+            execution_timeout=timeout, progress_bar=False, request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
         last = next((ln.strip() for ln in reversed(exc.evalue.splitlines()) if ln.strip()), "")

@@ -160,13 +160,36 @@ def source_from_attrs(df: pd.DataFrame) -> str:
 
 
 def add_source(fig: Figure, text: str) -> None:
-    """Write the source line under everything already drawn in the figure."""
+    """Write the source line under the figure's lowest axes, below its tick labels and axis
+    label, from the left edge of the figure.
+
+    The offset is computed from the theme's font sizes, so no extra drawing pass is needed;
+    `savefig(bbox_inches="tight")` then keeps the line in the saved image.
+    """
     if not text or not text.strip():
         raise ValueError("A figure needs a source line, e.g. 'Kilde: SSB, tabell 07459'.")
-    fig.draw_without_rendering()
-    bottom = fig.get_tightbbox().y0 / fig.get_figheight()
-    fig.text(0.0, bottom - 0.02, text, ha="left", va="top", fontsize=9, color="#444444",
-             transform=fig.transFigure)
+    axes = [a for a in fig.axes if a.get_visible()]
+    if not axes:
+        fig.text(0.0, 0.0, text, ha="left", va="top", fontsize=9, color="#444444")
+        return
+    ax = min(axes, key=lambda a: a.get_position().y0)
+    rc = mpl.rcParams
+    below = 4.0
+    if ax.axison and ax.xaxis.get_visible():
+        below += rc["xtick.major.size"] + rc["xtick.major.pad"] + _points(rc["xtick.labelsize"])
+        if ax.get_xlabel():
+            lines = ax.get_xlabel().count("\n") + 1
+            below += rc["axes.labelpad"] + 1.25 * lines * _points(rc["axes.labelsize"])
+    ax.annotate(text, xy=(0.0, 0.0), xycoords=("figure fraction", "axes fraction"),
+                xytext=(0, -below), textcoords="offset points", ha="left", va="top",
+                fontsize=9, color="#444444", annotation_clip=False)
+
+
+def _points(size: object) -> float:
+    """A font size from rcParams ("small", 10) in points."""
+    from matplotlib.font_manager import FontProperties
+
+    return float(FontProperties(size=size).get_size_in_points())
 
 
 def _wrap(title: str) -> str:
@@ -239,7 +262,7 @@ def line_chart(
 
 
 def _direct_labels(fig: Figure, ax: plt.Axes, ends: list[tuple[float, float, str, str]]) -> None:
-    fig.draw_without_rendering()
+    ax.autoscale_view()  # final data limits, so data-to-pixel positions hold without a draw
     to_pixels = ax.transData.transform
     points = sorted((to_pixels((x, y))[1], x, y, label, colour) for x, y, label, colour in ends)
     gap = mpl.rcParams["font.size"] * 1.25 * fig.dpi / 72

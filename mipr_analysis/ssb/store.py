@@ -26,6 +26,7 @@ registered). The store itself knows no CSV format.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -71,6 +72,64 @@ _CHUNK = 1 << 20
 
 Reader = Callable[["Snapshot", bytes], pd.DataFrame]
 _READERS: dict[str, Reader] = {}
+
+
+class SharedDict(dict):
+    """Provenance in `DataFrame.attrs`: read-only by convention and shared, not deep-copied.
+
+    pandas deep-copies `attrs` on every operation; with each import's provenance in them that
+    was seconds of a build.
+    """
+
+    def __deepcopy__(self, memo: dict) -> SharedDict:
+        return self
+
+
+class SharedList(list):
+    """A list of provenance in `DataFrame.attrs`, shared like `SharedDict`."""
+
+    def __deepcopy__(self, memo: dict) -> SharedList:
+        return self
+
+
+FRAME_CACHE = ".cache/frames"
+"""Parsed bodies, by content: `<data_dir>/.cache/frames/` (hidden, not part of the data)."""
+
+
+def parsed_frame(reader: Reader, snap: Snapshot, data: bytes) -> pd.DataFrame:
+    """`reader(snap, data)`, remembered by the body's sha256 and the reader's code.
+
+    A stored body never changes (its sha256 is checked on every read), so its parsed frame
+    can be kept: parsing twenty years of Statistikkbanken exports takes seconds, loading the
+    kept frame a few milliseconds. A cache that cannot be read or written is ignored.
+    """
+    import pickle
+
+    key = digest([snap.meta.get("sha256"), snap.source, _reader_version(reader)])
+    path = snap.data_dir / FRAME_CACHE / f"{key}.pkl"
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # missing, or written by other library versions: parse again
+        pass
+    df = reader(snap, data)
+    try:
+        from ..atomic import atomic_write_bytes
+
+        atomic_write_bytes(path, pickle.dumps(df, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass
+    return df
+
+
+@functools.cache
+def _reader_version(reader: Reader) -> str:
+    """The sha256 of the module that holds `reader` (a new parser means new cached frames)."""
+    import inspect
+
+    from ..hashing import file_sha256
+
+    return file_sha256(inspect.getsourcefile(reader))
 
 
 def register_reader(source: str, reader: Reader) -> None:
@@ -233,8 +292,8 @@ class Snapshot:
             raise SSBError(
                 f"{display_path(self.body_path)}: kilden {excerpt(self.source)} er ikke en tabell "
                 "som kan leses (en referansefil?). Bruk filen direkte, ikke som tabell")
-        df = reader(self, self.read_bytes())
-        df.attrs["snapshot"] = self.provenance()
+        df = parsed_frame(reader, self, self.read_bytes())
+        df.attrs["snapshot"] = SharedDict(self.provenance())
         return df
 
     def metadata(self):
@@ -725,9 +784,10 @@ def combine_parts(frames: Sequence[pd.DataFrame], parts: Sequence[Snapshot]) -> 
     """Concatenate the frames of one fetch; `attrs["snapshot"]` names every part."""
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     df.attrs = dict(frames[0].attrs)
-    df.attrs["snapshot"] = parts[0].provenance()
+    snapshot = parts[0].provenance()
     if len(parts) > 1:
-        df.attrs["snapshot"]["parts"] = [str(p.body_path) for p in parts]
+        snapshot["parts"] = [str(p.body_path) for p in parts]
+    df.attrs["snapshot"] = SharedDict(snapshot)
     return df
 
 
@@ -786,7 +846,7 @@ def _union_of_imports(table_id: str, imports: Sequence[InUse]) -> pd.DataFrame:
         out = out.drop_duplicates(subset=key_columns(frames[0]), keep="first", ignore_index=True)
     out = out.sort_values(period_column(frames[0]), kind="stable", ignore_index=True)
     out.attrs = attrs
-    out.attrs["snapshots"] = provenance
+    out.attrs["snapshots"] = SharedList(provenance)
     out.attrs["snapshot"] = provenance[0]
     return out
 
