@@ -152,6 +152,7 @@ class KernelPool:
         self._log = log_path.open("ab")
         self._free: list[WarmKernel] = []
         self._all: list[WarmKernel] = []
+        self._owner: dict[int, WarmKernel] = {}
         self._lock = threading.Lock()
         self._ready = threading.Condition(self._lock)
         self.closed = False
@@ -179,33 +180,39 @@ class KernelPool:
             self._ready.notify_all()
 
     def acquire(self, timeout: float = STARTUP_TIMEOUT) -> WarmKernel:
+        """This thread's kernel: the first call takes a free one and keeps it for the thread
+        (a kernel's page client lives in one thread's event loop)."""
+        ident = threading.get_ident()
         with self._ready:
-            if not self._ready.wait_for(lambda: self._free or self.size <= 0 or self.closed,
-                                        timeout=timeout):
+            if ident in self._owner:
+                return self._owner[ident]
+            if not self._ready.wait_for(
+                    lambda: self._free or self.size <= len(self._owner) or self.closed,
+                    timeout=timeout):
                 raise KernelError(f"ingen Jupyter-kjerne ble klar på {timeout:.0f} s")
             if self.closed:
                 raise KernelError("kjørebatchen er stoppet")
             if not self._free:
                 raise KernelError(f"kjernen «{self.kernel_name}» kunne ikke startes (se "
                                   f"{Path(self._log.name).name})")
-            return self._free.pop()
+            kernel = self._owner[ident] = self._free.pop()
+            return kernel
 
     def release(self, kernel: WarmKernel, healthy: bool) -> None:
-        """Give a kernel back; an unhealthy one is shut down and replaced."""
-        if not healthy or not kernel.alive:
-            kernel.shutdown()
-            with self._lock:
-                self._all.remove(kernel)
-            if not self.closed:
-                threading.Thread(target=self._add_new, daemon=True).start()
+        """Done with a page; an unhealthy kernel is shut down and replaced."""
+        if healthy and kernel.alive:
             return
-        with self._ready:
-            self._free.append(kernel)
-            self._ready.notify_all()
+        kernel.shutdown()
+        with self._lock:
+            self._all.remove(kernel)
+            for ident in [i for i, k in self._owner.items() if k is kernel]:
+                del self._owner[ident]
+        if not self.closed:
+            threading.Thread(target=self._add_new, daemon=True).start()
 
     def interrupt_all(self) -> None:
         with self._lock:
-            busy = [k for k in self._all if k not in self._free]
+            busy = list(self._owner.values())
         for kernel in busy:
             kernel.interrupt()
 

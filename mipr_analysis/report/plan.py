@@ -32,6 +32,14 @@ def plan_jobs() -> list[Job]:
     return jobs
 
 
+def page_file(indicator_id: str) -> str:
+    """The HTML page that shows an indicator: its own page, or its focus area's."""
+    from mipr_analysis.indicators.registry import get_indicator
+
+    ind = get_indicator(indicator_id)
+    return f"indikator_{ind.id}.html" if ind.is_result else f"bakgrunn_{ind.goal}.html"
+
+
 def _with_parts(ind) -> tuple[str, ...]:
     """The indicator and those its region figure is recomputed from (the page shows them)."""
     parts = [ind.recompute.get(k) for k in ("numerator", "denominator", "of")]

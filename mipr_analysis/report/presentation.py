@@ -65,3 +65,21 @@ def series_numbers(series: ChartSeries, unit: str, decimals: int) -> pd.DataFram
 def _value(series: ChartSeries, value: float, unit: str, decimals: int) -> str:
     return fmt.fmt_number(value, 1) if series.kind == "index" else fmt.fmt_value(value, unit,
                                                                                    decimals)
+
+
+def changes_table(changed: pd.DataFrame, unit: str, decimals: int) -> pd.DataFrame:
+    """What changed since the previous report, readable: area, year, what, before, now."""
+    from .records import KIND_LABELS, STATUS_CHANGED
+
+    def shown(kind: str, value: object) -> str:
+        if kind == STATUS_CHANGED:
+            return status_text(str(value)) if isinstance(value, str) else fmt.MISSING
+        return fmt.fmt_value(value, unit, decimals)
+
+    return pd.DataFrame({
+        "Område": changed["region_name"],
+        "År": changed["period"].astype(str),
+        "Endring": changed["kind"].map(KIND_LABELS),
+        "Før": [shown(k, v) for k, v in zip(changed["kind"], changed["before"])],
+        "Nå": [shown(k, v) for k, v in zip(changed["kind"], changed["after"])],
+    })

@@ -162,9 +162,15 @@ def run_batch(
                 prepared = True
             else:
                 prepared = False
+        has_data = (config.processed_dir() / "derived.csv").is_file()
+        if has_data and (prepared or not (reports / "records" / "reference.json").is_file()):
+            from . import records
+
+            records.update(reports)
         manifest = _manifest()
-        keys = {j.name: _job_key(j, manifest, hashes, figure_files) for j in selected
-                if not j.front}
+        reference = _reference(reports)
+        keys = {j.name: _job_key(j, manifest, hashes, figure_files, reference=reference)
+                for j in selected if not j.front}
         pages = [j for j in selected if not j.front
                  and (force or not _unchanged(j, keys[j.name], state["jobs"], reports))]
         for job in pages:
@@ -181,7 +187,8 @@ def run_batch(
         front = next((j for j in selected if j.front), None)
         if front is not None and not batch.interrupted:
             record = _run_record(batch, jobs)
-            key = _job_key(front, manifest, hashes, figure_files, extra=_standing(record))
+            key = _job_key(front, manifest, hashes, figure_files, extra=_standing(record),
+                           reference=reference)
             if force or outcomes or not _unchanged(front, key, state["jobs"], reports):
                 check_parameters(front)
                 record_path = reports / RUN_RECORD
@@ -230,16 +237,27 @@ def _manifest() -> dict:
         return {}
 
 
+def _reference(reports: Path) -> dict:
+    """`records/reference.json`: the previous report the pages compare with (no pandas)."""
+    import json
+
+    try:
+        return json.loads((reports / "records" / "reference.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def _job_key(job: Job, manifest: dict, hashes: cache.FileHashes, figure_files: bool,
-             extra: object = None) -> str:
+             extra: object = None, reference: dict | None = None) -> str:
     """What the page's output depends on (see `cache` for the rules)."""
     notebook = hashes.of(job.notebook) if job.notebook.is_file() else None
     modules = cache.notebook_imports(job.notebook) | set(cache.EXPORT_MODULES)
     digests = manifest.get("indicators", {})
+    before = (reference or {}).get("digests", {})
     if job.all_indicators:
-        data: object = digests
+        data: object = [digests, (reference or {}).get("record"), before]
     else:
-        data = {i: digests.get(i) for i in job.indicators}
+        data = {i: [digests.get(i), before.get(i)] for i in job.indicators}
     files = manifest.get("files", {})
     tables = {t: files.get(t) for t in job.tables}
     return hashing.digest([notebook, job.parameters, job.title, cache.code_digest(modules, hashes),
@@ -275,7 +293,7 @@ def _run_pages(pages: list[Job], pool, ctx: _Context, timeout: int, export: Expo
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     outcomes: dict[str, JobResult] = {}
-    env = {"MIPR_FIGURE_FILES": "1" if figure_files else ""}
+    env = {"MIPR_FIGURE_FILES": "1" if figure_files else "", "MIPR_REPORTS_DIR": str(ctx.reports)}
     with _stoppable(ctx, pool), ThreadPoolExecutor(max_workers=pool.size) as threads, \
             tqdm(total=len(pages), desc="Sider", unit="side", disable=not progress) as bar:
         futures: dict[Future, Job] = {
