@@ -372,7 +372,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     from mipr_analysis.indicators import build
     from mipr_analysis.locking import data_lock
 
+    from mipr_analysis import config
+    from mipr_analysis.ssb.store import verify_store
+
     with data_lock("build"):
+        verify_store(config.data_dir())
         result = build()
     for path in result.paths.values():
         print(f"Skrev {path}")

@@ -1,6 +1,9 @@
-"""The report batch end to end, as `mipr report` runs it: every notebook of the plan through
-papermill and nbconvert, on (a) the plan's baseline only and (b) the real 07459 population
-imported from Statistikkbanken CSV files; then the pages in a real browser."""
+"""The report batch end to end, as `mipr report` runs it: every page of the plan through papermill
+and nbconvert on (a) the repository's shipped data and (b) the plan's baseline alone; then what a
+second run shows after one value changed, a failing page, and the exploration notebook.
+
+Each test sets up its own data folder (no test depends on another's data).
+"""
 
 from __future__ import annotations
 
@@ -15,33 +18,44 @@ from browser_support import check_page, require_chromium
 
 from mipr_analysis import config
 from mipr_analysis.indicators import build, load_registry
+from mipr_analysis.report.jobs import FAILED, RAN, SKIPPED, Job
 from mipr_analysis.report.plan import plan_jobs
-from mipr_analysis.report.runner import FAILED, RAN, SKIPPED, Job, check_parameters, run_batch
-from mipr_analysis.ssb.statbank_csv import import_statbank_csv
+from mipr_analysis.report.runner import check_parameters, run_batch
 
 pytestmark = pytest.mark.slow
 NBSP = "\u00a0"
+SHIPPED = config.REPO_ROOT / "data" / "raw"
+
+
+def folder_with(tmp: Path, *, shipped: bool) -> Path:
+    """A data folder with the repository's shipped data, or with its manual sources only."""
+    data = tmp / "data"
+    if shipped:
+        shutil.copytree(SHIPPED, data / "raw")
+    else:
+        shutil.copytree(SHIPPED / "manual", data / "raw" / "manual")
+    return data
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    """A data folder holding only the repository's manual sources, and a reports folder."""
-    root = tmp_path_factory.mktemp("e2e")
-    data = root / "data"
-    shutil.copytree(config.REPO_ROOT / "data" / "raw" / "manual", data / "raw" / "manual")
+def shipped(tmp_path_factory):
+    """One batch on the repository's shipped data (what a fresh clone's `make report` shows)."""
+    root = tmp_path_factory.mktemp("shipped")
+    folder_with(root, shipped=True)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MIPR_DATA_DIR", str(data))
+        mp.setenv("MIPR_DATA_DIR", str(root / "data"))
         mp.setenv("MIPR_REPORTS_DIR", str(root / "reports"))
         mp.setenv("MIPR_OFFLINE", "1")
-        yield root
+        result = run()
+        yield root, result
 
 
 def run(**kwargs):
     return run_batch(plan_jobs(), prepare=build, progress=False, **kwargs)
 
 
-def page(env: Path, name: str) -> str:
-    return (env / "reports" / "html" / f"{name}.html").read_text(encoding="utf-8")
+def page(root: Path, name: str) -> str:
+    return (root / "reports" / "html" / f"{name}.html").read_text(encoding="utf-8")
 
 
 def text(html: str) -> str:
@@ -57,105 +71,132 @@ def test_every_job_matches_its_notebook_parameters_and_the_registry():
     for job in jobs:
         check_parameters(job)  # papermill's inspection: no unknown parameter
         assert set(job.indicators) <= ids
-        declared = papermill.inspect_notebook(str(job.notebook))
-        assert set(job.parameters) <= set(declared)
     results = {i.id for i in load_registry() if i.is_result}
-    assert results == {i for j in jobs if j.notebook.name == "indikator.ipynb" for i in j.indicators}
+    pages = {j.parameters["indicator_id"] for j in jobs if j.notebook.name == "indikator.ipynb"}
+    assert pages == results
+    assert [j.name for j in jobs if j.front] == ["forside"]
 
 
-def test_a_baseline_only(env):
-    result = run()
+def test_shipped_data_gives_every_page_with_real_series(shipped):
+    root, result = shipped
     assert result.ok, result.summary()
-    assert {r.status for r in result.results} == {RAN}
-    html = env / "reports" / "html"
-    assert {p.stem for p in html.glob("*.html")} == {j.name for j in plan_jobs()} | {"index"}
+    html = root / "reports" / "html"
+    assert {p.stem for p in html.glob("*.html")} == (
+        {j.name for j in plan_jobs() if not j.front} | {"index"})
 
-    employment = text(page(env, "indikator_sysselsettingsandel_20_66"))
-    assert "Foreløpig finnes bare nullpunktet" in employment
+    naering = text(page(root, "bakgrunn_naering"))
+    assert f"85{NBSP}572" in naering  # MIPR 1 January 2024 = the sum of the municipalities
+    assert "FHI, bearbeidet fra SSB tabell 07459" in naering  # 2025 and 2026
+    assert "brudd i serien" in naering and "Råde" in naering  # Råde 2023 flagged
+    assert "15–74 år, ikke handlingsplanens 20–66 år" in naering
+
+    processed = root / "data" / "processed" / "indicator_values.csv"
+    rows = processed.read_text(encoding="utf-8")
+    assert "befolkning,3103,Moss,2019,48871.0" in rows  # 0104 Moss + 0136 Rygge
+    assert "befolkning,MIPR,Mosseregionen,2024,85572.0" in rows
+
+    samferdsel = text(page(root, "bakgrunn_samferdsel"))
+    assert f"13{NBSP}116" in samferdsel  # live and work in Moss, 2022
+    assert "Kart: Kartverket (CC BY 4.0)" in page(root, "bakgrunn_samferdsel") or \
+        "Kartverket" in samferdsel
+    land = text(page(root, "bakgrunn_natur_vann"))
+    assert "Jordbruksareal" in land and f"33,60{NBSP}km²" in land  # Moss 2021
+
+    beredskap = text(page(root, "bakgrunn_beredskap"))
+    assert "Rygge flystasjon" in beredskap and "ingen åpen kilde ennå" in beredskap.lower()
+
+    employment = text(page(root, "indikator_sysselsettingsandel_20_66"))
     assert f"73,9{NBSP}%" in employment and f"75,5{NBSP}%" in employment
     assert "gir 74,0" in employment  # the plan's 73,9 against 23 030 / 31 123, reported
-    tax = text(page(env, "indikator_skatteinntekt_per_innbygger"))
-    assert f"35{NBSP}696{NBSP}kr" in tax and f"34{NBSP}657{NBSP}kr" in tax
-
-    overview = text(page(env, "oversikt"))
-    assert "bygger foreløpig bare på nullpunktet" in overview
-    assert "ingen åpen kilde ennå" in text(page(env, "bakgrunn_beredskap")).lower()
-
-    for name in ("index", "oversikt", "indikator_sysselsettingsandel_20_66"):
-        assert "Traceback" not in page(env, name) and "Warning" not in text(page(env, name))
-
-    figures = env / "reports" / "figures"
-    assert (figures / "sysselsettingsandel_20_66.png").stat().st_size > 10_000
-    assert (figures / "sysselsettingsandel_20_66.svg").is_file()
-    csv = (figures / "oversikt.csv").read_bytes()
-    assert csv.startswith(b"\xef\xbb\xbf") and b";" in csv.splitlines()[0]
+    for name in ("index", "bakgrunn_naering", "indikator_sysselsettingsandel_20_66"):
+        assert "Traceback" not in page(root, name) and "Warning" not in text(page(root, name))
 
 
-def test_a_rerun_with_nothing_changed_is_skipped(env):
-    result = run()
-    assert result.ok and {r.status for r in result.results} == {SKIPPED}
-    assert result.prepared is False
+def test_front_page_answers_how_the_region_is_doing(shipped):
+    root, _ = shipped
+    index = text(page(root, "index"))
+    assert "Status for Mosseregionen samlet" in index
+    assert "Hovedmål" in index and "Mål 3" in index
+    assert "bare nullpunkt" in index
+    assert "Om denne kjøringen" in index and "07459" in index
+    html = page(root, "index")
+    assert 'href="indikator_sysselsettingsandel_20_66.html"' in html
+    assert 'class="sparkline"' in html  # trend lines where there is a series
 
 
-def test_a_pages_in_a_real_browser(env):
+def test_rerun_with_nothing_changed_is_skipped(shipped, monkeypatch):
+    root, _ = shipped
+    monkeypatch.setenv("MIPR_DATA_DIR", str(root / "data"))
+    monkeypatch.setenv("MIPR_REPORTS_DIR", str(root / "reports"))
+    again = run()
+    assert again.ok and {r.status for r in again.results} == {SKIPPED}
+    assert again.prepared is False
+
+
+def test_pages_in_a_real_browser(shipped):
     require_chromium()
-    for name in ("index", "indikator_sysselsettingsandel_20_66", "bakgrunn_naering"):
-        report = check_page(env / "reports" / "html" / f"{name}.html",
-                            screenshot_name=f"e2e_baseline_{name}")
+    root, _ = shipped
+    for name in ("index", "indikator_sysselsettingsandel_20_66", "bakgrunn_samferdsel"):
+        report = check_page(root / "reports" / "html" / f"{name}.html",
+                            screenshot_name=f"e2e_{name}")
         assert not report.problems, (name, report.problems)
 
 
-def test_b_real_population_from_statbank_csv(env, shared_ssb):
-    data = env / "data"
-    for path in sorted((shared_ssb / "statbank-csv" / "07459").glob("Personer*.csv")):
-        import_statbank_csv(path, "07459", data)
-    result = run()
-    assert result.ok, result.summary()
-    assert result.prepared is True and result.ran
+def test_a_changed_value_shows_on_the_front_page(tmp_path, monkeypatch):
+    data = folder_with(tmp_path, shipped=False)
+    monkeypatch.setenv("MIPR_DATA_DIR", str(data))
+    monkeypatch.setenv("MIPR_REPORTS_DIR", str(tmp_path / "reports"))
+    first = run(only=["forside", "indikator_skatteinntekt_per_innbygger"])
+    assert first.ok, first.summary()
+    assert "Dette er den første rapporten i endringsloggen" in text(page(tmp_path, "index"))
 
-    values = (data / "processed" / "indicator_values.csv").read_text(encoding="utf-8")
-    assert "befolkning,3103,Moss,2024,52051.0" in values
-    assert "befolkning,MIPR,Mosseregionen,2024,85572.0" in values
+    table = data / "raw" / "manual" / "handlingsplan_2026_tabell_3.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:]
+    moss = next(i for i, r in enumerate(rows)
+                if r.startswith("skatteinntekt_per_innbygger,3103,2024,"))
+    # Hand-made: the typed figure corrected from 35 696 to 35 700, as a later edition might.
+    rows[moss] = rows[moss].replace("35696", "35700", 1).replace('"35 696"', '"35 700"', 1)
+    table.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
 
-    naering = text(page(env, "bakgrunn_naering"))
-    assert f"52{NBSP}051" in naering and f"85{NBSP}572" in naering
-    assert "brudd i serien" in naering  # Råde 2023 in the 07459 files
-    assert "Personer2024.csv" in naering  # the source file is named
-
-    index = text(page(env, "index"))
-    assert "07459" in index
-    require_chromium()
-    report = check_page(env / "reports" / "html" / "bakgrunn_naering.html",
-                        screenshot_name="e2e_population_bakgrunn_naering")
-    assert not report.problems, report.problems
+    second = run(only=["forside", "indikator_skatteinntekt_per_innbygger"])
+    assert second.ok and second.prepared is True
+    index = text(page(tmp_path, "index"))
+    assert "Nytt og endret siden rapporten" in index
+    assert "Skatteinntekt per innbygger" in index and "revidert tall" in index
+    tax = text(page(tmp_path, "indikator_skatteinntekt_per_innbygger"))
+    assert f"35{NBSP}696{NBSP}kr" in tax and f"35{NBSP}700{NBSP}kr" in tax
 
 
-def test_c_a_broken_notebook_fails_alone(env, fixtures):
+def test_a_broken_notebook_fails_alone_and_the_front_page_says_so(tmp_path, monkeypatch,
+                                                                   fixtures):
+    folder_with(tmp_path, shipped=False)
+    monkeypatch.setenv("MIPR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MIPR_REPORTS_DIR", str(tmp_path / "reports"))
     broken = Job(fixtures / "batch_broken.ipynb", {"region": "3103"}, "odelagt",
                  "Ødelagt testside", "Test", order=999)
-    jobs = [*plan_jobs(), broken]
-    result = run_batch(jobs, prepare=build, progress=False, only=["odelagt", "oversikt"],
-                       force=True)
+    result = run_batch([*plan_jobs(), broken], prepare=build, progress=False,
+                       only=["odelagt", "forside", "indikator_innbyggere_ks"])
     assert not result.ok
     assert [r.name for r in result.results if r.status == FAILED] == ["odelagt"]
-    assert any(r.name == "oversikt" and r.status == RAN for r in result.results)
-    index = text(page(env, "index"))
-    assert "feilet" in index and "Ødelagt testside" in index
-    assert (env / "reports" / "html" / "oversikt.html").is_file()
-    executed = json.loads((env / "reports" / "executed" / "odelagt.ipynb").read_text())
-    assert executed["cells"]
+    assert {r.name for r in result.results if r.status == RAN} == {"forside",
+                                                                   "indikator_innbyggere_ks"}
+    index = text(page(tmp_path, "index"))
+    assert "Feilet:" in index and "Ødelagt testside" in index
+    failure = text(page(tmp_path, "odelagt"))
+    assert "Denne siden feilet" in failure
 
 
-def test_d_exploration_notebook_runs_offline_on_imported_data(env, tmp_path):
-    # After test_b the data folder holds the imported 07459 CSVs but no fetched query, so the
-    # notebook shows the NoSnapshot message and falls back to the imported table.
+def test_exploration_notebook_runs_offline_on_the_shipped_data(tmp_path, monkeypatch):
+    folder_with(tmp_path, shipped=True)
+    monkeypatch.setenv("MIPR_DATA_DIR", str(tmp_path / "data"))
     out = tmp_path / "utforsk.ipynb"
-    papermill.execute_notebook(str(config.notebooks_dir() / "utforsk.ipynb"), str(out),
-                               parameters={"offline": True}, kernel_name="mipr",
-                               progress_bar=False, cwd=str(config.notebooks_dir()))
+    papermill.execute_notebook(str(config.notebooks_dir() / "exploratory" / "utforsk.ipynb"),
+                               str(out), parameters={"offline": True}, kernel_name="mipr",
+                               progress_bar=False)
     executed = json.loads(out.read_text(encoding="utf-8"))
     outputs = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
     assert not [o for o in outputs if o["output_type"] == "error"]
     shown = json.dumps(outputs, ensure_ascii=False)
-    assert "mipr fetch" in shown and "Mosseregionen" in shown
+    assert "85572.0" in shown and "Mosseregionen" in shown
     assert any("image/png" in o.get("data", {}) for o in outputs)

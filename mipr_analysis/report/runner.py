@@ -316,8 +316,9 @@ def _run_pages(pages: list[Job], pool, ctx: _Context, timeout: int, export: Expo
             pool.interrupt_all()
             pool.close()
             for future in pending:
-                if not future.cancelled():
-                    outcomes[futures[future].name] = future.result()
+                job = futures[future]
+                outcomes[job.name] = (JobResult(job, INTERRUPTED) if future.cancelled()
+                                      else future.result())
     return outcomes
 
 
@@ -369,7 +370,7 @@ def _run_one(job: Job, pool, ctx: _Context, timeout: int, export: Exporter | Non
         kernel.run(_env_code(env))
         kernel.reset()
         error, cell, healthy = _execute(job, kernel, partial, timeout)
-        if partial.is_file():
+        if partial.is_file() and not ctx.stop.is_set():  # a stopped page stays partial
             os.replace(partial, executed)
     except Exception as exc:  # a kernel that would not start, or a stop
         error, healthy = f"{type(exc).__name__}: {exc}", False
