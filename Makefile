@@ -7,14 +7,31 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mipr-installed
 KERNEL := mipr
+CODE := mipr_analysis tests benchmarks notebooks
 
-.PHONY: report test install browser lab strip clean-reports
+.PHONY: report pdf test test-fast lint format install browser lab strip clean-reports
 
 report: $(STAMP)
 	MIPR_OFFLINE=1 $(VENV)/bin/mipr report
 
-test: $(STAMP) browser
+# The printable meeting document (one PDF of the front page and every page); needs chromium.
+pdf: report browser
+	$(VENV)/bin/mipr pdf
+
+test: $(STAMP) browser lint
 	$(PY) -m pytest
+
+# Unit tests only (no notebooks run, no browser, no recorded real data): well under a minute.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow and not browser and not realdata"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(CODE)
+	$(VENV)/bin/ruff format --check $(CODE)
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix $(CODE)
+	$(VENV)/bin/ruff format $(CODE)
 
 install: $(STAMP)
 
@@ -25,10 +42,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (mipr)"
 	touch $(STAMP)
 
-# Debian's chromium for the browser tests (pip's playwright cannot download a browser here).
+# Debian's chromium for the browser tests and the PDF (pip's playwright cannot download one here).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
+	  echo "Installing Debian's chromium for the browser tests and the PDF"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
@@ -36,8 +53,9 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
 clean-reports:
-	rm -rf reports/executed reports/html reports/figures reports/.batch-state.json
+	rm -rf reports/executed reports/html reports/figures reports/records reports/run.json \
+	  reports/.batch-state.json
 
 # Strip outputs from the committed notebooks (the tests refuse notebooks with outputs).
 strip: $(STAMP)
-	$(VENV)/bin/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
+	$(VENV)/bin/jupyter nbconvert --clear-output --inplace notebooks/*/*.ipynb

@@ -10,6 +10,17 @@ import pytest
 from mipr_analysis import config
 
 
+REAL_DATA_FIXTURES = {"shared_ssb", "shared_geo", "klass_data_dir", "population"}
+"""Fixtures that read the recorded real data: tests using them are integration tests."""
+
+
+def pytest_collection_modifyitems(items):
+    """Mark tests on the real recordings `realdata`, so `make test-fast` can leave them out."""
+    for item in items:
+        if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.realdata)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_cache_dir(tmp_path_factory):
     """The rate limiter's machine-wide call log goes to a temporary folder, not ~/.cache."""
