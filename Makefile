@@ -54,7 +54,7 @@ lab: $(STAMP)
 
 clean-reports:
 	rm -rf reports/executed reports/html reports/figures reports/records reports/run.json \
-	  reports/.batch-state.json
+	  reports/.batch-state.json reports/Mosseregionen-indikatorer-*.pdf
 
 # Strip outputs from the committed notebooks (the tests refuse notebooks with outputs).
 strip: $(STAMP)

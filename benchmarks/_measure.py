@@ -53,18 +53,23 @@ def _tree_memory(proc: psutil.Process) -> tuple[int, int]:
     return rss, pss
 
 
-def measure(commands: Sequence[Sequence[str]], env: Mapping[str, str] | None = None,
-            cwd: Path | None = None, interval: float = 0.05) -> Measurement:
+def measure(
+    commands: Sequence[Sequence[str]],
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    interval: float = 0.05,
+) -> Measurement:
     """Run `commands` in sequence (each must succeed); wall, CPU and peak tree RSS of all."""
     full_env = {**os.environ, **(env or {})}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = peak_pss = 0
     t0 = time.perf_counter()
     for cmd in commands:
-        proc = psutil.Popen(list(cmd), env=full_env, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+        proc = psutil.Popen(
+            list(cmd), env=full_env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         out: list[bytes] = []
-        reader = threading.Thread(target=lambda p=proc: out.append(p.stdout.read()))
+        reader = threading.Thread(target=lambda p=proc, o=out: o.append(p.stdout.read()))
         reader.start()
         while proc.poll() is None:
             rss, pss = _tree_memory(proc)
@@ -96,6 +101,8 @@ def machine() -> str:
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     mem = psutil.virtual_memory().total / 1024**3
-    return (f"{time.strftime('%Y-%m-%d %H:%M')}  nproc={os.cpu_count()}  mem={mem:.1f} GB  "
-            f"load(1/5/15 min)={load}  Python {platform.python_version()}  "
-            f"pandas {pandas.__version__}")
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M')}  nproc={os.cpu_count()}  mem={mem:.1f} GB  "
+        f"load(1/5/15 min)={load}  Python {platform.python_version()}  "
+        f"pandas {pandas.__version__}"
+    )

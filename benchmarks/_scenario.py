@@ -1,21 +1,23 @@
 """Temporary data folders for the benchmarks (never the repository's own data/ or reports/).
 
-Scenario a: the repository as cloned (only `data/raw/manual/`, the action plan's baseline).
-Scenario b: the same plus the real table 07459 population from `../shared/ssb/statbank-csv/`,
-imported with `mipr import-csv` (all `Personer*.csv` files).
+Scenario a: the repository as cloned: everything `data/raw/` ships (the plan's baseline, SSB's
+07459, 11618, 03321 and 09594, FHI's population, KLASS lists, Kartverket's boundaries).
+Scenario b: the action plan's baseline alone (`data/raw/manual/`), the data the report had
+before real series were shipped.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
-import subprocess
 from pathlib import Path
 
-from _measure import REPO, VENV_BIN
+from _measure import REPO
 
-SHARED_CSV = REPO.parent / "shared" / "ssb" / "statbank-csv" / "07459"
-SCENARIOS = {"a": "repository as cloned (baseline only)",
-             "b": "with the real 07459 population imported"}
+SCENARIOS = {
+    "a": "repository as cloned (shipped real data)",
+    "b": "the action plan's baseline only",
+}
 
 
 def make_data_dir(root: Path, scenario: str) -> Path:
@@ -23,22 +25,17 @@ def make_data_dir(root: Path, scenario: str) -> Path:
     data = root / f"data-{scenario}"
     if data.exists():
         shutil.rmtree(data)
-    (data / "raw").mkdir(parents=True)
-    shutil.copytree(REPO / "data" / "raw" / "manual", data / "raw" / "manual")
-    if scenario == "b":
-        files = sorted(SHARED_CSV.glob("Personer*.csv"))
-        if not files:
-            raise SystemExit(f"no Personer*.csv in {SHARED_CSV}: scenario b needs the shared "
-                             "Statistikkbanken downloads")
-        for f in files:
-            subprocess.run([str(VENV_BIN / "mipr"), "import-csv", str(f), "--table", "07459"],
-                           env=env_for(data, root / "unused-reports"), check=True,
-                           capture_output=True)
+    if scenario == "a":
+        shutil.copytree(REPO / "data" / "raw", data / "raw")
+    else:
+        shutil.copytree(REPO / "data" / "raw" / "manual", data / "raw" / "manual")
     return data
 
 
 def env_for(data: Path, reports: Path) -> dict[str, str]:
-    import os
-
-    return {**os.environ, "MIPR_DATA_DIR": str(data), "MIPR_REPORTS_DIR": str(reports),
-            "MIPR_OFFLINE": "1"}
+    return {
+        **os.environ,
+        "MIPR_DATA_DIR": str(data),
+        "MIPR_REPORTS_DIR": str(reports),
+        "MIPR_OFFLINE": "1",
+    }

@@ -79,8 +79,9 @@ def build_tables(items: list[FetchItem], regions: int) -> tuple[list[GeneratedTa
                 full[dim] = region_codes
             elif dim == "Tid":
                 full[dim] = YEARS
-            elif dim == "Alder" and any("*" in v for i in items if i.table == table
-                                        for v in i.selection.get("Alder", [])):
+            elif dim == "Alder" and any(
+                "*" in v for i in items if i.table == table for v in i.selection.get("Alder", [])
+            ):
                 full[dim] = AGES + [c for c in listed if c not in AGES]
             else:
                 full[dim] = listed + EXTRA
@@ -88,8 +89,12 @@ def build_tables(items: list[FetchItem], regions: int) -> tuple[list[GeneratedTa
         tables.append(GeneratedTable(table, {d: full[d] for d in order}))
     lists = {}
     for codelist, dim in codelist_dims.items():
-        users = [t for t in tables for i in items
-                 if i.table == t.table_id and i.codelists.get(dim) == codelist]
+        users = [
+            t
+            for t in tables
+            for i in items
+            if i.table == t.table_id and i.codelists.get(dim) == codelist
+        ]
         lists[codelist] = users[0].dimensions[dim]
     return tables, lists
 
@@ -104,24 +109,27 @@ def start_stub(tables: list[GeneratedTable], lists: dict[str, list[str]]) -> PxW
 
 
 def request_selection(entry) -> dict[str, list[str]]:
-    parsed = (parse_post_selection(entry.body) if entry.method == "POST"
-              else parse_get_selection(entry.query))
+    parsed = (
+        parse_post_selection(entry.body)
+        if entry.method == "POST"
+        else parse_get_selection(entry.query)
+    )
     return parsed[0] if parsed else {}
 
 
 def item_key(table: GeneratedTable, selection: dict[str, list[str]]) -> str:
     """A query's resolved codes without its Region part: a split query's parts share it."""
     resolved = table.resolve(selection)
-    return json.dumps([table.table_id, {d: v for d, v in resolved.items() if d != "Region"}],
-                      sort_keys=True)
+    return json.dumps(
+        [table.table_id, {d: v for d, v in resolved.items() if d != "Region"}], sort_keys=True
+    )
 
 
 def min_span(times: list[float], calls: int) -> float:
     """The shortest time in which calls+1 requests arrived (a window shorter than this can
     hold at most `calls`)."""
     times = sorted(times)
-    return min((times[i + calls] - times[i] for i in range(len(times) - calls)),
-               default=math.inf)
+    return min((times[i + calls] - times[i] for i in range(len(times) - calls)), default=math.inf)
 
 
 def max_in_window(times: list[float], window: float) -> int:
@@ -137,8 +145,9 @@ def max_in_window(times: list[float], window: float) -> int:
 def run_cli(data: Path, url: str) -> tuple[float, str]:
     env = {**os.environ, "MIPR_DATA_DIR": str(data), "MIPR_SSB_URL": url, "MIPR_OFFLINE": "0"}
     t0 = time.perf_counter()
-    out = subprocess.run([str(VENV_BIN / "mipr"), "fetch"], env=env, capture_output=True,
-                         text=True, cwd=REPO)
+    out = subprocess.run(
+        [str(VENV_BIN / "mipr"), "fetch"], env=env, capture_output=True, text=True, cwd=REPO
+    )
     if out.returncode != 0:
         raise SystemExit(f"mipr fetch failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
     return time.perf_counter() - t0, out.stdout
@@ -174,8 +183,9 @@ def scaled_run(tables, lists, calls: int, window: float) -> tuple[int, int, floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--regions", type=int, default=405,
-                        help="hand-made Region codes per table (default 405)")
+    parser.add_argument(
+        "--regions", type=int, default=405, help="hand-made Region codes per table (default 405)"
+    )
     parser.add_argument("--skip-scaled", action="store_true", help="leave out run 3")
     args = parser.parse_args()
     print(machine(), flush=True)
@@ -192,7 +202,7 @@ def main() -> None:
             first = list(stub.log)
             files_before = set(hash_tree(Path(tmp) / "raw"))
             second_s, second_out = run_cli(Path(tmp), stub.url)
-            second = stub.log[len(first):]
+            second = stub.log[len(first) :]
             new_files = sorted(set(hash_tree(Path(tmp) / "raw")) - files_before)
     finally:
         stub.stop()
@@ -204,55 +214,109 @@ def main() -> None:
     unsplit = [per_item[k] for k in expected if item_cells[k] <= MAX_CELLS]
     split = {k: per_item[k] for k in expected if item_cells[k] > MAX_CELLS}
     split_ok = all(n == math.ceil(item_cells[k] / MAX_CELLS) for k, n in split.items())
-    single_region = sum(1 for r in data
-                        if len(request_selection(r).get("Region", ["*"])) == 1
-                        and "*" not in request_selection(r).get("Region", ["*"])[0])
+    single_region = sum(
+        1
+        for r in data
+        if len(request_selection(r).get("Region", ["*"])) == 1
+        and "*" not in request_selection(r).get("Region", ["*"])[0]
+    )
     both = [r.time for r in first + second]
     second_data = sum(1 for r in second if r.route == "data")
     routes = Counter(r.route for r in first)
     routes2 = Counter(r.route for r in second)
-    print(f"  run 1: {first_s:.1f} s, {len(first)} requests {dict(routes)}; "
-          f"{first_out.strip().splitlines()[-1] if first_out.strip() else ''}")
-    print(f"  run 2: {second_s:.1f} s, {len(second)} requests {dict(routes2)}; "
-          f"new files in raw/: {new_files}")
+    print(
+        f"  run 1: {first_s:.1f} s, {len(first)} requests {dict(routes)}; "
+        f"{first_out.strip().splitlines()[-1] if first_out.strip() else ''}"
+    )
+    print(
+        f"  run 2: {second_s:.1f} s, {len(second)} requests {dict(routes2)}; "
+        f"new files in raw/: {new_files}"
+    )
     for k, i in expected.items():
-        print(f"    {i.table} {json.dumps({d: v for d, v in i.selection.items() if d != 'Region'})}"
-              f": {item_cells[k]} cells, {per_item.get(k, 0)} data request(s)")
+        print(
+            f"    {i.table} {json.dumps({d: v for d, v in i.selection.items() if d != 'Region'})}"
+            f": {item_cells[k]} cells, {per_item.get(k, 0)} data request(s)"
+        )
     lines = [
         line("fetch: tables / queries in the plan", f"{len(tables)} / {len(items)}", "-", None),
         line("fetch: data requests (run 1)", str(len(data)), "-", None),
-        line("fetch: every query fetched", str(all(per_item.get(k) for k in expected)
-                                                 and not unknown), "True",
-             all(per_item.get(k) for k in expected) and not unknown),
-        line("fetch: max data requests per query (unsplit)", str(max(unsplit, default=0)),
-             "<= 1", max(unsplit, default=0) <= 1),
-        line("fetch: split queries (parts)", ", ".join(f"{item_cells[k]} cells -> {n}"
-                                                       for k, n in split.items()) or "none",
-             "ceil(cells/800000)", split_ok if split else None),
+        line(
+            "fetch: every query fetched",
+            str(all(per_item.get(k) for k in expected) and not unknown),
+            "True",
+            all(per_item.get(k) for k in expected) and not unknown,
+        ),
+        line(
+            "fetch: max data requests per query (unsplit)",
+            str(max(unsplit, default=0)),
+            "<= 1",
+            max(unsplit, default=0) <= 1,
+        ),
+        line(
+            "fetch: split queries (parts)",
+            ", ".join(f"{item_cells[k]} cells -> {n}" for k, n in split.items()) or "none",
+            "ceil(cells/800000)",
+            split_ok if split else None,
+        ),
         line("fetch: per-municipality data requests", str(single_region), "0", single_region == 0),
-        line("fetch: largest request (cells)", str(max(cells, default=0)), "<= 800000",
-             max(cells, default=0) <= MAX_CELLS),
-        line("fetch: stub refused (too many cells)", str(stub.too_many_cells), "0",
-             stub.too_many_cells == 0),
-        line("fetch: max requests in any 60 s (run 1)",
-             str(max_in_window([r.time for r in first], 60)), "<= 30",
-             max_in_window([r.time for r in first], 60) <= 30),
-        line("fetch: max requests in any 60 s (runs 1+2)", str(max_in_window(both, 60)),
-             "<= 30", max_in_window(both, 60) <= 30),
+        line(
+            "fetch: largest request (cells)",
+            str(max(cells, default=0)),
+            "<= 800000",
+            max(cells, default=0) <= MAX_CELLS,
+        ),
+        line(
+            "fetch: stub refused (too many cells)",
+            str(stub.too_many_cells),
+            "0",
+            stub.too_many_cells == 0,
+        ),
+        line(
+            "fetch: max requests in any 60 s (run 1)",
+            str(max_in_window([r.time for r in first], 60)),
+            "<= 30",
+            max_in_window([r.time for r in first], 60) <= 30,
+        ),
+        line(
+            "fetch: max requests in any 60 s (runs 1+2)",
+            str(max_in_window(both, 60)),
+            "<= 30",
+            max_in_window(both, 60) <= 30,
+        ),
         line("fetch: data requests in second fetch", str(second_data), "0", second_data == 0),
-        line("fetch: second fetch asked /tables/{id}", str(routes2.get("table", 0)), ">= 1",
-             routes2.get("table", 0) >= 1),
+        line(
+            "fetch: second fetch asked /tables/{id}",
+            str(routes2.get("table", 0)),
+            ">= 1",
+            routes2.get("table", 0) >= 1,
+        ),
         line("fetch: requests in second fetch", str(len(second)), "-", None),
-        line("fetch: files the second fetch added to raw/", str(len(new_files)),
-             "0 (reuse changes nothing)", not new_files),
+        line(
+            "fetch: files the second fetch added to raw/",
+            str(len(new_files)),
+            "0 (reuse changes nothing)",
+            not new_files,
+        ),
     ]
     if not args.skip_scaled:
         calls, window = 5, 3.0
         n, worst, seconds, span = scaled_run(tables, lists, calls, window)
-        lines.append(line(f"fetch (scaled {calls}/{window:.0f} s): max in any {window:.0f} s",
-                          f"{worst} of {n} in {seconds:.0f} s", f"<= {calls}", worst <= calls))
-        lines.append(line(f"fetch (scaled): shortest span of {calls + 1} requests",
-                          f"{span:.3f} s", f">= {window:.3f} s", span >= window))
+        lines.append(
+            line(
+                f"fetch (scaled {calls}/{window:.0f} s): max in any {window:.0f} s",
+                f"{worst} of {n} in {seconds:.0f} s",
+                f"<= {calls}",
+                worst <= calls,
+            )
+        )
+        lines.append(
+            line(
+                f"fetch (scaled): shortest span of {calls + 1} requests",
+                f"{span:.3f} s",
+                f">= {window:.3f} s",
+                span >= window,
+            )
+        )
     print(machine())
     print("\n".join(lines))
 

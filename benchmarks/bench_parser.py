@@ -68,8 +68,13 @@ print(json.dumps({"wall": t1 - t0, "cpu": c1 - c0, "peak": peak, "growth": peak 
 
 
 def child(way: str, path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, way, str(path)], check=True,
-                         capture_output=True, text=True, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, way, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -98,16 +103,22 @@ def main() -> None:
         size = path.stat().st_size
         results: dict[str, list[dict]] = {"plain": [], "mipr": []}
         for i in range(args.runs):
-            for way in (("plain", "mipr") if i % 2 == 0 else ("mipr", "plain")):
+            for way in ("plain", "mipr") if i % 2 == 0 else ("mipr", "plain"):
                 r = child(way, path)
                 results[way].append(r)
-                print(f"  run {i + 1}/{args.runs} {way}: {r['wall']:.3f} s wall, "
-                      f"{r['cpu']:.3f} s cpu, peak {r['peak'] / MB:.0f} MB, "
-                      f"growth {r['growth'] / MB:.0f} MB", flush=True)
+                print(
+                    f"  run {i + 1}/{args.runs} {way}: {r['wall']:.3f} s wall, "
+                    f"{r['cpu']:.3f} s cpu, peak {r['peak'] / MB:.0f} MB, "
+                    f"growth {r['growth'] / MB:.0f} MB",
+                    flush=True,
+                )
         equal, why = same_frame(path.read_text(encoding="utf-8"))
     mine, plain = results["mipr"][0], results["plain"][0]
-    complete = (mine["rows"] == plain["rows"] == cells and "Region_label" in mine["columns"]
-                and mine["status"] == int(cells * STATUS_SHARE))
+    complete = (
+        mine["rows"] == plain["rows"] == cells
+        and "Region_label" in mine["columns"]
+        and mine["status"] == int(cells * STATUS_SHARE)
+    )
 
     def med(way: str, key: str) -> float:
         return median([r[key] for r in results[way]])
@@ -116,27 +127,69 @@ def main() -> None:
     mp = med("mipr", "peak") / med("plain", "peak")
     mg = med("mipr", "growth") / med("plain", "growth")
     print(machine())
-    print("\n".join([
-        line("parser: document", f"{cells} cells, {size / MB:.0f} MB", "<= 800000 cells",
-             cells <= 800_000),
-        line("parser: codes+labels+status+year present", str(complete), "True", complete),
-        line("parser: same frame as pyjstat reference", str(equal), "True", equal),
-        *([f"    differs: {why}"] if not equal else []),
-        line(f"parser: plain pyjstat wall (median {args.runs})", f"{med('plain', 'wall'):.3f} s",
-             "-", None),
-        line(f"parser: read_jsonstat wall (median {args.runs})", f"{med('mipr', 'wall'):.3f} s",
-             "-", None),
-        line("parser: time ratio (wall)", f"{tw:.3f}x", f"<= {TIME_RATIO:.2f}x",
-             tw <= TIME_RATIO),
-        line("parser: time ratio (CPU)", f"{tc:.3f}x", f"<= {TIME_RATIO:.2f}x",
-             tc <= TIME_RATIO),
-        line("parser: plain pyjstat peak RSS", f"{med('plain', 'peak') / MB:.0f} MB", "-", None),
-        line("parser: read_jsonstat peak RSS", f"{med('mipr', 'peak') / MB:.0f} MB", "-", None),
-        line("parser: peak memory ratio (process)", f"{mp:.2f}x", f"<= {MEMORY_RATIO:.2f}x",
-             mp <= MEMORY_RATIO),
-        line("parser: memory growth ratio (call only)", f"{mg:.2f}x", f"<= {MEMORY_RATIO:.2f}x",
-             mg <= MEMORY_RATIO),
-    ]))
+    print(
+        "\n".join(
+            [
+                line(
+                    "parser: document",
+                    f"{cells} cells, {size / MB:.0f} MB",
+                    "<= 800000 cells",
+                    cells <= 800_000,
+                ),
+                line("parser: codes+labels+status+year present", str(complete), "True", complete),
+                line("parser: same frame as pyjstat reference", str(equal), "True", equal),
+                *([f"    differs: {why}"] if not equal else []),
+                line(
+                    f"parser: plain pyjstat wall (median {args.runs})",
+                    f"{med('plain', 'wall'):.3f} s",
+                    "-",
+                    None,
+                ),
+                line(
+                    f"parser: read_jsonstat wall (median {args.runs})",
+                    f"{med('mipr', 'wall'):.3f} s",
+                    "-",
+                    None,
+                ),
+                line(
+                    "parser: time ratio (wall)",
+                    f"{tw:.3f}x",
+                    f"<= {TIME_RATIO:.2f}x",
+                    tw <= TIME_RATIO,
+                ),
+                line(
+                    "parser: time ratio (CPU)",
+                    f"{tc:.3f}x",
+                    f"<= {TIME_RATIO:.2f}x",
+                    tc <= TIME_RATIO,
+                ),
+                line(
+                    "parser: plain pyjstat peak RSS",
+                    f"{med('plain', 'peak') / MB:.0f} MB",
+                    "-",
+                    None,
+                ),
+                line(
+                    "parser: read_jsonstat peak RSS",
+                    f"{med('mipr', 'peak') / MB:.0f} MB",
+                    "-",
+                    None,
+                ),
+                line(
+                    "parser: peak memory ratio (process)",
+                    f"{mp:.2f}x",
+                    f"<= {MEMORY_RATIO:.2f}x",
+                    mp <= MEMORY_RATIO,
+                ),
+                line(
+                    "parser: memory growth ratio (call only)",
+                    f"{mg:.2f}x",
+                    f"<= {MEMORY_RATIO:.2f}x",
+                    mg <= MEMORY_RATIO,
+                ),
+            ]
+        )
+    )
 
 
 if __name__ == "__main__":

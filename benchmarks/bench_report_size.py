@@ -33,8 +33,9 @@ def size_lines(html_dir: Path, label: str = "") -> list[str]:
     return [
         line(f"report size: pages{tag}", f"{len(pages)}", "-", None),
         line(f"report size: total{tag}", f"{total / 1e6:.2f} MB", "-", None),
-        line(f"report size: largest page{tag}", f"{size / 1e6:.2f} MB", "<= 1.50 MB",
-             size <= LIMIT),
+        line(
+            f"report size: largest page{tag}", f"{size / 1e6:.2f} MB", "<= 1.50 MB", size <= LIMIT
+        ),
         line(f"  largest page is{tag}", largest.name, "-", None),
     ]
 
@@ -52,8 +53,12 @@ def main() -> None:
         root = Path(tmp)
         data = make_data_dir(root, args.scenario)
         reports = root / "reports"
-        subprocess.run([str(VENV_BIN / "mipr"), "report", "--force", "--no-progress"],
-                       env=env_for(data, reports), check=True, capture_output=True)
+        subprocess.run(
+            [str(VENV_BIN / "mipr"), "report", "--force", "--no-progress"],
+            env=env_for(data, reports),
+            check=True,
+            capture_output=True,
+        )
         print("\n".join(size_lines(reports / "html", f"scenario {args.scenario}")))
 
 

@@ -1,4 +1,5 @@
-"""The `mipr` command: fetch, import-csv, import-codes, import-file, status, list, build, report.
+"""The `mipr` command: fetch, import-csv, import-codes, import-file, status, list, build, report,
+pdf.
 
 Exit codes: 0 success, 1 an expected failure (one line on stderr, no traceback), 2 usage errors
 (also one line). Everything printed for the user is Norwegian bokmål. This is the only module
@@ -96,43 +97,76 @@ def _positive_int(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="mipr", description="Indikatorer for Mosseregionen: data fra SSB og rapporter.")
+        prog="mipr", description="Indikatorer for Mosseregionen: data fra SSB og rapporter."
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     p = sub.add_parser("fetch", help="hent SSB-tabellene indikatorene trenger (krever internett)")
-    p.add_argument("--table", action="append", metavar="ID", help="bare denne tabellen (kan gjentas)")
+    p.add_argument(
+        "--table", action="append", metavar="ID", help="bare denne tabellen (kan gjentas)"
+    )
     p.set_defaults(run=cmd_fetch)
 
     p = sub.add_parser("import-csv", help="importer en CSV-fil lastet ned fra Statistikkbanken")
     p.add_argument("file", type=Path)
-    p.add_argument("--table", required=True, metavar="ID", help="SSB-tabellens nummer, f.eks. 07459")
+    p.add_argument(
+        "--table", required=True, metavar="ID", help="SSB-tabellens nummer, f.eks. 07459"
+    )
     p.add_argument("--source", metavar="TEKST", help="hvor filen kommer fra (valgfritt)")
     p.add_argument("--provenance", type=Path, metavar="FIL", help="YAML-fil med proveniens")
-    p.add_argument("--replace", action="store_true",
-                   help="la filen erstatte perioder en annen import allerede gir med andre tall")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="la filen erstatte perioder en annen import allerede gir med andre tall",
+    )
     p.set_defaults(run=cmd_import_csv)
 
-    p = sub.add_parser("import-codes",
-                       help="importer en ryddig CSV-fil med koder (én kolonne per dimensjon)")
+    p = sub.add_parser(
+        "import-codes", help="importer en ryddig CSV-fil med koder (én kolonne per dimensjon)"
+    )
     p.add_argument("file", type=Path)
-    p.add_argument("--table", required=True, metavar="ID",
-                   help="SSB-tabell (07459) eller utgiver/datasett (fhi/befolkning-b2024)")
+    p.add_argument(
+        "--table",
+        required=True,
+        metavar="ID",
+        help="SSB-tabell (07459) eller utgiver/datasett (fhi/befolkning-b2024)",
+    )
     p.add_argument("--source", required=True, metavar="TEKST", help="hvor filen kommer fra")
     p.add_argument("--provenance", type=Path, metavar="FIL", help="YAML-fil med proveniens")
-    p.add_argument("--keep", action="extend", nargs="+", metavar="DIM=KODE,KODE",
-                   help="lagre bare radene med disse kodene (et utsnitt)")
-    p.add_argument("--value-column", default="value", metavar="NAVN",
-                   help="kolonnen med tallene (standard value)")
-    p.add_argument("--period-column", default="Tid", metavar="NAVN",
-                   help="kolonnen med perioden (standard Tid)")
-    p.add_argument("--replace", action="store_true",
-                   help="la filen erstatte perioder en annen import allerede gir med andre tall")
+    p.add_argument(
+        "--keep",
+        action="extend",
+        nargs="+",
+        metavar="DIM=KODE,KODE",
+        help="lagre bare radene med disse kodene (et utsnitt)",
+    )
+    p.add_argument(
+        "--value-column",
+        default="value",
+        metavar="NAVN",
+        help="kolonnen med tallene (standard value)",
+    )
+    p.add_argument(
+        "--period-column",
+        default="Tid",
+        metavar="NAVN",
+        help="kolonnen med perioden (standard Tid)",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="la filen erstatte perioder en annen import allerede gir med andre tall",
+    )
     p.set_defaults(run=cmd_import_codes)
 
     p = sub.add_parser("import-file", help="lagre en referansefil uendret (KLASS-lister, kart)")
     p.add_argument("file", type=Path)
-    p.add_argument("--table", required=True, metavar="UTGIVER/DATASETT",
-                   help="f.eks. klass/kommuneendringer-2024 eller kartverket/kommuner-2024")
+    p.add_argument(
+        "--table",
+        required=True,
+        metavar="UTGIVER/DATASETT",
+        help="f.eks. klass/kommuneendringer-2024 eller kartverket/kommuner-2024",
+    )
     p.add_argument("--source", required=True, metavar="TEKST", help="hvor filen kommer fra")
     p.add_argument("--provenance", type=Path, metavar="FIL", help="YAML-fil med proveniens")
     p.add_argument("--replace", action="store_true", help="erstatt datasettets fil")
@@ -148,16 +182,33 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_build)
 
     p = sub.add_parser("report", help="bygg data og kjør alle rapportene (papermill + HTML)")
-    p.add_argument("--force", action="store_true", help="kjør alt på nytt selv om ingenting er endret")
+    p.add_argument(
+        "--force", action="store_true", help="kjør alt på nytt selv om ingenting er endret"
+    )
     p.add_argument("--only", nargs="+", metavar="ID", help="bare disse sidene eller indikatorene")
-    p.add_argument("--workers", type=_positive_int, default=None,
-                   help="parallelle notatbøker (standard: antall kjerner)")
-    p.add_argument("--timeout", type=_positive_int, default=600,
-                   help="tidsgrense per celle i sekunder (standard 600)")
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="parallelle notatbøker (standard: antall kjerner)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_positive_int,
+        default=600,
+        help="tidsgrense per celle i sekunder (standard 600)",
+    )
     p.add_argument("--no-progress", action="store_true", help="ingen fremdriftslinje")
-    p.add_argument("--figures", action="store_true",
-                   help="lagre også hver figur som PNG (300 dpi) og SVG i reports/figures/")
+    p.add_argument(
+        "--figures",
+        action="store_true",
+        help="lagre også hver figur som PNG (300 dpi) og SVG i reports/figures/",
+    )
     p.set_defaults(run=cmd_report)
+
+    p = sub.add_parser("pdf", help="lag ett PDF-dokument av forsiden og alle sidene (til møtet)")
+    p.add_argument("--out", type=Path, metavar="FIL", help="hvor PDF-en skal lagres")
+    p.set_defaults(run=cmd_pdf)
     return parser
 
 
@@ -175,8 +226,13 @@ def cmd_import_csv(args: argparse.Namespace) -> int:
 
     with data_lock("import-csv"):
         started = _now()
-        snap = import_statbank_csv(args.file, args.table, replace=args.replace,
-                                   source_text=args.source, provenance=args.provenance)
+        snap = import_statbank_csv(
+            args.file,
+            args.table,
+            replace=args.replace,
+            source_text=args.source,
+            provenance=args.provenance,
+        )
     _print_imported(snap, started)
     return 0
 
@@ -188,9 +244,15 @@ def cmd_import_codes(args: argparse.Namespace) -> int:
     with data_lock("import-codes"):
         started = _now()
         snap = import_codes_csv(
-            args.file, args.table, source_text=args.source, provenance=args.provenance,
-            keep=args.keep, value_column=args.value_column, period_column=args.period_column,
-            replace=args.replace)
+            args.file,
+            args.table,
+            source_text=args.source,
+            provenance=args.provenance,
+            keep=args.keep,
+            value_column=args.value_column,
+            period_column=args.period_column,
+            replace=args.replace,
+        )
     _print_imported(snap, started)
     return 0
 
@@ -201,8 +263,13 @@ def cmd_import_file(args: argparse.Namespace) -> int:
 
     with data_lock("import-file"):
         started = _now()
-        snap = import_file(args.file, args.table, source_text=args.source,
-                           provenance=args.provenance, replace=args.replace)
+        snap = import_file(
+            args.file,
+            args.table,
+            source_text=args.source,
+            provenance=args.provenance,
+            replace=args.replace,
+        )
     _print_imported(snap, started)
     return 0
 
@@ -222,13 +289,18 @@ def _print_imported(snap, started) -> None:
     cut = snap.meta.get("cut") or {}
     details = [span] if span else []
     if cut:
-        details.append(f"utsnitt: {_count(cut.get('rows'))} av {_count(cut.get('original_rows'))} "
-                       "rader")
+        details.append(
+            f"utsnitt: {_count(cut.get('rows'))} av {_count(cut.get('original_rows'))} rader"
+        )
     if snap.meta.get("supersedes"):
-        details.append("erstatter " + ", ".join(
-            f"{e['file'].rsplit('/', 1)[-1]}" + (f" ({_span(e['periods'])})" if e.get("periods")
-                                                  else "")
-            for e in snap.meta["supersedes"]))
+        details.append(
+            "erstatter "
+            + ", ".join(
+                f"{e['file'].rsplit('/', 1)[-1]}"
+                + (f" ({_span(e['periods'])})" if e.get("periods") else "")
+                for e in snap.meta["supersedes"]
+            )
+        )
     what = f"{name} som {snap.table_id}" + (f" ({'; '.join(details)})" if details else "")
     if snap.fetched_at < started:
         print(f"Allerede importert: {what} -> {display_path(snap.body_path)}")
@@ -265,15 +337,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     store = SnapshotStore()
     found = store.catalogue()
     if not found.snapshots:
-        print(f"Ingen lagrede data i {display_path(store.raw)}. Hent med `mipr fetch`, eller "
-              "importer med `mipr import-csv`, `mipr import-codes` eller `mipr import-file`.")
+        print(
+            f"Ingen lagrede data i {display_path(store.raw)}. Hent med `mipr fetch`, eller "
+            "importer med `mipr import-csv`, `mipr import-codes` eller `mipr import-file`."
+        )
     used = {s.body_path: u for u in found.in_use for s in u.snapshots}
     replaced_by: dict[str, list[str]] = {}
     for snap in found.snapshots:
         for entry in snap.meta.get("supersedes") or []:
             replaced_by.setdefault(entry.get("file", ""), []).append(
-                f"{snap.body_path.name}" + (f" for {_span(entry['periods'])}"
-                                            if entry.get("periods") else ""))
+                f"{snap.body_path.name}"
+                + (f" for {_span(entry['periods'])}" if entry.get("periods") else "")
+            )
     for snap in found.snapshots:
         print(_status_line(snap, used.get(snap.body_path), replaced_by.get(snap.relative_path)))
     for problem in found.problems:
@@ -285,8 +360,11 @@ def cmd_status(args: argparse.Namespace) -> int:
                 newest[snap.table_id] = snap
         _check_ssb_updates(newest)
     if found.problems:
-        print(f"mipr status: {len(found.problems)} feil i de lagrede dataene (se FEIL over). Rett "
-              "dem før rapporten bygges.", file=sys.stderr)
+        print(
+            f"mipr status: {len(found.problems)} feil i de lagrede dataene (se FEIL over). Rett "
+            "dem før rapporten bygges.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -312,16 +390,24 @@ def _status_line(snap, use, replaced: list[str] | None) -> str:
         bits.append(f"fra {snap.origin}")
     cut = meta.get("cut") or {}
     if cut:
-        bits.append(f"utsnitt ({_count(cut.get('rows'))} av {_count(cut.get('original_rows'))} "
-                    "rader)")
+        bits.append(
+            f"utsnitt ({_count(cut.get('rows'))} av {_count(cut.get('original_rows'))} rader)"
+        )
     if meta.get("supersedes"):
-        bits.append("erstatter " + ", ".join(
-            e.get("file", "?").rsplit("/", 1)[-1] + (f" for {_span(e['periods'])}"
-                                                      if e.get("periods") else "")
-            for e in meta["supersedes"]))
+        bits.append(
+            "erstatter "
+            + ", ".join(
+                e.get("file", "?").rsplit("/", 1)[-1]
+                + (f" for {_span(e['periods'])}" if e.get("periods") else "")
+                for e in meta["supersedes"]
+            )
+        )
     if use is not None:
-        bits.append("i bruk" if not use.periods or list(use.periods) == snap.periods
-                    else f"i bruk for {_span(list(use.periods))}")
+        bits.append(
+            "i bruk"
+            if not use.periods or list(use.periods) == snap.periods
+            else f"i bruk for {_span(list(use.periods))}"
+        )
     elif replaced:
         bits.append(f"erstattet av {', '.join(replaced)}")
     else:
@@ -342,8 +428,10 @@ def _check_ssb_updates(newest: dict) -> None:
             continue
         mine = snap.meta.get("ssb_updated")
         if updated and mine and updated[:19] > mine[:19]:
-            print(f"{table}: SSB har oppdatert tabellen {updated[:10]} (lagret: {mine[:10]}). "
-                  f"Kjør `mipr fetch --table {table}`.")
+            print(
+                f"{table}: SSB har oppdatert tabellen {updated[:10]} (lagret: {mine[:10]}). "
+                f"Kjør `mipr fetch --table {table}`."
+            )
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -352,7 +440,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     table = registry_table()
     has_data = _has_data()
     for row in table.itertuples():
-        flag = "data" if has_data.get(row.id) else "bare nullpunkt" if row.kind == "resultat" else "–"
+        flag = (
+            "data" if has_data.get(row.id) else "bare nullpunkt" if row.kind == "resultat" else "–"
+        )
         print(f"{row.id:<34} {row.goal:<10} {row.source:<28} {flag:<14} {row.title}")
     return 0
 
@@ -369,10 +459,9 @@ def _has_data() -> dict[str, bool]:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from mipr_analysis import config
     from mipr_analysis.indicators import build
     from mipr_analysis.locking import data_lock
-
-    from mipr_analysis import config
     from mipr_analysis.ssb.store import verify_store
 
     with data_lock("build"):
@@ -406,8 +495,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     with data_lock("report"), warnings.catch_warnings():
         warnings.simplefilter("default")
         result = run_batch(
-            plan_jobs(), workers=args.workers, timeout=args.timeout, force=args.force,
-            only=args.only, prepare=build, verify=verify, progress=not args.no_progress,
+            plan_jobs(),
+            workers=args.workers,
+            timeout=args.timeout,
+            force=args.force,
+            only=args.only,
+            prepare=build,
+            verify=verify,
+            progress=not args.no_progress,
             figure_files=args.figures,
         )
     print(result.summary())
@@ -418,6 +513,15 @@ def cmd_report(args: argparse.Namespace) -> int:
         failed = [r.name for r in result.failed]
         print(f"mipr report: {len(failed)} side(r) feilet: {', '.join(failed)}.", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_pdf(args: argparse.Namespace) -> int:
+    from mipr_analysis import config
+    from mipr_analysis.report.pdf import make_pdf
+
+    path = make_pdf(config.reports_dir(), args.out)
+    print(f"Skrev {path}")
     return 0
 
 

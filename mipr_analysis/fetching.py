@@ -45,8 +45,9 @@ class FetchOutcome:
     detail: str = ""
 
 
-def fetch_plan(registry: Iterable[Indicator] | None = None,
-               tables: Iterable[str] | None = None) -> tuple[list[FetchItem], list[str]]:
+def fetch_plan(
+    registry: Iterable[Indicator] | None = None, tables: Iterable[str] | None = None
+) -> tuple[list[FetchItem], list[str]]:
     """The distinct queries the registry needs, and the indicators that cannot be fetched yet.
 
     `tables` limits the plan to those table ids. Indicators whose source is `pending` (codes not
@@ -64,8 +65,9 @@ def fetch_plan(registry: Iterable[Indicator] | None = None,
         if src.pending:
             pending.append(f"{ind.id} (tabell {src.table}): {src.pending}")
             continue
-        item = FetchItem(src.table, {k: list(v) for k, v in src.selection.items()},
-                         dict(src.codelists))
+        item = FetchItem(
+            src.table, {k: list(v) for k, v in src.selection.items()}, dict(src.codelists)
+        )
         items.setdefault(item.key, item).indicators.append(ind.id)
     if registry is None:
         for extra in extra_tables():
@@ -75,9 +77,11 @@ def fetch_plan(registry: Iterable[Indicator] | None = None,
             item = FetchItem(extra.table, extra.selection, extra.codelists)
             items.setdefault(item.key, item).indicators.append(extra.used_by)
     if unknown := sorted(wanted - seen):
-        raise SSBError(f"Tabell {', '.join(unknown)} brukes ikke av noen indikator i registeret. "
-                       "Legg den til i registry.yaml, eller hent den fra en notatbok med "
-                       "Client.fetch.")
+        raise SSBError(
+            f"Tabell {', '.join(unknown)} brukes ikke av noen indikator i registeret. "
+            "Legg den til i registry.yaml, eller hent den fra en notatbok med "
+            "Client.fetch."
+        )
     return list(items.values()), pending
 
 
@@ -89,8 +93,11 @@ def by_table(items: Iterable[FetchItem]) -> list[tuple[str, list[FetchItem]]]:
     return list(groups.items())
 
 
-def fetch_all(items: list[FetchItem], client: Client | None = None,
-              on_done: Callable[[FetchOutcome], None] | None = None) -> list[FetchOutcome]:
+def fetch_all(
+    items: list[FetchItem],
+    client: Client | None = None,
+    on_done: Callable[[FetchOutcome], None] | None = None,
+) -> list[FetchOutcome]:
     """Fetch every item (reusing snapshots SSB has not updated since), table by table, each
     table within one time budget (`Client.table_budget`). One failure stops none, except the
     `STOPS`, which are raised."""
@@ -120,8 +127,9 @@ def _fetch_one(client: Client, item: FetchItem) -> FetchOutcome:
         return FetchOutcome(item, "feilet", one_line(exc))
     snap = df.attrs.get("snapshot", {})
     status = "hentet" if len(client.store.list(item.table)) > before else "gjenbrukt"
-    return FetchOutcome(item, status, f"{len(df)} celler, SSB oppdatert "
-                                      f"{snap.get('ssb_updated') or 'ukjent'}")
+    return FetchOutcome(
+        item, status, f"{len(df)} celler, SSB oppdatert {snap.get('ssb_updated') or 'ukjent'}"
+    )
 
 
 def one_line(message: object) -> str:
@@ -153,8 +161,10 @@ def run_fetch(
     `client`: for tests; it gets a progress callback unless it has one.
     """
     if config.offline():
-        raise MiprError("MIPR_OFFLINE=1 er satt, så `mipr fetch` kan ikke hente fra SSB. "
-                        "Fjern MIPR_OFFLINE (eller sett MIPR_OFFLINE=0) og kjør på nytt.")
+        raise MiprError(
+            "MIPR_OFFLINE=1 er satt, så `mipr fetch` kan ikke hente fra SSB. "
+            "Fjern MIPR_OFFLINE (eller sett MIPR_OFFLINE=0) og kjør på nytt."
+        )
     items, pending = fetch_plan(tables=tables)
     where = {"label": ""}
 
@@ -166,8 +176,10 @@ def run_fetch(
         client.progress = progress
     groups = by_table(items)
     total = len(items)
-    echo(f"Henter {total} spørring(er) fra {len(groups)} tabell(er) hos SSB ({client.base_url}); "
-         f"tidsbudsjett {client.budget:g} s per tabell.")
+    echo(
+        f"Henter {total} spørring(er) fra {len(groups)} tabell(er) hos SSB ({client.base_url}); "
+        f"tidsbudsjett {client.budget:g} s per tabell."
+    )
     outcomes: list[FetchOutcome] = []
     try:
         with client.one_check_per_table():
@@ -178,18 +190,24 @@ def run_fetch(
                         where["label"] = f"{table}, spørring {number}/{len(group)}"
                         outcome = _fetch_one(client, item)
                         outcomes.append(outcome)
-                        echo(f"[{len(outcomes)}/{total}] {where['label']}: {outcome.status}  "
-                             f"{outcome.detail}")
+                        echo(
+                            f"[{len(outcomes)}/{total}] {where['label']}: {outcome.status}  "
+                            f"{outcome.detail}"
+                        )
     except STOPS:
         c = _counts(outcomes)
-        echo(f"Stoppet etter {len(outcomes)} av {total} spørring(er): {c['hentet']} hentet, "
-             f"{c['gjenbrukt']} gjenbrukt, {c['feilet']} feilet; resten ble ikke forsøkt.")
+        echo(
+            f"Stoppet etter {len(outcomes)} av {total} spørring(er): {c['hentet']} hentet, "
+            f"{c['gjenbrukt']} gjenbrukt, {c['feilet']} feilet; resten ble ikke forsøkt."
+        )
         raise
     finally:
         where["label"] = ""
     c = _counts(outcomes)
-    echo(f"Ferdig: {c['hentet']} hentet, {c['gjenbrukt']} gjenbrukt (uendret hos SSB), "
-         f"{c['feilet']} feilet.")
+    echo(
+        f"Ferdig: {c['hentet']} hentet, {c['gjenbrukt']} gjenbrukt (uendret hos SSB), "
+        f"{c['feilet']} feilet."
+    )
     for line in pending:
         echo(f"Ikke hentet ennå: {line}")
     failed = [o for o in outcomes if o.status == "feilet"]

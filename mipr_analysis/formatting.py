@@ -223,8 +223,9 @@ def nb_table(
     formats = formats or {}
     unknown = set(formats) - set(df.columns)
     if unknown:
-        raise KeyError(f"nb_table: no column(s) {sorted(unknown)} in the table; "
-                       f"columns are {list(df.columns)}")
+        raise KeyError(
+            f"nb_table: no column(s) {sorted(unknown)} in the table; columns are {list(df.columns)}"
+        )
     from pandas.api.types import is_numeric_dtype
 
     numeric = [c for c in df.columns if c in formats or is_numeric_dtype(df[c])]
@@ -233,8 +234,9 @@ def nb_table(
     right = [{"selector": "td, th", "props": "text-align: right;"}]
     styler = styler.set_table_styles({c: right for c in numeric}, overwrite=False)
     caption_style = "caption-side: top; text-align: left; font-weight: bold;"
-    return styler.set_table_styles([{"selector": "caption", "props": caption_style}],
-                                   overwrite=False)
+    return styler.set_table_styles(
+        [{"selector": "caption", "props": caption_style}], overwrite=False
+    )
 
 
 def fmt_rank(rank: float | None, of: float | None, scope: str = "") -> str:

@@ -33,11 +33,15 @@ def data_lock(command: str, data_dir: Path | str | None = None) -> Iterator[None
     try:
         lock.acquire()
     except Timeout:
-        raise Busy(f"{folder} brukes nå av {_holder(folder)}. Vent til den er ferdig og prøv "
-                   "igjen") from None
+        raise Busy(
+            f"{folder} brukes nå av {_holder(folder)}. Vent til den er ferdig og prøv igjen"
+        ) from None
     try:
-        holder = {"command": command, "pid": os.getpid(),
-                  "started": datetime.now().isoformat(timespec="seconds")}
+        holder = {
+            "command": command,
+            "pid": os.getpid(),
+            "started": datetime.now().isoformat(timespec="seconds"),
+        }
         atomic_write_text(folder / HOLDER_NAME, json.dumps(holder))
         yield
     finally:

@@ -53,8 +53,12 @@ def execute_notebook(source: Path, target: Path, timeout: int = 120) -> Path:
     """Run a notebook with the venv's ``python3`` kernel in ``target``'s folder; save it there."""
     nb = nbformat.read(source, as_version=4)
     target.parent.mkdir(parents=True, exist_ok=True)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(target.parent)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(target.parent)}},
+    ).execute()
     nbformat.write(nb, target)
     return target
 
@@ -139,7 +143,8 @@ _COLLECT = """() => {
 
 _CLIPPED = """() => [...document.querySelectorAll('table')].map((table, i) => {
   const r = table.getBoundingClientRect();
-  if (r.width === 0 || r.height === 0) return null;  // hidden, e.g. in a closed <details>
+  if (r.width === 0 || r.height === 0) return null;  // hidden
+  if (table.closest('details:not([open])')) return null;  // folded away (checked open too)
   for (let e = table.parentElement; e && e !== document.body; e = e.parentElement) {
     const box = e.getBoundingClientRect(), style = getComputedStyle(e);
     if (r.right <= box.right + 1 && r.left >= box.left - 1) continue;
@@ -176,8 +181,9 @@ def check_page(path: str | os.PathLike, screenshot_name: str | None = None) -> P
                 context = browser.new_context(viewport=viewport, service_workers="block")
                 context.route("**/*", route)
                 page = context.new_page()
-                page.on("console", lambda m: m.type == "error"
-                        and report.console_errors.append(m.text))
+                page.on(
+                    "console", lambda m: m.type == "error" and report.console_errors.append(m.text)
+                )
                 page.on("pageerror", lambda e: report.console_errors.append(str(e)))
                 page.goto(path.as_uri(), wait_until="load")
                 seen = page.evaluate(_COLLECT)
@@ -190,7 +196,8 @@ def check_page(path: str | os.PathLike, screenshot_name: str | None = None) -> P
                 else:
                     report.phone_overflow_px = page.evaluate(
                         "() => document.documentElement.scrollWidth"
-                        " - document.documentElement.clientWidth")
+                        " - document.documentElement.clientWidth"
+                    )
                     report.phone_clipped = page.evaluate(_CLIPPED)
                 if screenshot_name:
                     ARTIFACTS.mkdir(exist_ok=True)
@@ -243,13 +250,20 @@ class Accessibility:
 
         self._axe = Axe()
         self._pw = sync_playwright().start()
-        self._browser = self._pw.chromium.launch(executable_path=str(require_chromium()),
-                                                 args=CHROMIUM_ARGS)
+        self._browser = self._pw.chromium.launch(
+            executable_path=str(require_chromium()), args=CHROMIUM_ARGS
+        )
         self._pages = {}
         for name, viewport in self.VIEWS:
             context = self._browser.new_context(viewport=viewport, service_workers="block")
-            context.route("**/*", lambda route: route.continue_()
-                          if route.request.url.startswith(LOCAL_SCHEMES) else route.abort())
+            context.route(
+                "**/*",
+                lambda route: (
+                    route.continue_()
+                    if route.request.url.startswith(LOCAL_SCHEMES)
+                    else route.abort()
+                ),
+            )
             self._pages[name] = context.new_page()
         return self
 
@@ -262,16 +276,21 @@ class Accessibility:
     def violations(self, path: str | os.PathLike) -> list[Violation]:
         path = Path(path).resolve()
         found = []
-        options = {"runOnly": {"type": "tag", "values": list(WCAG_TAGS)},
-                   "resultTypes": ["violations"]}
+        options = {
+            "runOnly": {"type": "tag", "values": list(WCAG_TAGS)},
+            "resultTypes": ["violations"],
+        }
         for view, page in self._pages.items():
             page.goto(path.as_uri(), wait_until="load")
             page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
             result = self._axe.run(page, options=options).response
             for v in result["violations"]:
                 targets = [" ".join(map(str, n["target"])) for n in v["nodes"]]
-                found.append(Violation(path.name, v["id"], v.get("impact") or "unknown",
-                                       v["help"], targets, view))
+                found.append(
+                    Violation(
+                        path.name, v["id"], v.get("impact") or "unknown", v["help"], targets, view
+                    )
+                )
         return found
 
 
@@ -286,11 +305,17 @@ def table_problems(html: str) -> list[str]:
     problems = []
     for number, table in enumerate(soup.find_all("table"), start=1):
         caption = table.find("caption")
-        if caption is None or caption.find_parent("table") is not table \
-                or not caption.get_text(strip=True):
+        if (
+            caption is None
+            or caption.find_parent("table") is not table
+            or not caption.get_text(strip=True)
+        ):
             problems.append(f"table {number} has no caption")
-        unscoped = [th.get_text(" ", strip=True)[:30] for th in table.find_all("th")
-                    if th.find_parent("table") is table and not th.get("scope")]
+        unscoped = [
+            th.get_text(" ", strip=True)[:30]
+            for th in table.find_all("th")
+            if th.find_parent("table") is table and not th.get("scope")
+        ]
         if unscoped:
             problems.append(f"table {number}: header cell(s) without scope: {unscoped[:3]}")
     return problems
@@ -313,8 +338,11 @@ def built_report(tmp_path_factory) -> Path:
     from mipr_analysis.report.runner import run_batch
 
     root = tmp_path_factory.mktemp("report-set")
-    shutil.copytree(config.REPO_ROOT / "data" / "raw", root / "data" / "raw",
-                    ignore=shutil.ignore_patterns(".mipr.lock", "*.tmp"))
+    shutil.copytree(
+        config.REPO_ROOT / "data" / "raw",
+        root / "data" / "raw",
+        ignore=shutil.ignore_patterns(".mipr.lock", "*.tmp"),
+    )
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MIPR_DATA_DIR", str(root / "data"))
         mp.setenv("MIPR_REPORTS_DIR", str(root / "reports"))

@@ -9,7 +9,6 @@ import pytest
 
 from mipr_analysis import config
 
-
 REAL_DATA_FIXTURES = {"shared_ssb", "shared_geo", "klass_data_dir", "population"}
 """Fixtures that read the recorded real data: tests using them are integration tests."""
 
@@ -82,8 +81,10 @@ def klass_data_dir(data_dir, shared_ssb) -> Path:
     from mipr_analysis.ssb.imports import import_file
 
     codes = shared_ssb / "codes"
-    for name, dataset in (("klass131-changes-2017-2020.csv", "klass/kommuneendringer-2017-2020"),
-                          ("klass131-changes-2024.json", "klass/kommuneendringer-2024"),
-                          ("klass131-codes-at-2026-01-01.json", "klass/kommuner-2026")):
+    for name, dataset in (
+        ("klass131-changes-2017-2020.csv", "klass/kommuneendringer-2017-2020"),
+        ("klass131-changes-2024.json", "klass/kommuneendringer-2024"),
+        ("klass131-codes-at-2026-01-01.json", "klass/kommuner-2026"),
+    ):
         import_file(codes / name, dataset, data_dir, source_text="SSB KLASS 131 (test)")
     return data_dir

@@ -45,8 +45,10 @@ def generated_document(metadata: Path) -> dict[str, Any]:
         codes = sorted(cat["index"], key=cat["index"].get)
         n = keep.get(dim)
         codes = codes if n is None else codes[:n] if n > 0 else codes[n:]
-        new_cat = {"index": {c: i for i, c in enumerate(codes)},
-                   "label": {c: cat["label"][c] for c in codes}}
+        new_cat = {
+            "index": {c: i for i, c in enumerate(codes)},
+            "label": {c: cat["label"][c] for c in codes},
+        }
         if "unit" in cat:
             new_cat["unit"] = {c: cat["unit"][c] for c in codes}
         doc["dimension"][dim] = {**meta["dimension"][dim], "category": new_cat}
@@ -85,7 +87,8 @@ def pyjstat_reference(source: Mapping[str, Any]) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         codes = pyjstat.Dataset.read(OrderedDict({name: doc} if is_v1 else doc)).write(
-            "dataframe", naming="id")
+            "dataframe", naming="id"
+        )
     n = len(codes)
     frame = pd.DataFrame(index=range(n))
     for dim in ids:
@@ -101,7 +104,8 @@ def pyjstat_reference(source: Mapping[str, Any]) -> pd.DataFrame:
         status = [status] * n
     frame["status"] = pd.Series(status, dtype=object)
     time = next((d for d in role.get("time") or [] if d in ids), None) or next(
-        (d for d in ids if d.lower() in ("tid", "year", "år")), None)
+        (d for d in ids if d.lower() in ("tid", "year", "år")), None
+    )
     if time is not None:
         years = [int(m.group(1)) if (m := _PERIOD_YEAR.match(c)) else None for c in frame[time]]
         frame["year"] = pd.array(years, dtype="Int64")

@@ -336,7 +336,9 @@ class PxWebStub:
         variable; the stub does not map between a table's codes and a codelist's.
         """
         self.codelists[codelist_id.lower()] = {
-            "id": codelist_id, "label": f"{codelist_id} (HAND-MADE stub)", "type": "Aggregation",
+            "id": codelist_id,
+            "label": f"{codelist_id} (HAND-MADE stub)",
+            "type": "Aggregation",
             "values": [{"code": c, "label": label, "valueMap": [c]} for c, label in codes.items()],
         }
 
@@ -384,8 +386,9 @@ class PxWebStub:
         handler = type("Handler", (_Handler,), {"stub": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:

@@ -47,8 +47,9 @@ def axe():
 @pytest.fixture(scope="module")
 def results(report_set, axe) -> dict[str, list]:
     """Every page's violations (all impacts), by page name."""
-    return {path.stem: axe.violations(path)
-            for path in sorted((report_set / "html").glob("*.html"))}
+    return {
+        path.stem: axe.violations(path) for path in sorted((report_set / "html").glob("*.html"))
+    }
 
 
 def test_every_page_of_the_batch_is_checked(report_set, results):
@@ -79,11 +80,15 @@ def test_a_failure_page_is_accessible(tmp_path, axe):
     """The page the runner writes in place of a page that failed (the PDF includes it too)."""
     from mipr_analysis.report.runner import _failure_page
 
-    job = Job(Path("notebooks/reports/indikator.ipynb"), {}, "indikator_x", "Håndlaget side",
-              "Hovedmål")
+    job = Job(
+        Path("notebooks/reports/indikator.ipynb"), {}, "indikator_x", "Håndlaget side", "Hovedmål"
+    )
     page = tmp_path / "html" / "indikator_x.html"
-    _failure_page(JobResult(job, FAILED, error="ValueError: <håndlaget feil> " + "x" * 300),
-                  tmp_path / "executed" / "mangler.ipynb", page)
+    _failure_page(
+        JobResult(job, FAILED, error="ValueError: <håndlaget feil> " + "x" * 300),
+        tmp_path / "executed" / "mangler.ipynb",
+        page,
+    )
     assert blocking(axe.violations(page)) == []
 
 
@@ -120,13 +125,16 @@ def test_the_checker_opens_the_figure_tables(tmp_path, axe):
         '<!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"><title>T</title></head>'
         "<body><main><h1>T</h1><details><summary>Tallene</summary>"
         '<p style="color:#bbbbbb">skjult lys tekst</p></details></main></body></html>',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert "color-contrast" in {v.rule for v in blocking(axe.violations(page))}
 
 
 def test_table_problems_reads_scopes(tmp_path):
-    html = ('<table><caption>C</caption><thead><tr><th scope="col">A</th><th>B</th></tr>'
-            '</thead><tbody><tr><th scope="row">r</th><td>1</td></tr></tbody></table>')
+    html = (
+        '<table><caption>C</caption><thead><tr><th scope="col">A</th><th>B</th></tr>'
+        '</thead><tbody><tr><th scope="row">r</th><td>1</td></tr></tbody></table>'
+    )
     assert table_problems(html) == ["table 1: header cell(s) without scope: ['B']"]
 
 
@@ -138,11 +146,21 @@ def test_an_exported_pandas_table_passes(tmp_path, axe):
 
     frame = pd.DataFrame({"Folketall": [52051, 19493]}, index=["Moss", "Vestby"])
     styled = frame.style.set_caption("Håndlaget tabell")
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Håndlaget side"),
-        new_code_cell("frame", outputs=[new_output("execute_result", data={
-            "text/html": styled.to_html(), "text/plain": "frame"}, execution_count=1)]),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Håndlaget side"),
+            new_code_cell(
+                "frame",
+                outputs=[
+                    new_output(
+                        "execute_result",
+                        data={"text/html": styled.to_html(), "text/plain": "frame"},
+                        execution_count=1,
+                    )
+                ],
+            ),
+        ]
+    )
     source = tmp_path / "side.ipynb"
     nbformat.write(nb, source)
     page = export_html(source, tmp_path / "side.html", title="Håndlaget side")

@@ -17,8 +17,7 @@ def population(shared_ssb, tmp_path_factory) -> pd.DataFrame:
     totals = []
     for path in sorted((shared_ssb / "statbank-csv" / "07459").glob("Personer*.csv")):
         df = parse_statbank_csv(path.read_bytes(), "07459", path.name, metadata={})
-        totals.append(df.groupby(["Region", "Region_label", "year"], as_index=False)["value"]
-                      .sum())
+        totals.append(df.groupby(["Region", "Region_label", "year"], as_index=False)["value"].sum())
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MIPR_DATA_DIR", str(tmp_path_factory.mktemp("empty") / "data"))
         return harmonise_to_2024(pd.concat(totals, ignore_index=True))
@@ -54,7 +53,8 @@ def test_known_boundary_change_is_added():
     values = pd.Series([100.0, 101, 102, 103, 104, 105, 106], index=range(2020, 2027))
     found = detect_breaks(values, region="3216")
     assert found[["from_year", "to_year", "kind"]].values.tolist() == [
-        [2025, 2026, "grenseendring"]]
+        [2025, 2026, "grenseendring"]
+    ]
     assert "kjent grenseendring 2026" in found["reason"].item()
     assert "Vestby" in found["reason"].item()
     assert detect_breaks(values.loc[:2025], region="3216").empty

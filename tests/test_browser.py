@@ -29,16 +29,22 @@ def report(tmp_path_factory):
         mp.setenv("MIPR_REPORTS_DIR", str(folder / "reports"))
         mp.setenv("MIPR_FIGURE_FILES", "1")
         executed = execute_notebook(FIXTURE, folder / "executed" / "nb_handmade_report.ipynb")
-    html = export_html(executed, folder / "html" / "nb_handmade_report.html",
-                       title="Håndlaget testside")
+    html = export_html(
+        executed, folder / "html" / "nb_handmade_report.html", title="Håndlaget testside"
+    )
     return folder, executed, html
 
 
 def test_kernel_output_carries_the_alt_text(report):
     folder, executed, _ = report
     nb = nbformat.read(executed, as_version=4)
-    images = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
-              if "image/png" in out.get("data", {})]
+    images = [
+        out
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if "image/png" in out.get("data", {})
+    ]
     assert [out.metadata["image/png"]["alt"] for out in images] == [ALT]
     assert (folder / "reports" / "figures" / "test_linje.png").is_file()
     assert (folder / "reports" / "figures" / "test_linje.svg").is_file()
@@ -68,13 +74,21 @@ def test_check_page_finds_what_is_wrong(tmp_path):
         "<pre>Traceback (most recent call last)\nValueError: feil</pre>"
         '<div style="width: 2000px">bred</div>'
         '<script>console.error("feil i skript")</script>'
-        "</body></html>", encoding="utf-8")
+        "</body></html>",
+        encoding="utf-8",
+    )
     problems = "\n".join(check_page(bad).problems)
-    for expected in ('lang> is \'en\'', "no <title>", "image 1 has no alt text",
-                     "request left the page: http://127.0.0.1:9/figur.png",
-                     "console error: feil i skript", "code input/prompt element(s) visible",
-                     "Traceback (most recent call last)", "first heading is h2",
-                     "scrolls sideways"):
+    for expected in (
+        "lang> is 'en'",
+        "no <title>",
+        "image 1 has no alt text",
+        "request left the page: http://127.0.0.1:9/figur.png",
+        "console error: feil i skript",
+        "code input/prompt element(s) visible",
+        "Traceback (most recent call last)",
+        "first heading is h2",
+        "scrolls sideways",
+    ):
         assert expected in problems, f"{expected!r} not in:\n{problems}"
 
 
@@ -97,24 +111,43 @@ def _status_table_notebook(path: Path) -> Path:
     codes = ["better", "worse", "same", "baseline_only", "no_data"]
     rows = []
     for i in range(8):
-        rows.append({
-            "Indikator": f"Håndlaget indikator nummer {i + 1} med et langt navn over flere ord",
-            "href": f"indikator_{i}.html",
-            "Nullpunkt": "3\u00a0004\u00a0596 tusen\u00a0kr", "Siste": "3\u00a0104\u00a0596 tusen"
-            "\u00a0kr (2025)", "Status": status_text(codes[i % 5]),
-            **{name: status_text(codes[(i + k) % 5]) for k, name in
-               enumerate(("Moss", "Vestby", "Råde", "Våler"), start=1)},
-            "Utvikling": sparkline_svg([2020, 2021, 2022, 2023, 2024], [1, 3, 2, 4, 5 + i],
-                                       f"Utvikling for indikator {i + 1}"),
-        })
-    table = table_html(pd.DataFrame(rows), "Håndlaget statustabell", row_header="Indikator",
-                       links={"Indikator": "href"}, html_columns=["Utvikling"],
-                       numeric=["Nullpunkt", "Siste"])
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Håndlaget forside\n\nTegnforklaring: ▲ bedre, ▼ dårligere."),
-        new_code_cell("display(table)", outputs=[new_output(
-            "display_data", data={"text/html": table, "text/plain": "tabell"})]),
-    ])
+        rows.append(
+            {
+                "Indikator": f"Håndlaget indikator nummer {i + 1} med et langt navn over flere ord",
+                "href": f"indikator_{i}.html",
+                "Nullpunkt": "3\u00a0004\u00a0596 tusen\u00a0kr",
+                "Siste": "3\u00a0104\u00a0596 tusen\u00a0kr (2025)",
+                "Status": status_text(codes[i % 5]),
+                **{
+                    name: status_text(codes[(i + k) % 5])
+                    for k, name in enumerate(("Moss", "Vestby", "Råde", "Våler"), start=1)
+                },
+                "Utvikling": sparkline_svg(
+                    [2020, 2021, 2022, 2023, 2024],
+                    [1, 3, 2, 4, 5 + i],
+                    f"Utvikling for indikator {i + 1}",
+                ),
+            }
+        )
+    table = table_html(
+        pd.DataFrame(rows),
+        "Håndlaget statustabell",
+        row_header="Indikator",
+        links={"Indikator": "href"},
+        html_columns=["Utvikling"],
+        numeric=["Nullpunkt", "Siste"],
+    )
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Håndlaget forside\n\nTegnforklaring: ▲ bedre, ▼ dårligere."),
+            new_code_cell(
+                "display(table)",
+                outputs=[
+                    new_output("display_data", data={"text/html": table, "text/plain": "tabell"})
+                ],
+            ),
+        ]
+    )
     nbformat.write(nb, path)
     return path
 
@@ -160,8 +193,13 @@ def test_front_page_table_fits_a_laptop(front):
     assert seen["mainWidth"] > 1000  # wider than a text page (60rem)
     assert seen["tableWidth"] <= seen["boxWidth"], seen
     assert seen["markerWidth"] >= 10 and seen["markerHidden"] == "true"
-    assert seen["statusText"].split("\u00a0")[1] in {"bedre", "dårligere", "uendret",
-                                                     "bare nullpunkt", "ingen data"}
+    assert seen["statusText"].split("\u00a0")[1] in {
+        "bedre",
+        "dårligere",
+        "uendret",
+        "bare nullpunkt",
+        "ingen data",
+    }
     assert seen["sparkline"] == 80
 
 
@@ -182,6 +220,7 @@ def test_check_page_finds_a_table_cut_off_on_a_phone(tmp_path):
         '<!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"><title>Klippet</title>'
         '</head><body><main><h1>Klippet</h1><div style="overflow:hidden;max-width:100%">'
         f"<table><caption>Bred</caption><tr>{cells}</tr></table></div></main></body></html>",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     problems = check_page(page).problems
     assert any("on a phone: table 1 is cut off" in p for p in problems), problems

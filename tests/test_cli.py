@@ -19,21 +19,32 @@ def with_manual(data_dir):
     return data_dir
 
 
-REGION_CODES = {"K-3103": "Moss", "K-3216": "Vestby", "K-3112": "Råde", "K-3114": "Våler",
-                "K-Rest": "Uoppgitt"}
+REGION_CODES = {
+    "K-3103": "Moss",
+    "K-3216": "Vestby",
+    "K-3112": "Råde",
+    "K-3114": "Våler",
+    "K-Rest": "Uoppgitt",
+}
 
 
 def serve_07459(stub: PxWebStub) -> None:
     """HAND-MADE stand-in for table 07459 fetched with agg_KommSummer: real codes, generated
     values (cell positions)."""
     stub.add_codelist("agg_KommSummer", REGION_CODES)
-    stub.add_generated(GeneratedTable("07459", {
-        "Region": list(REGION_CODES),
-        "Kjonn": ["1", "2"],
-        "Alder": ["000", "001", "002"],
-        "ContentsCode": ["Personer1"],
-        "Tid": [str(y) for y in range(2003, 2025)],
-    }, updated="2026-02-25T07:00:00Z"))
+    stub.add_generated(
+        GeneratedTable(
+            "07459",
+            {
+                "Region": list(REGION_CODES),
+                "Kjonn": ["1", "2"],
+                "Alder": ["000", "001", "002"],
+                "ContentsCode": ["Personer1"],
+                "Tid": [str(y) for y in range(2003, 2025)],
+            },
+            updated="2026-02-25T07:00:00Z",
+        )
+    )
 
 
 def test_import_csv_then_status(shared_ssb, data_dir, capsys, monkeypatch):
@@ -66,20 +77,49 @@ def test_missing_file_is_a_clear_error(data_dir, capsys):
     assert "finner ikke filen" in capsys.readouterr().err
 
 
-def test_import_codes_cut_and_file_then_status(shared_ssb, klass_data_dir, tmp_path, capsys,
-                                              monkeypatch):
+def test_import_codes_cut_and_file_then_status(
+    shared_ssb, klass_data_dir, tmp_path, capsys, monkeypatch
+):
     monkeypatch.setenv("MIPR_OFFLINE", "1")
     provenance = config.REPO_ROOT / "data" / "provenance"
     path = shared_ssb / "recorded" / "11618" / "11618-2022.csv.gz"
-    assert main(["import-codes", str(path), "--table", "11618", "--source", "pendling 2022",
-                 "--provenance", str(provenance / "ssb-11618-pendling.yaml"),
-                 "--keep", "Region=3002,3017", "ContentsCode=SysselBosted"]) == 0
+    assert (
+        main(
+            [
+                "import-codes",
+                str(path),
+                "--table",
+                "11618",
+                "--source",
+                "pendling 2022",
+                "--provenance",
+                str(provenance / "ssb-11618-pendling.yaml"),
+                "--keep",
+                "Region=3002,3017",
+                "ContentsCode=SysselBosted",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.startswith("Importert 11618-2022.csv.gz som 11618 (2022; utsnitt: 2 av 1 068 rader)")
     geo = shared_ssb.parent / "geo" / "fylker-2024-S.geojson"
     if geo.is_file():
-        assert main(["import-file", str(geo), "--table", "kartverket/fylker-2024", "--source",
-                     "Kartverket", "--provenance", str(provenance / "kartverket.yaml")]) == 0
+        assert (
+            main(
+                [
+                    "import-file",
+                    str(geo),
+                    "--table",
+                    "kartverket/fylker-2024",
+                    "--source",
+                    "Kartverket",
+                    "--provenance",
+                    str(provenance / "kartverket.yaml"),
+                ]
+            )
+            == 0
+        )
         assert "som kartverket/fylker-2024 -> " in capsys.readouterr().out
     assert main(["status"]) == 0
     out = capsys.readouterr().out
@@ -92,8 +132,9 @@ def test_import_codes_cut_and_file_then_status(shared_ssb, klass_data_dir, tmp_p
 def test_replace_is_shown_by_status(data_dir, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("MIPR_OFFLINE", "1")
     old = tmp_path / "handmade-old.csv"
-    old.write_text("region;age;Persons 2023;Persons 2024\nK-3103 Moss;0 years;1;2\n",
-                   encoding="utf-8")
+    old.write_text(
+        "region;age;Persons 2023;Persons 2024\nK-3103 Moss;0 years;1;2\n", encoding="utf-8"
+    )
     new = tmp_path / "handmade-new.csv"
     new.write_text("region;age;Persons 2024\nK-3103 Moss;0 years;3\n", encoding="utf-8")
     assert main(["import-csv", str(old), "--table", "99999"]) == 0
@@ -122,8 +163,9 @@ def test_status_fails_on_a_problem_and_lists_it(data_dir, capsys, monkeypatch):
     assert len(problems) == 2
     assert any("midlertidig fil" in p for p in problems)
     assert any("er ødelagt (ugyldig JSON på linje 1)" in p for p in problems)
-    assert captured.err == ("mipr status: 2 feil i de lagrede dataene (se FEIL over). Rett dem "
-                            "før rapporten bygges.\n")
+    assert captured.err == (
+        "mipr status: 2 feil i de lagrede dataene (se FEIL over). Rett dem før rapporten bygges.\n"
+    )
 
 
 def test_list_shows_every_indicator(with_manual, capsys):
@@ -200,3 +242,49 @@ def test_status_online_says_when_ssb_has_updated_since(data_dir, capsys, monkeyp
         out = capsys.readouterr().out
     assert "07459: SSB har oppdatert tabellen 2026-03-10" in out
     assert "mipr fetch --table 07459" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["report", "--workers", "0"],
+        ["report", "--workers", "-3"],
+        ["report", "--timeout", "0"],
+        ["report", "--timeout", "ti"],
+        ["report", "--only", "finnes_ikke"],
+        ["import-csv", "x.csv"],
+        ["rapport"],
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(argv, data_dir, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("mipr"), err
+
+
+def test_usage_errors_are_in_bokmal(data_dir, capsys):
+    main(["report", "--workers", "0"])
+    assert "må være minst 1" in capsys.readouterr().err
+    main(["import-csv", "x.csv"])
+    assert "disse argumentene mangler: --table" in capsys.readouterr().err
+    main(["report", "--only", "finnes_ikke"])
+    assert "ingen rapportside heter finnes_ikke" in capsys.readouterr().err
+
+
+def test_a_corrupt_snapshot_stops_the_report(data_dir, capsys, monkeypatch):
+    """A stored file whose bytes no longer match its sidecar: exit 1, one line, no pages."""
+    from mipr_analysis.ssb.statbank_csv import import_statbank_csv
+
+    csv = data_dir / "hand-made.csv"  # hand-made export, two cells
+    csv.write_text('"07459: Befolkning"\n\n"region";"Personer 2024"\n"K-3103 Moss";52051\n'
+                   '"K-3216 Vestby";19493\n', encoding="utf-8")
+    snap = import_statbank_csv(csv, "07459", data_dir)
+    body = snap.body_path.read_bytes()
+    snap.body_path.write_bytes(body.replace(b"52051", b"52061"))
+    monkeypatch.setenv("MIPR_REPORTS_DIR", str(data_dir.parent / "reports"))
+    assert main(["report", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mipr report: ") and err.count("\n") == 1
+    assert snap.body_path.name in err and "mipr status" in err
+    assert not (data_dir.parent / "reports" / "html" / "index.html").exists()

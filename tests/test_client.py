@@ -90,7 +90,9 @@ def test_long_selection_switches_to_post(client, stub):
     assert request.method == "POST"
     body = json.loads(request.body)
     assert body["selection"][0] == {
-        "variableCode": "Region", "codelist": "agg_Handmade", "valueCodes": REGIONS * 8,
+        "variableCode": "Region",
+        "codelist": "agg_Handmade",
+        "valueCodes": REGIONS * 8,
     }
     assert "valueCodes" not in request.target
     assert SnapshotStore().latest("99901").meta["query"] == body
@@ -374,14 +376,19 @@ def test_large_selection_is_split_into_parts_under_the_cell_limit(data_dir):
 def test_wildcard_selection_over_the_limit_is_listed_and_split(data_dir):
     with PxWebStub(max_cells=100) as stub:
         stub.add_generated(handmade_table())
-        selection = {"Region": ["*"], "Kjonn": ["1", "2"], "ContentsCode": ["Personer1"],
-                     "Tid": ["from(2022)"]}
+        selection = {
+            "Region": ["*"],
+            "Kjonn": ["1", "2"],
+            "ContentsCode": ["Personer1"],
+            "Tid": ["from(2022)"],
+        }
         df = make_client(stub).fetch("99901", selection)
         assert stub.count("data") == 4 and stub.too_many_cells == 0
     assert len(df) == 366 and df["Region"].nunique() == 61
     stored = SnapshotStore().list("99901")
     assert [s.meta["query_key"] for s in stored if s.kind == "data"] == [
-        query_key("99901", selection, {}, "no")] * 4  # stored under the query as asked
+        query_key("99901", selection, {}, "no")
+    ] * 4  # stored under the query as asked
 
 
 def test_stub_refuses_too_many_cells(data_dir):

@@ -22,8 +22,9 @@ def _recorded(folder, table: str) -> pd.DataFrame:
     """The recorded CSVs in the store's shape: code columns as text, value float, status, year."""
     frames = []
     for year in YEARS:
-        df = pd.read_csv(folder / "recorded" / table / f"{table}-{year}.csv.gz", dtype=str,
-                         keep_default_na=False)
+        df = pd.read_csv(
+            folder / "recorded" / table / f"{table}-{year}.csv.gz", dtype=str, keep_default_na=False
+        )
         df["value"] = pd.to_numeric(df["value"]).astype(float)
         df["status"] = None
         df["year"] = pd.array(df["Tid"].astype(int), dtype="Int64")
@@ -34,8 +35,10 @@ def _recorded(folder, table: str) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def changes(shared_ssb) -> tuple[CodeChange, ...]:
     codes = shared_ssb / "codes"
-    return (*regions.load_klass_changes(codes / "klass131-changes-2017-2020.csv"),
-            *regions.load_klass_changes(codes / "klass131-changes-2024.json"))
+    return (
+        *regions.load_klass_changes(codes / "klass131-changes-2017-2020.csv"),
+        *regions.load_klass_changes(codes / "klass131-changes-2024.json"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +62,12 @@ def table(matrix, changes, employment) -> pd.DataFrame:
 
 
 def _value(table: pd.DataFrame, year: int, region: str, measure: str, counterpart: str = ""):
-    rows = table[(table.year == year) & (table.region == region) & (table.measure == measure)
-                 & (table.counterpart == counterpart)]
+    rows = table[
+        (table.year == year)
+        & (table.region == region)
+        & (table.measure == measure)
+        & (table.counterpart == counterpart)
+    ]
     assert len(rows) == 1, (year, region, measure, counterpart, len(rows))
     return rows.iloc[0]
 
@@ -77,8 +84,9 @@ def test_2019_moss_is_0104_plus_0136(raw, matrix):
     moss = ["0104", "0136"]
     own = old[old.Bokommuen.isin(moss) & old.ArbstedKomm.isin(moss)]["value"].sum()
     assert own == 6550 + 1998 + 1498 + 2520 == 12566
-    cell = matrix[(matrix.year == 2019) & (matrix.residence == "3103")
-                  & (matrix.workplace == "3103")]
+    cell = matrix[
+        (matrix.year == 2019) & (matrix.residence == "3103") & (matrix.workplace == "3103")
+    ]
     assert cell["count"].item() == own
     residents = old[old.Bokommuen.isin(moss)]["value"].sum()
     assert matrix[(matrix.year == 2019) & (matrix.residence == "3103")]["count"].sum() == residents
@@ -107,12 +115,20 @@ def test_split_codes_are_reported_not_dropped(matrix, table):
 def test_neighbour_codes_2024_against_klass(changes):
     expected = {
         "0301": "0301",
-        "0213": "3207", "0217": "3207", "3020": "3207",
-        "0214": "3218", "3021": "3218",
-        "0215": "3214", "3022": "3214",
-        "0105": "3105", "3003": "3105",
-        "0106": "3107", "3004": "3107",
-        "0124": "3118", "0138": "3118", "3014": "3118",
+        "0213": "3207",
+        "0217": "3207",
+        "3020": "3207",
+        "0214": "3218",
+        "3021": "3218",
+        "0215": "3214",
+        "3022": "3214",
+        "0105": "3105",
+        "3003": "3105",
+        "0106": "3107",
+        "3004": "3107",
+        "0124": "3118",
+        "0138": "3118",
+        "3014": "3118",
     }
     assert {old: regions.to_2024_code(old, changes=changes) for old in expected} == expected
     assert set(c.NEIGHBOURS) == {"0301", "3207", "3218", "3214", "3105", "3107", "3118"}
@@ -124,9 +140,11 @@ def test_region_totals_are_sums_of_municipalities(table):
             members = sum(_value(table, year, m, measure)["count"] for m in MIPR)
             assert _value(table, year, "MIPR", measure)["count"] == members, (year, measure)
         for measure in ("employed_residents", "employed_workplace"):
-            rows = table[table.region.isin([*MIPR, "MIPR", *regions.IOR_MUNICIPALITIES, "IOR"])
-                         & (table.year == year)
-                         & (table.measure == measure)]
+            rows = table[
+                table.region.isin([*MIPR, "MIPR", *regions.IOR_MUNICIPALITIES, "IOR"])
+                & (table.year == year)
+                & (table.measure == measure)
+            ]
             by = rows.set_index("region")["count"]
             assert by["MIPR"] == by[MIPR].sum()
             assert by["IOR"] == by[list(regions.IOR_MUNICIPALITIES)].sum()
@@ -134,16 +152,28 @@ def test_region_totals_are_sums_of_municipalities(table):
 
 def test_region_commuting_counts_only_flows_across_its_border(table, matrix):
     year = 2022
-    inner = matrix[(matrix.year == year) & matrix.residence.isin(MIPR)
-                   & matrix.workplace.isin(MIPR) & (matrix.residence != matrix.workplace)]
+    inner = matrix[
+        (matrix.year == year)
+        & matrix.residence.isin(MIPR)
+        & matrix.workplace.isin(MIPR)
+        & (matrix.residence != matrix.workplace)
+    ]
     cross = inner["count"].sum()
     for measure in ("out_commuters", "in_commuters"):
         members = sum(_value(table, year, m, measure)["count"] for m in MIPR)
         assert _value(table, year, "MIPR", measure)["count"] == members - cross
     for unit in [*MIPR, "MIPR", "IOR"]:
-        v = {m: _value(table, year, unit, m)["count"] for m in
-             ("net_commuting", "in_commuters", "out_commuters", "employed_residents",
-              "live_and_work", "employed_workplace")}
+        v = {
+            m: _value(table, year, unit, m)["count"]
+            for m in (
+                "net_commuting",
+                "in_commuters",
+                "out_commuters",
+                "employed_residents",
+                "live_and_work",
+                "employed_workplace",
+            )
+        }
         assert v["net_commuting"] == v["in_commuters"] - v["out_commuters"]
         assert v["employed_residents"] == v["live_and_work"] + v["out_commuters"]
         assert v["employed_workplace"] == v["live_and_work"] + v["in_commuters"]
@@ -168,7 +198,10 @@ def test_matrix_totals_against_11618(matrix, employment, changes):
     wrk = check[check.side == "workplace"].set_index(["region", "year"])
     # README: Moss 2020 22 861 in the matrix against 22 875 in 11618
     assert res.loc[("3103", 2020), ["matrix", "table_11618", "difference"]].tolist() == [
-        22861, 22875, -14]
+        22861,
+        22875,
+        -14,
+    ]
     # README: 2022 Moss (3002) employed by residence 24 447, by workplace 21 232
     assert res.loc[("3103", 2022), "table_11618"] == 24447
     assert wrk.loc[("3103", 2022), ["matrix", "table_11618"]].tolist() == [21232, 21232]
@@ -220,13 +253,17 @@ HAND_CHANGES = (  # hand-made: a few real KLASS 131 changes, enough for the code
 
 def _hand_matrix(year: int, cells: dict[tuple[str, str], float | None]) -> pd.DataFrame:
     """Hand-made: (residence, workplace) -> persons; None is a missing cell."""
-    return pd.DataFrame({
-        "ArbstedKomm": [w for _, w in cells], "Bokommuen": [r for r, _ in cells],
-        "ContentsCode": "Sysselsatte", "Tid": str(year),
-        "value": [np.nan if v is None else float(v) for v in cells.values()],
-        "status": [".." if v is None else None for v in cells.values()],
-        "year": pd.array([year] * len(cells), dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            "ArbstedKomm": [w for _, w in cells],
+            "Bokommuen": [r for r, _ in cells],
+            "ContentsCode": "Sysselsatte",
+            "Tid": str(year),
+            "value": [np.nan if v is None else float(v) for v in cells.values()],
+            "status": [".." if v is None else None for v in cells.values()],
+            "year": pd.array([year] * len(cells), dtype="Int64"),
+        }
+    )
 
 
 def _full(codes: list[str], value: float = 10.0) -> dict[tuple[str, str], float | None]:
@@ -261,8 +298,9 @@ def test_absent_pair_is_missing_not_zero():
     cell = matrix[(matrix.residence == "3112") & (matrix.workplace == "3103")]
     assert np.isnan(cell["count"].item())
     flows = c.flows(matrix, HAND_CHANGES)
-    assert np.isnan(flows[(flows.residence == "3112") & (flows.workplace == "3103")]["count"]
-                    .item())
+    assert np.isnan(
+        flows[(flows.residence == "3112") & (flows.workplace == "3103")]["count"].item()
+    )
 
 
 def test_old_codes_are_summed_and_a_missing_part_makes_the_sum_missing():
@@ -292,7 +330,9 @@ def test_a_split_code_is_reported_and_kept_in_the_totals():
     assert _value(table, 2019, "MIPR", "in_commuters")["count"] == 3
     unplaced = c.unplaced_codes(frame, HAND_CHANGES)
     assert unplaced[["code", "side", "count"]].values.tolist() == [
-        ["1850", "residence", 3.0], ["1850", "workplace", 5.0]]
+        ["1850", "residence", 3.0],
+        ["1850", "workplace", 5.0],
+    ]
     assert "delt mellom 1806 Narvik, 1875 Hamarøy" in unplaced.note.iloc[0]
     rows = table[table.measure.str.startswith("unplaced_")]
     assert set(rows.region) == {"1850"} and rows["count"].sum() == 8
@@ -319,10 +359,16 @@ def test_load_changes_reads_the_data_folder(tmp_path, shared_ssb, changes):
 
     with pytest.raises(FileNotFoundError, match="KLASS 131"):
         c.load_changes(tmp_path)
-    for name, dataset in (("klass131-changes-2017-2020.csv", "kommuneendringer-2017-2020"),
-                          ("klass131-changes-2024.json", "kommuneendringer-2024")):
-        import_file(shared_ssb / "codes" / name, f"klass/{dataset}", tmp_path,
-                    source_text="SSB KLASS 131 (test)")
+    for name, dataset in (
+        ("klass131-changes-2017-2020.csv", "kommuneendringer-2017-2020"),
+        ("klass131-changes-2024.json", "kommuneendringer-2024"),
+    ):
+        import_file(
+            shared_ssb / "codes" / name,
+            f"klass/{dataset}",
+            tmp_path,
+            source_text="SSB KLASS 131 (test)",
+        )
     assert set(c.load_changes(tmp_path)) == set(changes)
 
 

@@ -20,8 +20,8 @@ from mipr_analysis.indicators import (
     read_processed,
     recompute_table,
     ssb_values,
+    status,
 )
-from mipr_analysis.indicators import status
 from mipr_analysis.indicators.derive import status_of
 
 MANUAL = config.REPO_ROOT / "data" / "raw" / "manual"
@@ -31,25 +31,39 @@ MANUAL = config.REPO_ROOT / "data" / "raw" / "manual"
 def checks() -> pd.DataFrame:
     registry = load_registry()
     # SSB population 1 January 2024 as printed in the shared README (07459).
-    ssb = pd.DataFrame({"indicator": "befolkning", "period": 2024,
-                        "region": ["3103", "3216", "3112", "3114", "MIPR"],
-                        "value": [52051, 19493, 7883, 6145, 85572]})
+    ssb = pd.DataFrame(
+        {
+            "indicator": "befolkning",
+            "period": 2024,
+            "region": ["3103", "3216", "3112", "3114", "MIPR"],
+            "value": [52051, 19493, 7883, 6145, 85572],
+        }
+    )
     return recompute_table(load_manual(registry=registry), registry, ssb)
 
 
 def _one(checks, indicator, region, comparison="omregning"):
-    rows = checks[(checks["indicator"] == indicator) & (checks["region"] == region)
-                  & (checks["comparison"] == comparison)]
+    rows = checks[
+        (checks["indicator"] == indicator)
+        & (checks["region"] == region)
+        & (checks["comparison"] == comparison)
+    ]
     assert len(rows) == 1, (indicator, region, comparison)
     return rows.iloc[0]
 
 
 @pytest.mark.parametrize(
     ("indicator", "printed"),
-    [("sysselsettingsandel_20_66", 75.5), ("skatteinntekt_per_innbygger", 34657),
-     ("fagutdanning_antall", 28598), ("nho_kommune_nm_fremgang", -67),
-     ("sysselsatte_20_66", 38341), ("befolkning_20_66", 50794),
-     ("skatteinntekt_1000kr", 3004596), ("innbyggere_ks", 86694)],
+    [
+        ("sysselsettingsandel_20_66", 75.5),
+        ("skatteinntekt_per_innbygger", 34657),
+        ("fagutdanning_antall", 28598),
+        ("nho_kommune_nm_fremgang", -67),
+        ("sysselsatte_20_66", 38341),
+        ("befolkning_20_66", 50794),
+        ("skatteinntekt_1000kr", 3004596),
+        ("innbyggere_ks", 86694),
+    ],
 )
 def test_recomputed_region_figures_match_the_plan(checks, indicator, printed):
     row = _one(checks, indicator, "MIPR")
@@ -97,8 +111,10 @@ def test_round_half_up_matches_published_rounding():
 
 
 def test_status_rule():
-    up, down, none = (get_indicator(i) for i in
-                      ("sysselsettingsandel_20_66", "nho_kommune_nm_total", "befolkning"))
+    up, down, none = (
+        get_indicator(i)
+        for i in ("sysselsettingsandel_20_66", "nho_kommune_nm_total", "befolkning")
+    )
     assert status_of(up, 75.5, 75.54) == status.SAME  # equal at the published decimal
     assert status_of(up, 75.5, 75.56) == status.BETTER
     assert status_of(up, 75.5, 75.4) == status.WORSE
@@ -125,12 +141,24 @@ def test_regions_are_aggregated_from_numerators_and_denominators(tmp_path):
     rows = []
     for code, (employed, people) in counts.items():
         for contents, value in (("SysselBosted", employed), ("BefolkningBosted", people)):
-            rows.append({"Region": code, "Region_label": code, "Alder": "20-66",
-                         "ContentsCode": contents, "Tid": "2030", "value": float(value),
-                         "status": None, "year": 2030})
+            rows.append(
+                {
+                    "Region": code,
+                    "Region_label": code,
+                    "Alder": "20-66",
+                    "ContentsCode": contents,
+                    "Tid": "2030",
+                    "value": float(value),
+                    "status": None,
+                    "year": 2030,
+                }
+            )
     frame = pd.DataFrame(rows).astype({"year": "Int64"})
-    result = ssb_values.compute(get_indicator("sysselsettingsandel_20_66"),
-                                _Tables(frame, tmp_path), ["3103", "3216", "MIPR"])
+    result = ssb_values.compute(
+        get_indicator("sysselsettingsandel_20_66"),
+        _Tables(frame, tmp_path),
+        ["3103", "3216", "MIPR"],
+    )
     got = result.values.set_index("region")["value"]
     assert got["3216"] == pytest.approx(90.0)
     assert got["MIPR"] == pytest.approx(142 / 220 * 100)  # not the mean of rates (40 %)
@@ -147,12 +175,29 @@ def test_build_population_end_to_end(data_dir, shared_ssb):
 
     processed = data_dir / "processed"
     assert sorted(p.name for p in processed.iterdir()) == [
-        "baseline_check.csv", "commuting.csv", "derived.csv", "indicator_values.csv",
-        "indicators.csv", "manifest.json"]
+        "baseline_check.csv",
+        "commuting.csv",
+        "derived.csv",
+        "indicator_values.csv",
+        "indicators.csv",
+        "manifest.json",
+    ]
     values = indicator_values(data_dir)
-    assert list(values.columns) == ["indicator", "region", "region_name", "period", "value",
-                                    "numerator", "denominator", "unit", "source", "status",
-                                    "origin", "snapshot", "note"]
+    assert list(values.columns) == [
+        "indicator",
+        "region",
+        "region_name",
+        "period",
+        "value",
+        "numerator",
+        "denominator",
+        "unit",
+        "source",
+        "status",
+        "origin",
+        "snapshot",
+        "note",
+    ]
     assert values["region"].dtype == "str" and values["period"].dtype == "Int64"
     pop = values[(values["indicator"] == "befolkning") & (values["origin"] == "ssb")]
     got = pop.set_index(["region", "period"])["value"]
@@ -164,8 +209,12 @@ def test_build_population_end_to_end(data_dir, shared_ssb):
     assert "0" in set(pop["region"])  # Norway kept as the string "0"
     # Norway: summed where the files use SSB's K- series (2020-2024; 1 Jan 2024 = 5 550 203),
     # missing with the reason where old codes may omit merged municipalities (2005-2019).
-    every_cell_2024 = pd.read_csv(shared_ssb / "statbank-csv" / "07459" / "Personer2024.csv",
-                                  sep=";", skiprows=2, encoding="latin-1")["Persons 2024"].sum()
+    every_cell_2024 = pd.read_csv(
+        shared_ssb / "statbank-csv" / "07459" / "Personer2024.csv",
+        sep=";",
+        skiprows=2,
+        encoding="latin-1",
+    )["Persons 2024"].sum()
     nation = pop[pop["region"] == "0"].set_index("period")
     assert nation.loc[2024, "value"] == every_cell_2024 == 5550203
     assert nation.loc[2005:2019, "value"].isna().all()
@@ -173,26 +222,33 @@ def test_build_population_end_to_end(data_dir, shared_ssb):
 
     moss_2019 = pop[(pop["region"] == "3103") & (pop["period"] == 2019)].iloc[0]
     assert "0104+0136" in moss_2019["note"]
-    raw = pd.read_csv(shared_ssb / "statbank-csv" / "07459" / "Personer2019.csv",
-                      encoding="latin-1")
+    raw = pd.read_csv(
+        shared_ssb / "statbank-csv" / "07459" / "Personer2019.csv", encoding="latin-1"
+    )
     parts = raw[raw["region"].str[:4].isin(["0104", "0136"])]["Persons 2019"].sum()
     assert moss_2019["value"] == parts
     assert moss_2019["snapshot"].startswith("raw/ssb/07459/")
 
-    plan = values[(values["indicator"] == "sysselsettingsandel_20_66")
-                  & (values["region"] == "MIPR")]
+    plan = values[
+        (values["indicator"] == "sysselsettingsandel_20_66") & (values["region"] == "MIPR")
+    ]
     assert plan[["value", "origin"]].values.tolist() == [[75.5, "plan"]]
-    higher = values[(values["indicator"] == "hoyere_utdanning_andel")
-                    & (values["region"] == "MIPR")].iloc[0]
+    higher = values[
+        (values["indicator"] == "hoyere_utdanning_andel") & (values["region"] == "MIPR")
+    ].iloc[0]
     assert math.isnan(higher["value"]) and "nevneren" in higher["note"]
-    assert any(n.startswith("sysselsettingsandel_20_66: ingen lagrede SSB-data")
-               for n in result.notes)
+    assert any(
+        n.startswith("sysselsettingsandel_20_66: ingen lagrede SSB-data") for n in result.notes
+    )
 
     derived = derived_values(data_dir)
     latest = derived[derived["is_latest"] & (derived["indicator"] == "befolkning")]
     assert set(latest["status"]) == {status.BASELINE_ONLY}  # nothing after the 2024 baseline yet
-    growth = derived[(derived["indicator"] == "befolkningsvekst") & (derived["region"] == "3103")
-                     & (derived["period"] == 2024)].iloc[0]
+    growth = derived[
+        (derived["indicator"] == "befolkningsvekst")
+        & (derived["region"] == "3103")
+        & (derived["period"] == 2024)
+    ].iloc[0]
     assert growth["value"] == pytest.approx((52051 / got[("3103", 2023)] - 1) * 100)
     assert set(derived.loc[derived["indicator"] == "sykefravaer", "status"]) == {status.NO_DATA}
 
@@ -200,6 +256,9 @@ def test_build_population_end_to_end(data_dir, shared_ssb):
     has_data = indicators.set_index("id")["has_data"]
     assert has_data["befolkning"] and not has_data["sykefravaer"]
     check = read_processed("baseline_check", data_dir)
-    moss_tax = check[(check["indicator"] == "skatteinntekt_per_innbygger")
-                     & (check["region"] == "3103") & (check["comparison"] == "SSB-nevner")]
+    moss_tax = check[
+        (check["indicator"] == "skatteinntekt_per_innbygger")
+        & (check["region"] == "3103")
+        & (check["comparison"] == "SSB-nevner")
+    ]
     assert moss_tax["recomputed_rounded"].tolist() == [35696]

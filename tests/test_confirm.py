@@ -11,9 +11,18 @@ from mipr_analysis.ssb.store import PXWEB, SnapshotStore, query_key
 
 def store_metadata(data_dir, shared_ssb):
     body = (shared_ssb / "api-v2" / "07459.metadata.en.json").read_bytes()
-    SnapshotStore(data_dir).save("07459", body, source=PXWEB, kind="metadata", lang="en",
-                                 query_key=query_key("07459", None, None, "en", kind="metadata"),
-                                 url="recorded", method="GET", query=None, ssb_updated=None)
+    SnapshotStore(data_dir).save(
+        "07459",
+        body,
+        source=PXWEB,
+        kind="metadata",
+        lang="en",
+        query_key=query_key("07459", None, None, "en", kind="metadata"),
+        url="recorded",
+        method="GET",
+        query=None,
+        ssb_updated=None,
+    )
 
 
 def test_without_metadata_nothing_is_claimed(data_dir):
@@ -31,8 +40,13 @@ def test_population_selection_exists_in_the_real_metadata(data_dir, shared_ssb):
 def test_a_wrong_code_is_named(data_dir, shared_ssb):
     store_metadata(data_dir, shared_ssb)
     ind = get_indicator("befolkning")
-    wrong = replace(ind, source=replace(ind.source, selection={
-        **ind.source.selection, "ContentsCode": ["Personer9"], "Kjonn": ["0"]}))
+    wrong = replace(
+        ind,
+        source=replace(
+            ind.source,
+            selection={**ind.source.selection, "ContentsCode": ["Personer9"], "Kjonn": ["0"]},
+        ),
+    )
     check = confirm(wrong, data_dir)
     assert check.confirmed is False
     assert "koden Personer9 i ContentsCode finnes ikke" in check.text

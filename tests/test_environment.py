@@ -28,12 +28,18 @@ def _pyproject() -> dict[str, str]:
 
 
 def _environment() -> dict[str, str]:
+    """conda's dependencies, and those it takes from PyPI (`pip:`) except the project itself."""
     env = yaml.safe_load((config.REPO_ROOT / "environment.yml").read_text(encoding="utf-8"))
     deps = {}
     for item in env["dependencies"]:
         if isinstance(item, str) and not item.startswith(("python=", "pip")):
             name, spec = _split(item)
             deps[name] = spec
+        elif isinstance(item, dict):
+            for req in item.get("pip", []):
+                if not req.startswith("-e"):
+                    name, spec = _split(req)
+                    deps[name] = spec
     return deps
 
 

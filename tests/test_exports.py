@@ -29,27 +29,104 @@ GOALS = {
 
 def _row(goal, indicator, title, unit, decimals, region, name, period, base, value, status):
     change = value - base if value == value and base == base else float("nan")
-    return {"goal": goal, "goal_title": GOALS[goal], "indicator": indicator, "title": title,
-            "unit": unit, "decimals": decimals, "region": region, "region_name": name,
-            "period": period, "baseline_value": base, "value": value, "change_abs": change,
-            "status": status}
+    return {
+        "goal": goal,
+        "goal_title": GOALS[goal],
+        "indicator": indicator,
+        "title": title,
+        "unit": unit,
+        "decimals": decimals,
+        "region": region,
+        "region_name": name,
+        "period": period,
+        "baseline_value": base,
+        "value": value,
+        "change_abs": change,
+        "status": status,
+    }
 
 
 @pytest.fixture
 def overview() -> pd.DataFrame:
     rows = [
-        _row("hovedmal", "sysselsettingsandel", "Sysselsettingsandel 20-66 år", "prosent", 1,
-             "MIPR", "Mosseregionen", 2025, 75.5, 76.04, "better"),
-        _row("hovedmal", "sysselsettingsandel", "Sysselsettingsandel 20-66 år", "prosent", 1,
-             "3103", "Moss", 2025, 73.9, 73.1, "worse"),
-        _row("hovedmal", "skatt", "Skatteinntekt per innbygger", "kr", 0,
-             "0104", "Moss (gammel kode)", 2024, 34657.0, 34657.0, "baseline_only"),
-        _row("mal1", "foretak", "Nyetablerte foretak", "foretak", 0,
-             "MIPR", "Mosseregionen", 2024, 918.0, float("nan"), "no_data"),
-        _row("mal2", "utdanning", "Andel med høyere utdanning", "prosent", 2,
-             "3216", "Vestby", 2024, 37.0, 37.004, "same"),
-        _row("mal3", "rang", "Kommune-NM, plassering på arbeidsmarked", "plass", 0,
-             "3112", "Råde", 2025, 120.0, 110.0, "better"),
+        _row(
+            "hovedmal",
+            "sysselsettingsandel",
+            "Sysselsettingsandel 20-66 år",
+            "prosent",
+            1,
+            "MIPR",
+            "Mosseregionen",
+            2025,
+            75.5,
+            76.04,
+            "better",
+        ),
+        _row(
+            "hovedmal",
+            "sysselsettingsandel",
+            "Sysselsettingsandel 20-66 år",
+            "prosent",
+            1,
+            "3103",
+            "Moss",
+            2025,
+            73.9,
+            73.1,
+            "worse",
+        ),
+        _row(
+            "hovedmal",
+            "skatt",
+            "Skatteinntekt per innbygger",
+            "kr",
+            0,
+            "0104",
+            "Moss (gammel kode)",
+            2024,
+            34657.0,
+            34657.0,
+            "baseline_only",
+        ),
+        _row(
+            "mal1",
+            "foretak",
+            "Nyetablerte foretak",
+            "foretak",
+            0,
+            "MIPR",
+            "Mosseregionen",
+            2024,
+            918.0,
+            float("nan"),
+            "no_data",
+        ),
+        _row(
+            "mal2",
+            "utdanning",
+            "Andel med høyere utdanning",
+            "prosent",
+            2,
+            "3216",
+            "Vestby",
+            2024,
+            37.0,
+            37.004,
+            "same",
+        ),
+        _row(
+            "mal3",
+            "rang",
+            "Kommune-NM, plassering på arbeidsmarked",
+            "plass",
+            0,
+            "3112",
+            "Råde",
+            2025,
+            120.0,
+            110.0,
+            "better",
+        ),
     ]
     frame = pd.DataFrame(rows)
     return frame.astype({"period": "Int64", "value": float, "baseline_value": float})
@@ -57,14 +134,31 @@ def overview() -> pd.DataFrame:
 
 @pytest.fixture
 def sources() -> pd.DataFrame:
-    return pd.DataFrame([
-        {"dataset": "07459", "citation": "Statistisk sentralbyrå (SSB), tabell 07459",
-         "periods": "2015–2025", "updated": "2026-02-25T07:00:00Z",
-         "fetched": "2026-03-01T10:15:00+00:00", "files": 2, "origin": "PxWebApi v2", "cut": ""},
-        {"dataset": "manual/nho", "citation": "NHO, Kommune-NM 2024", "periods": "2024",
-         "updated": "", "fetched": "2026-03-02", "files": 1, "origin": "data/raw/manual",
-         "cut": "kommuner i MIPR"},
-    ], columns=list(SOURCE_COLUMNS))
+    return pd.DataFrame(
+        [
+            {
+                "dataset": "07459",
+                "citation": "Statistisk sentralbyrå (SSB), tabell 07459",
+                "periods": "2015–2025",
+                "updated": "2026-02-25T07:00:00Z",
+                "fetched": "2026-03-01T10:15:00+00:00",
+                "files": 2,
+                "origin": "PxWebApi v2",
+                "cut": "",
+            },
+            {
+                "dataset": "manual/nho",
+                "citation": "NHO, Kommune-NM 2024",
+                "periods": "2024",
+                "updated": "",
+                "fetched": "2026-03-02",
+                "files": 1,
+                "origin": "data/raw/manual",
+                "cut": "kommuner i MIPR",
+            },
+        ],
+        columns=list(SOURCE_COLUMNS),
+    )
 
 
 @pytest.fixture

@@ -37,24 +37,34 @@ REGION_CODES = {"K-3103": "Moss", "K-3216": "Vestby", "K-3112": "Råde", "K-3114
 
 
 def handmade_table() -> GeneratedTable:
-    return GeneratedTable("99901", {
-        "Region": ["3103", "3112", "3114", "3216"],
-        "Kjonn": ["1", "2"],
-        "ContentsCode": ["Personer1"],
-        "Tid": [str(y) for y in range(2015, 2025)],
-    }, updated="2026-02-25T07:00:00Z")
+    return GeneratedTable(
+        "99901",
+        {
+            "Region": ["3103", "3112", "3114", "3216"],
+            "Kjonn": ["1", "2"],
+            "ContentsCode": ["Personer1"],
+            "Tid": [str(y) for y in range(2015, 2025)],
+        },
+        updated="2026-02-25T07:00:00Z",
+    )
 
 
 def serve_07459(stub: PxWebStub) -> None:
     """HAND-MADE stand-in for 07459 as the registry fetches it (agg_KommSummer, 2 queries)."""
     stub.add_codelist("agg_KommSummer", REGION_CODES)
-    stub.add_generated(GeneratedTable("07459", {
-        "Region": list(REGION_CODES),
-        "Kjonn": ["1", "2"],
-        "Alder": ["000", "001", "002"],
-        "ContentsCode": ["Personer1"],
-        "Tid": [str(y) for y in range(2003, 2025)],
-    }, updated="2026-02-25T07:00:00Z"))
+    stub.add_generated(
+        GeneratedTable(
+            "07459",
+            {
+                "Region": list(REGION_CODES),
+                "Kjonn": ["1", "2"],
+                "Alder": ["000", "001", "002"],
+                "ContentsCode": ["Personer1"],
+                "Tid": [str(y) for y in range(2003, 2025)],
+            },
+            updated="2026-02-25T07:00:00Z",
+        )
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -77,8 +87,13 @@ def events() -> list[Progress]:
 
 
 def make_client(url: str, events: list[Progress], **kwargs) -> Client:
-    options = {"offline": False, "timeout": 2, "retries": 2, "backoff_factor": 0.01,
-               "progress": events.append}
+    options = {
+        "offline": False,
+        "timeout": 2,
+        "retries": 2,
+        "backoff_factor": 0.01,
+        "progress": events.append,
+    }
     return Client(base_url=url, **(options | kwargs))
 
 
@@ -104,8 +119,7 @@ def test_refused_connection_fails_fast_with_its_own_words(data_dir, events):
         Client(base_url=url, offline=False, progress=events.append).fetch("99901", SMALL)
     assert time.monotonic() - start < 10  # the requirement itself: fail fast (probe: 168 s)
     message = str(err.value)
-    assert message.startswith(f"SSB svarte ikke: tilkoblingen ble avvist av "
-                              f"{urlsplit(url).netloc}")
+    assert message.startswith(f"SSB svarte ikke: tilkoblingen ble avvist av {urlsplit(url).netloc}")
     assert "MIPR_SSB_URL" in message and "MIPR_OFFLINE=1" in message and one_line(message)
     assert "innen" not in message and "fikk ikke svar" not in message  # not a timeout
     assert len(events) == 1 and "én gang til" in events[0].message  # one quick retry, no more
@@ -170,8 +184,11 @@ def test_the_budget_covers_every_query_of_a_table(stub, data_dir, monkeypatch):
     assert "tidsbudsjett 1 s per tabell" in lines[0]
     assert "Ferdig: 0 hentet, 0 gjenbrukt (uendret hos SSB), 2 feilet." in lines
     (error,) = errors  # the same failure of both queries, listed once
-    assert re.match(r"mipr fetch: 07459 \(2 av 2 spørringer\): Tabell 07459 ble ikke ferdig "
-                    r"innen tidsbudsjettet på 1 s \(fikk ikke svar på (1|0,\d+) s\)", error)
+    assert re.match(
+        r"mipr fetch: 07459 \(2 av 2 spørringer\): Tabell 07459 ble ikke ferdig "
+        r"innen tidsbudsjettet på 1 s \(fikk ikke svar på (1|0,\d+) s\)",
+        error,
+    )
     assert "MIPR_FETCH_BUDGET" in error and one_line(error)
 
 
@@ -188,14 +205,17 @@ def test_progress_shows_each_retry_on_the_console(stub, data_dir, monkeypatch):
     client = Client(offline=False, timeout=0.3, backoff_factor=0.01)
     lines: list[str] = []
     assert run_fetch(["07459"], echo=lines.append, client=client) == 0
-    assert any(line.startswith("  07459, spørring 1/2: forsøk 1 av 5 fikk ikke svar på "
-                               "0,3 s; forsøk 2 om") for line in lines)
+    assert any(
+        line.startswith("  07459, spørring 1/2: forsøk 1 av 5 fikk ikke svar på 0,3 s; forsøk 2 om")
+        for line in lines
+    )
     assert "[1/2] 07459, spørring 1/2: hentet" in "\n".join(lines)
     assert "Ferdig: 2 hentet, 0 gjenbrukt (uendret hos SSB), 0 feilet." in lines
 
 
-def test_waiting_for_the_rate_limiter_is_shown_and_not_counted_in_the_budget(stub, data_dir,
-                                                                             events):
+def test_waiting_for_the_rate_limiter_is_shown_and_not_counted_in_the_budget(
+    stub, data_dir, events
+):
     set_limiter(stub.url, RateLimiter(1, 1.2))
     client = make_client(stub.url, events, budget=0.5)
     with client.table_budget("99901"):
@@ -220,8 +240,7 @@ def test_a_short_retry_after_is_honoured_exactly(stub, data_dir, events):
     assert "før forsøk 2 av 3" in wait.message
 
 
-def test_a_retry_after_beyond_the_maximum_stops_at_once_with_the_clock_time(stub, data_dir,
-                                                                             events):
+def test_a_retry_after_beyond_the_maximum_stops_at_once_with_the_clock_time(stub, data_dir, events):
     stub.script("data", Reply.too_many_requests(retry_after=3600))
     before = datetime.now(UTC) + timedelta(seconds=3600)
     with pytest.raises(RetryAfterTooLong) as err:
@@ -229,16 +248,17 @@ def test_a_retry_after_beyond_the_maximum_stops_at_once_with_the_clock_time(stub
     after = datetime.now(UTC) + timedelta(seconds=3600)
     assert stub.count("data") == 1  # no second request
     message = str(err.value)
-    assert message.startswith("SSB svarte 429 Too Many Requests for tabell 99901 og ber oss "
-                              "vente 3600 s, lenger enn grensen på 300 s.")
+    assert message.startswith(
+        "SSB svarte 429 Too Many Requests for tabell 99901 og ber oss "
+        "vente 3600 s, lenger enn grensen på 300 s."
+    )
     assert any(f"Prøv igjen etter {oslo_minute(t)} (norsk tid)" in message for t in (before, after))
     assert "MIPR_MAX_RETRY_WAIT" in message and one_line(message)
     assert before <= err.value.retry_at <= after and err.value.retry_at.tzinfo is not None
     assert isinstance(err.value, RateLimited) and events == []
 
 
-def test_mipr_fetch_stops_when_ssb_asks_for_a_longer_wait_than_allowed(stub, data_dir,
-                                                                      monkeypatch):
+def test_mipr_fetch_stops_when_ssb_asks_for_a_longer_wait_than_allowed(stub, data_dir, monkeypatch):
     monkeypatch.setenv("MIPR_SSB_URL", stub.url)
     monkeypatch.setenv("MIPR_MAX_RETRY_WAIT", "1")
     stub.script("data", Reply.too_many_requests(retry_after=2), table="07459")
@@ -302,8 +322,9 @@ def test_mipr_fetch_lists_a_bad_body_and_goes_on(stub, data_dir, monkeypatch):
     assert run_fetch(["07459"], echo=lines.append, echo_err=errors.append) == 1
     assert "Ferdig: 1 hentet, 0 gjenbrukt (uendret hos SSB), 1 feilet." in lines
     (error,) = errors
-    assert error.startswith("mipr fetch: 07459 (1 av 2 spørringer): SSB sendte noe som ikke er "
-                            "gyldig JSON")
+    assert error.startswith(
+        "mipr fetch: 07459 (1 av 2 spørringer): SSB sendte noe som ikke er gyldig JSON"
+    )
 
 
 # -- the command and its settings ----------------------------------------------------------------

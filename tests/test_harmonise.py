@@ -28,8 +28,9 @@ def population(shared_ssb, data_dir):
 
 def totals(df: pd.DataFrame) -> pd.DataFrame:
     """Sum over ages: one row per region and year."""
-    return df.groupby(["Region", "Region_label", "ContentsCode", "Tid", "year"],
-                      as_index=False)["value"].sum()
+    return df.groupby(["Region", "Region_label", "ContentsCode", "Tid", "year"], as_index=False)[
+        "value"
+    ].sum()
 
 
 def frame(rows, measure=None, **columns) -> pd.DataFrame:
@@ -71,8 +72,10 @@ def test_2020_to_2023_codes(population):
 def test_all_municipalities_with_klass(population, klass_data_dir):
     raw = totals(population(2019))
     harmonised = harmonise_to_2024(raw)
-    assert harmonised.set_index("region").loc["3101", "value"] == raw.set_index("Region").loc[
-        "0101", "value"]
+    assert (
+        harmonised.set_index("region").loc["3101", "value"]
+        == raw.set_index("Region").loc["0101", "value"]
+    )
     assert "1850" in harmonised.attrs["unmapped"]  # split between Narvik and Hamarøy
     assert {b["region"] for b in harmonised.attrs["breaks"]} == set()  # 2020 is after 2019
 
@@ -115,16 +118,28 @@ def test_national_row_is_used_when_present():
 
 
 def test_missing_part_gives_missing_sum():
-    df = frame([("0104", 2019, 30.0, None), ("0136", 2019, np.nan, ":"),
-                ("0104", 2018, 30.0, None), ("0136", 2018, 15.0, None)])
+    df = frame(
+        [
+            ("0104", 2019, 30.0, None),
+            ("0136", 2019, np.nan, ":"),
+            ("0104", 2018, 30.0, None),
+            ("0136", 2018, 15.0, None),
+        ]
+    )
     moss = harmonise_to_2024(df).set_index("year")
     assert np.isnan(moss.loc[2019, "value"]) and moss.loc[2019, "status"] == ".."
     assert moss.loc[2018, "value"] == 45.0 and moss.loc[2018, "status"] is None
 
 
 def test_codes_outside_their_years_are_ignored_when_empty():
-    df = frame([("0104", 2019, 30.0, None), ("0136", 2019, 15.0, None),
-                ("3002", 2019, np.nan, "."), ("3103", 2019, 0.0, None)])
+    df = frame(
+        [
+            ("0104", 2019, 30.0, None),
+            ("0136", 2019, 15.0, None),
+            ("3002", 2019, np.nan, "."),
+            ("3103", 2019, 0.0, None),
+        ]
+    )
     moss = harmonise_to_2024(df)
     assert moss["value"].item() == 45.0 and moss["harmonised_from"].item() == "0104+0136"
 
@@ -136,18 +151,33 @@ def test_same_municipality_twice_is_refused():
 
 
 def test_region_with_a_member_missing_is_missing():
-    df = frame([("3103", 2024, 1.0, None), ("3216", 2024, 1.0, None), ("3112", 2024, 1.0, None),
-                ("3114", 2023, 1.0, None), ("3103", 2023, 1.0, None), ("3216", 2023, 1.0, None),
-                ("3112", 2023, 1.0, None)])
+    df = frame(
+        [
+            ("3103", 2024, 1.0, None),
+            ("3216", 2024, 1.0, None),
+            ("3112", 2024, 1.0, None),
+            ("3114", 2023, 1.0, None),
+            ("3103", 2023, 1.0, None),
+            ("3216", 2023, 1.0, None),
+            ("3112", 2023, 1.0, None),
+        ]
+    )
     agg = aggregate(df, ["MIPR"]).set_index("year")
     assert np.isnan(agg.loc[2024, "value"]) and agg.loc[2024, "status"] == ".."
     assert agg.loc[2023, "value"] == 4.0
 
 
 def test_aggregate_rate_sums_numerators_and_denominators():
-    df = frame([("3103", 2024, np.nan, None), ("3216", 2024, np.nan, None),
-                ("3112", 2024, np.nan, None), ("3114", 2024, np.nan, None)],
-               numerator=[30.0, 10.0, 5.0, 5.0], denominator=[40.0, 20.0, 20.0, 20.0])
+    df = frame(
+        [
+            ("3103", 2024, np.nan, None),
+            ("3216", 2024, np.nan, None),
+            ("3112", 2024, np.nan, None),
+            ("3114", 2024, np.nan, None),
+        ],
+        numerator=[30.0, 10.0, 5.0, 5.0],
+        denominator=[40.0, 20.0, 20.0, 20.0],
+    )
     agg = aggregate(df, ["3103", "MIPR"], measure="rate").set_index("region")
     assert agg.loc["3103", "value"] == 75.0
     assert agg.loc["MIPR", "value"] == 50.0  # 50 / 100, not the mean of the four rates (50.0+)
@@ -169,9 +199,16 @@ def test_summing_rates_is_refused():
 
 
 def test_breaks_listed_for_the_2026_boundary_change():
-    df = frame([("3216", 2025, 1.0, None), ("3216", 2026, 1.0, None),
-                ("3118", 2025, 1.0, None), ("3118", 2026, 1.0, None),
-                ("3103", 2025, 1.0, None), ("3103", 2026, 1.0, None)])
+    df = frame(
+        [
+            ("3216", 2025, 1.0, None),
+            ("3216", 2026, 1.0, None),
+            ("3118", 2025, 1.0, None),
+            ("3118", 2026, 1.0, None),
+            ("3103", 2025, 1.0, None),
+            ("3103", 2026, 1.0, None),
+        ]
+    )
     breaks = harmonise_to_2024(df).attrs["breaks"]
     assert [(b["region"], b["year"]) for b in breaks] == [("3118", 2026), ("3216", 2026)]
     only_2025 = harmonise_to_2024(df[df["year"] == 2025])
@@ -179,9 +216,16 @@ def test_breaks_listed_for_the_2026_boundary_change():
 
 
 def test_rate_for_norway_and_a_missing_denominator():
-    df = frame([("3103", 2024, np.nan, None), ("3216", 2024, np.nan, None),
-                ("K-Rest", 2024, np.nan, None)], measure="rate",
-               numerator=[30.0, 10.0, 0.0], denominator=[40.0, np.nan, 0.0])
+    df = frame(
+        [
+            ("3103", 2024, np.nan, None),
+            ("3216", 2024, np.nan, None),
+            ("K-Rest", 2024, np.nan, None),
+        ],
+        measure="rate",
+        numerator=[30.0, 10.0, 0.0],
+        denominator=[40.0, np.nan, 0.0],
+    )
     df["status"] = [None, ":", None]
     agg = aggregate(df, ["3103", "3216", "0"], measure="rate").set_index("region")
     assert agg.loc["3103", "value"] == 75.0 and agg.loc["3103", "status"] is None

@@ -45,30 +45,61 @@ def exported(tmp_path_factory):
     png = _png()
     (folder / "kart.png").write_bytes(png)
     b64 = base64.b64encode(png).decode()
-    nb = new_notebook(cells=[
-        new_markdown_cell("An exception was encountered", metadata={
-            "tags": ["papermill-error-cell-tag"]}),
-        new_markdown_cell("# Håndlaget testrapport\n\nInnledning med [lenke](#del-1)."),
-        new_code_cell("print('Synlig')\nimport warnings\nwarnings.warn('x')", outputs=[
-            new_output("stream", name="stdout", text="Synlig utskrift\n"),
-            new_output("stream", name="stderr", text="UserWarning: TESTVARSEL\n"),
-        ], execution_count=1),
-        new_markdown_cell("## Del 1\n\n![Kart over regionen](kart.png)"),
-        new_code_cell("theme.show(fig, alt=...)", outputs=[
-            new_output("display_data", data={"image/png": b64, "text/plain": "<Figur>"},
-                       metadata={"image/png": {"alt": "Håndlaget figur med alt-tekst"}}),
-            new_output("display_data", data={"image/png": b64, "text/plain": "<Figur>"}),
-        ], execution_count=2),
-        new_code_cell("tabell", outputs=[
-            new_output("execute_result", data={
-                "text/html": "<table><caption>Håndlaget</caption><tr><td>1</td></tr></table>",
-                "text/plain": "tabell"}, execution_count=3),
-        ], execution_count=3),
-        new_code_cell("raise RuntimeError('TESTFEIL')", outputs=[
-            new_output("error", ename="RuntimeError", evalue="TESTFEIL",
-                       traceback=["Traceback (most recent call last)", "RuntimeError: TESTFEIL"]),
-        ], execution_count=4),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell(
+                "An exception was encountered", metadata={"tags": ["papermill-error-cell-tag"]}
+            ),
+            new_markdown_cell("# Håndlaget testrapport\n\nInnledning med [lenke](#del-1)."),
+            new_code_cell(
+                "print('Synlig')\nimport warnings\nwarnings.warn('x')",
+                outputs=[
+                    new_output("stream", name="stdout", text="Synlig utskrift\n"),
+                    new_output("stream", name="stderr", text="UserWarning: TESTVARSEL\n"),
+                ],
+                execution_count=1,
+            ),
+            new_markdown_cell("## Del 1\n\n![Kart over regionen](kart.png)"),
+            new_code_cell(
+                "theme.show(fig, alt=...)",
+                outputs=[
+                    new_output(
+                        "display_data",
+                        data={"image/png": b64, "text/plain": "<Figur>"},
+                        metadata={"image/png": {"alt": "Håndlaget figur med alt-tekst"}},
+                    ),
+                    new_output("display_data", data={"image/png": b64, "text/plain": "<Figur>"}),
+                ],
+                execution_count=2,
+            ),
+            new_code_cell(
+                "tabell",
+                outputs=[
+                    new_output(
+                        "execute_result",
+                        data={
+                            "text/html": "<table><caption>Håndlaget</caption><tr><td>1</td></tr></table>",
+                            "text/plain": "tabell",
+                        },
+                        execution_count=3,
+                    ),
+                ],
+                execution_count=3,
+            ),
+            new_code_cell(
+                "raise RuntimeError('TESTFEIL')",
+                outputs=[
+                    new_output(
+                        "error",
+                        ename="RuntimeError",
+                        evalue="TESTFEIL",
+                        traceback=["Traceback (most recent call last)", "RuntimeError: TESTFEIL"],
+                    ),
+                ],
+                execution_count=4,
+            ),
+        ]
+    )
     source = folder / "executed.ipynb"
     nbformat.write(nb, source)
     return source, folder / "html" / "rapport.html"
@@ -151,13 +182,16 @@ def test_export_errors_say_what_to_do(tmp_path):
         export_html(tmp_path / "mangler.ipynb", tmp_path / "x.html", title=" ")
 
 
-@pytest.mark.parametrize(("html", "expected"), [
-    ("<h1>A</h1><h2>B</h2><h3>C</h3><h2>D</h2>", []),
-    ("<h2>A</h2>", ["the first heading is h2"]),
-    ("<h1>A</h1><h3>B</h3>", ["h1 is followed by h3"]),
-    ("<h1>A</h1><h1>B</h1>", ["2 h1 headings"]),
-    ("<p>x</p>", ["the page has no heading"]),
-])
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<h1>A</h1><h2>B</h2><h3>C</h3><h2>D</h2>", []),
+        ("<h2>A</h2>", ["the first heading is h2"]),
+        ("<h1>A</h1><h3>B</h3>", ["h1 is followed by h3"]),
+        ("<h1>A</h1><h1>B</h1>", ["2 h1 headings"]),
+        ("<p>x</p>", ["the page has no heading"]),
+    ],
+)
 def test_heading_problems(html, expected):
     problems = heading_problems(html)
     assert len(problems) == len(expected)
@@ -190,24 +224,51 @@ def tables_page(tmp_path_factory):
     import pandas as pd
 
     folder = tmp_path_factory.mktemp("tables")
-    frame = pd.DataFrame({"Folketall": [52051, 19493]}, index=pd.Index(["Moss", "Vestby"],
-                                                                      name="Kommune"))
+    frame = pd.DataFrame(
+        {"Folketall": [52051, 19493]}, index=pd.Index(["Moss", "Vestby"], name="Kommune")
+    )
     styled = frame.style.set_caption("Folketall, håndlaget")
-    status = ('<table class="mipr-table"><caption>Status</caption><thead><tr>'
-              '<th scope="col">Område</th><th scope="col">Status</th></tr></thead><tbody>'
-              '<tr><th scope="row">Moss</th><td>▲ bedre</td></tr>'
-              '<tr><th scope="row">Råde</th><td>◆ bare nullpunkt</td></tr>'
-              '<tr><th scope="row">Våler</th><td>▲ bedre enn før</td></tr></tbody></table>')
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Tabeller\n\n| Kommune | Tall |\n|---|---|\n| Moss | 1 |\n\n"
-                          "Kilde: SSB, tabell 07459 (håndlaget)."),
-        new_code_cell("frame", outputs=[new_output("execute_result", data={
-            "text/html": frame.to_html(), "text/plain": "frame"}, execution_count=1)]),
-        new_code_cell("styled", outputs=[new_output("execute_result", data={
-            "text/html": styled.to_html(), "text/plain": "styled"}, execution_count=2)]),
-        new_code_cell("status", outputs=[new_output("display_data", data={
-            "text/html": status, "text/plain": "status"})]),
-    ])
+    status = (
+        '<table class="mipr-table"><caption>Status</caption><thead><tr>'
+        '<th scope="col">Område</th><th scope="col">Status</th></tr></thead><tbody>'
+        '<tr><th scope="row">Moss</th><td>▲ bedre</td></tr>'
+        '<tr><th scope="row">Råde</th><td>◆ bare nullpunkt</td></tr>'
+        '<tr><th scope="row">Våler</th><td>▲ bedre enn før</td></tr></tbody></table>'
+    )
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell(
+                "# Tabeller\n\n| Kommune | Tall |\n|---|---|\n| Moss | 1 |\n\n"
+                "Kilde: SSB, tabell 07459 (håndlaget)."
+            ),
+            new_code_cell(
+                "frame",
+                outputs=[
+                    new_output(
+                        "execute_result",
+                        data={"text/html": frame.to_html(), "text/plain": "frame"},
+                        execution_count=1,
+                    )
+                ],
+            ),
+            new_code_cell(
+                "styled",
+                outputs=[
+                    new_output(
+                        "execute_result",
+                        data={"text/html": styled.to_html(), "text/plain": "styled"},
+                        execution_count=2,
+                    )
+                ],
+            ),
+            new_code_cell(
+                "status",
+                outputs=[
+                    new_output("display_data", data={"text/html": status, "text/plain": "status"})
+                ],
+            ),
+        ]
+    )
     source = folder / "tabeller.ipynb"
     nbformat.write(nb, source)
     logger = logging.getLogger("mipr_analysis.report.html_export")

@@ -42,9 +42,14 @@ def start(tmp_path: Path, fixtures: Path) -> subprocess.Popen:
     script = tmp_path / "driver.py"
     script.write_text(DRIVER, encoding="utf-8")
     env = {**os.environ, "MIPR_DATA_DIR": str(tmp_path / "data")}
-    return subprocess.Popen([sys.executable, str(script), str(fixtures), str(tmp_path / "r")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, str(script), str(fixtures), str(tmp_path / "r")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
 
 
 def wait_until_running(proc: subprocess.Popen, reports: Path, timeout: float = 90) -> None:
@@ -54,7 +59,8 @@ def wait_until_running(proc: subprocess.Popen, reports: Path, timeout: float = 9
         state, _ = cache.load_state(reports)
         jobs = state["jobs"]
         if jobs.get("rask", {}).get("status") == "ok" and sum(
-                1 for n, j in jobs.items() if n.startswith("treg") and j["status"] == "running"):
+            1 for n, j in jobs.items() if n.startswith("treg") and j["status"] == "running"
+        ):
             time.sleep(1.0)  # let the slow cells begin
             return
         assert proc.poll() is None, proc.communicate()
@@ -64,8 +70,11 @@ def wait_until_running(proc: subprocess.Popen, reports: Path, timeout: float = 9
 
 def kernels_of(pid: int) -> list[psutil.Process]:
     try:
-        return [p for p in psutil.Process(pid).children(recursive=True)
-                if "ipykernel" in " ".join(p.cmdline())]
+        return [
+            p
+            for p in psutil.Process(pid).children(recursive=True)
+            if "ipykernel" in " ".join(p.cmdline())
+        ]
     except psutil.NoSuchProcess:
         return []
 

@@ -161,7 +161,11 @@ def test_07459_metadata(shared_ssb):
     assert meta.roles["geo"] == ["Region"]
     assert meta.units == {"Personer1": {"base": "number", "decimals": 0}}
     assert meta.elimination == {
-        "Region": True, "Kjonn": True, "Alder": True, "ContentsCode": False, "Tid": False,
+        "Region": True,
+        "Kjonn": True,
+        "Alder": True,
+        "ContentsCode": False,
+        "Tid": False,
     }
     assert list(meta.dimensions["Tid"])[0] == "1986" and list(meta.dimensions["Tid"])[-1] == "2026"
 
@@ -174,14 +178,22 @@ def meta_07459(shared_ssb) -> TableMetadata:
 def test_cells_estimates_07459_selections(meta_07459):
     mipr = {"Region": MIPR_2024, "ContentsCode": ["Personer1"], "Tid": ["from(2015)"]}
     assert meta_07459.cells(mipr) == 4 * 12  # Kjonn and Alder eliminated, 2015..2026
-    everything = {"Region": ["*"], "Kjonn": "*", "Alder": ["*"], "ContentsCode": ["*"],
-                  "Tid": ["top(5)"]}
+    everything = {
+        "Region": ["*"],
+        "Kjonn": "*",
+        "Alder": ["*"],
+        "ContentsCode": ["*"],
+        "Tid": ["top(5)"],
+    }
     assert meta_07459.cells(everything) == 994 * 2 * 106 * 1 * 5
     assert meta_07459.cells(everything) > 800_000
     by_age = dict(mipr, Alder=["range(000,019)", "067", "068"], Kjonn=["1", "2"])
     assert meta_07459.cells(by_age) == 4 * 2 * 22 * 12
-    summed = {"Region": ["K-3103", "K-3112", "k-3103"], "ContentsCode": ["Personer1"],
-              "Tid": ["top(3)"]}
+    summed = {
+        "Region": ["K-3103", "K-3112", "k-3103"],
+        "ContentsCode": ["Personer1"],
+        "Tid": ["top(3)"],
+    }
     assert meta_07459.cells(summed, codelists={"Region": "agg_KommSummer"}) == 2 * 3
 
 
@@ -193,8 +205,10 @@ def test_cells_refuses_what_ssb_would_refuse(meta_07459):
     with pytest.raises(BadQuery, match="Region har ingen verdikode '12345'; sjekk kodene"):
         meta_07459.cells({"Region": ["12345"], "ContentsCode": ["Personer1"], "Tid": ["2024"]})
     with pytest.raises(BadQuery, match="kan ikke telle '\\*' på Region med kodelisten agg_Komm"):
-        meta_07459.cells({"Region": ["*"], "ContentsCode": ["*"], "Tid": ["2024"]},
-                         codelists={"Region": "agg_KommSummer"})
+        meta_07459.cells(
+            {"Region": ["*"], "ContentsCode": ["*"], "Tid": ["2024"]},
+            codelists={"Region": "agg_KommSummer"},
+        )
 
 
 def test_expand_follows_pxwebapi_expressions(meta_07459):
@@ -204,8 +218,14 @@ def test_expand_follows_pxwebapi_expressions(meta_07459):
     assert expand("Tid", ["bottom(2)"]) == ["1986", "1987"]
     assert expand("Kjonn", ["top(1)"]) == ["2"]  # metadata order is 2, 1
     assert expand("Kjonn", ["bottom(1)"]) == ["1"]
-    assert expand("Tid", ["to(1988)", "2020", "from(2025)"]) == ["1986", "1987", "1988", "2020",
-                                                               "2025", "2026"]
+    assert expand("Tid", ["to(1988)", "2020", "from(2025)"]) == [
+        "1986",
+        "1987",
+        "1988",
+        "2020",
+        "2025",
+        "2026",
+    ]
     assert expand("Tid", ["range(2003,2001)"]) == ["2001", "2002", "2003"]
     assert expand("Tid", ["202?"]) == [str(y) for y in range(2020, 2027)]
     assert expand("Tid", "*6") == ["1986", "1996", "2006", "2016", "2026"]
@@ -235,10 +255,12 @@ def test_expand_uses_the_one_wildcard_matcher(meta_07459):
 
 
 def test_bad_query_messages_are_one_line_and_say_what_to_do(meta_07459):
-    bad = [{"Region": ["K*3*"], "ContentsCode": ["*"], "Tid": ["2024"]},
-           {"Region": ["3103"], "ContentsCode": ["Personer1"]},
-           {"Tid": ["bottom(0)"], "ContentsCode": ["*"]},
-           {"Fylke": ["31"]}]
+    bad = [
+        {"Region": ["K*3*"], "ContentsCode": ["*"], "Tid": ["2024"]},
+        {"Region": ["3103"], "ContentsCode": ["Personer1"]},
+        {"Tid": ["bottom(0)"], "ContentsCode": ["*"]},
+        {"Fylke": ["31"]},
+    ]
     for selection in bad:
         with pytest.raises(BadQuery) as err:
             meta_07459.cells(selection)
@@ -483,15 +505,21 @@ def _set_value(index: int, value):
             lambda d: d["dimension"]["Tid"]["category"].update(index=[2021, 2022, 2023]),
             "'Tid' har en ugyldig kategoriindeks",
         ),
-        (lambda d: d["dimension"]["Kjonn"]["category"].pop("index"),
-         "'Kjonn' har ingen kategoriindeks og 2 etiketter"),
-        (lambda d: d["dimension"]["Kjonn"]["category"].update(label=["Menn"]),
-         "'Kjonn' har ugyldige kategorietiketter"),
+        (
+            lambda d: d["dimension"]["Kjonn"]["category"].pop("index"),
+            "'Kjonn' har ingen kategoriindeks og 2 etiketter",
+        ),
+        (
+            lambda d: d["dimension"]["Kjonn"]["category"].update(label=["Menn"]),
+            "'Kjonn' har ugyldige kategorietiketter",
+        ),
         (lambda d: d["dimension"]["Tid"].__setitem__("category", None), "har ingen 'category'"),
         (lambda d: d.update(id=["Region", "Kjonn", "ContentsCode", "value"]), "dimensjonen 'val"),
         (
-            lambda d: (d.update(id=["Region", "Kjonn", "ContentsCode", "status"]),
-                       d["dimension"].__setitem__("status", d["dimension"].pop("Tid"))),
+            lambda d: (
+                d.update(id=["Region", "Kjonn", "ContentsCode", "status"]),
+                d["dimension"].__setitem__("status", d["dimension"].pop("Tid")),
+            ),
             "dimensjons-id-en 'status' kolliderer med en kolonne",
         ),
     ],
@@ -533,8 +561,12 @@ def test_ssb_error_document_is_named(shared_ssb):
 
 
 def test_ssb_error_with_a_multi_line_detail_gives_one_line():
-    error = {"type": "about:blank", "title": "Illegal selection expression", "status": 400,
-             "detail": "Region: K*3*\nis not valid"}
+    error = {
+        "type": "about:blank",
+        "title": "Illegal selection expression",
+        "status": 400,
+        "detail": "Region: K*3*\nis not valid",
+    }
     with pytest.raises(InvalidResponse) as err:
         read_jsonstat(error)
     assert str(err.value) == (

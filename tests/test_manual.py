@@ -65,8 +65,7 @@ def test_every_plan_figure_is_on_its_municipality_line_in_the_plan():
     """Second check of the typing: each figure appears on a plan line of its municipality."""
     lines = _plan_lines()
     manual = load_manual()
-    plan_rows = manual[manual["source"].str.startswith("Handlingsplan")
-                       & manual["value"].notna()]
+    plan_rows = manual[manual["source"].str.startswith("Handlingsplan") & manual["value"].notna()]
     assert len(plan_rows) >= 80
     for r in plan_rows.itertuples():
         if r.indicator == "nho_kommune_nm_fremgang":
@@ -77,9 +76,11 @@ def test_every_plan_figure_is_on_its_municipality_line_in_the_plan():
         if r.indicator == "lonnskostnader_privat" and r.region == "MIPR":
             candidates = [line for line in lines if line == "16 639 111"]
         pattern = "|".join(re.escape(v) for v in _norwegian(abs(r.value)))
-        hits = [line for line in candidates
-                if re.search(rf"(?<![\d,]){'-' if r.value < 0 else ''}({pattern})(?![\d,])",
-                             line)]
+        hits = [
+            line
+            for line in candidates
+            if re.search(rf"(?<![\d,]){'-' if r.value < 0 else ''}({pattern})(?![\d,])", line)
+        ]
         assert hits, f"{r.file}:{r.line} {r.indicator} {r.region} {r.value} not in the plan"
 
 
@@ -87,7 +88,9 @@ def test_blank_plan_cells_are_rows_with_a_note():
     manual = load_manual()
     blank = manual[manual["value"].isna()]
     assert set(zip(blank["indicator"], blank["region"])) == {
-        ("nho_kommune_nm_total", "MIPR"), ("hoyere_utdanning_andel", "MIPR")}
+        ("nho_kommune_nm_total", "MIPR"),
+        ("hoyere_utdanning_andel", "MIPR"),
+    }
     assert blank["note"].str.startswith("ikke oppgitt i planen").all()
 
 
@@ -144,8 +147,11 @@ def test_wrong_header_is_reported(data_dir):
     folder = data_dir / "raw" / "manual"
     folder.mkdir()
     (folder / "x.csv").write_text("indikator,region,år,verdi\n", encoding="utf-8")
-    with pytest.raises(ManualDataError, match=r"x.csv:1: overskriften er .* den skal være "
-                                              r"nøyaktig indicator,region,period,value"):
+    with pytest.raises(
+        ManualDataError,
+        match=r"x.csv:1: overskriften er .* den skal være "
+        r"nøyaktig indicator,region,period,value",
+    ):
         load_manual(data_dir)
 
 
@@ -156,21 +162,28 @@ def test_empty_folder_gives_an_empty_frame(data_dir):
 HEADER = "indicator,region,period,value,unit,source,publisher,note\n"
 
 
-@pytest.mark.parametrize(("indicator", "value", "unit", "words"), [
-    ("befolkning", '"35,696"', "personer",
-     "verdien '35,696' er tvetydig for befolkning, som publiseres i hele tall"),
-    ("nho_kommune_nm_total", "12.345", "plass", "Skriv 12345 eller 12 345"),
-    ("skatteinntekt_per_innbygger", '"35,696"', "kr", "tvetydig"),  # decimals: 0
-    ("befolkning", '"12,5"', "personer", "verdien '12,5' er ikke et helt tall"),
-    ("nho_kommune_nm_total", "7.5", "plass", "er en rangering; skriv et helt tall"),
-])
-def test_ambiguous_or_fractional_whole_numbers_are_refused(data_dir, indicator, value, unit,
-                                                           words):
+@pytest.mark.parametrize(
+    ("indicator", "value", "unit", "words"),
+    [
+        (
+            "befolkning",
+            '"35,696"',
+            "personer",
+            "verdien '35,696' er tvetydig for befolkning, som publiseres i hele tall",
+        ),
+        ("nho_kommune_nm_total", "12.345", "plass", "Skriv 12345 eller 12 345"),
+        ("skatteinntekt_per_innbygger", '"35,696"', "kr", "tvetydig"),  # decimals: 0
+        ("befolkning", '"12,5"', "personer", "verdien '12,5' er ikke et helt tall"),
+        ("nho_kommune_nm_total", "7.5", "plass", "er en rangering; skriv et helt tall"),
+    ],
+)
+def test_ambiguous_or_fractional_whole_numbers_are_refused(data_dir, indicator, value, unit, words):
     folder = data_dir / "raw" / "manual"
     folder.mkdir()
     (folder / "handmade.csv").write_text(
         HEADER + f"{indicator},3103,2030,{value},{unit},Handlaget testfil,SSB,handlaget\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(ManualDataError) as err:
         load_manual(data_dir)
     assert len(err.value.problems) == 1
@@ -178,16 +191,20 @@ def test_ambiguous_or_fractional_whole_numbers_are_refused(data_dir, indicator, 
     assert problem.startswith("handmade.csv:2: ") and words in problem, problem
 
 
-@pytest.mark.parametrize(("indicator", "value", "unit", "expected"), [
-    ("befolkning", "35696", "personer", 35696.0),
-    ("befolkning", "35 696", "personer", 35696.0),
-    ("sysselsettingsandel_20_66", '"73,946"', "prosent", 73.946),  # a rate with decimals
-    ("sysselsettingsandel_20_66", "73.9", "prosent", 73.9),
-])
+@pytest.mark.parametrize(
+    ("indicator", "value", "unit", "expected"),
+    [
+        ("befolkning", "35696", "personer", 35696.0),
+        ("befolkning", "35 696", "personer", 35696.0),
+        ("sysselsettingsandel_20_66", '"73,946"', "prosent", 73.946),  # a rate with decimals
+        ("sysselsettingsandel_20_66", "73.9", "prosent", 73.9),
+    ],
+)
 def test_whole_numbers_and_real_decimals_are_read(data_dir, indicator, value, unit, expected):
     folder = data_dir / "raw" / "manual"
     folder.mkdir()
     (folder / "handmade.csv").write_text(
         HEADER + f"{indicator},3103,2030,{value},{unit},Handlaget testfil,SSB,handlaget\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert load_manual(data_dir)["value"].tolist() == [expected]

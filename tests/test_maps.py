@@ -60,10 +60,13 @@ def kommuner(shared_geo):
 def flows_2022(shared_ssb) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Real 2022 flows and split from the recorded 03321 (one year, to stay quick)."""
     codes = shared_ssb / "codes"
-    changes = (*regions.load_klass_changes(codes / "klass131-changes-2017-2020.csv"),
-               *regions.load_klass_changes(codes / "klass131-changes-2024.json"))
-    raw = pd.read_csv(shared_ssb / "recorded/03321/03321-2022.csv.gz", dtype=str,
-                      keep_default_na=False)
+    changes = (
+        *regions.load_klass_changes(codes / "klass131-changes-2017-2020.csv"),
+        *regions.load_klass_changes(codes / "klass131-changes-2024.json"),
+    )
+    raw = pd.read_csv(
+        shared_ssb / "recorded/03321/03321-2022.csv.gz", dtype=str, keep_default_na=False
+    )
     raw["value"] = pd.to_numeric(raw["value"]).astype(float)
     raw["year"] = pd.array(raw["Tid"].astype(int), dtype="Int64")
     matrix = commuting.harmonise_matrix(raw, changes)
@@ -103,11 +106,12 @@ def test_representative_points_lie_inside(kommuner):
 
 
 def test_geopandas_is_not_imported_by_the_modules():
-    code = ("import sys, mipr_analysis.report.maps, mipr_analysis.report.charts, "
-            "mipr_analysis.geo.boundaries, mipr_analysis.indicators.commuting; "
-            "print('geopandas' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, mipr_analysis.report.maps, mipr_analysis.report.charts, "
+        "mipr_analysis.geo.boundaries, mipr_analysis.indicators.commuting; "
+        "print('geopandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
@@ -140,8 +144,15 @@ def test_flow_map(kommuner, flows_2022):
 
 def test_flow_map_reads_the_commuting_table_too(kommuner, flows_2022):
     flows, _ = flows_2022
-    long = pd.DataFrame({"year": flows["year"], "topic": "flow", "region": flows["residence"],
-                         "counterpart": flows["workplace"], "count": flows["count"]})
+    long = pd.DataFrame(
+        {
+            "year": flows["year"],
+            "topic": "flow",
+            "region": flows["residence"],
+            "counterpart": flows["workplace"],
+            "count": flows["count"],
+        }
+    )
     _, alt_table = maps.flow_map(long, kommuner, 2022)
     _, alt_flows = maps.flow_map(flows, kommuner, 2022)
     assert alt_table == alt_flows
@@ -149,12 +160,18 @@ def test_flow_map_reads_the_commuting_table_too(kommuner, flows_2022):
 
 def test_choropleth_prints_every_value(kommuner, flows_2022):
     _, split = flows_2022
-    own = split[(split.measure == "work_own_municipality")
-                & split.region.isin(regions.MIPR_MUNICIPALITIES)]
+    own = split[
+        (split.measure == "work_own_municipality") & split.region.isin(regions.MIPR_MUNICIPALITIES)
+    ]
     values = own.rename(columns={"share": "value"})[["region", "value"]].copy()
     values.loc[values.region == "3114", "value"] = float("nan")  # one missing, hand-made
-    fig, alt = maps.choropleth(values, kommuner, title="Andel som arbeider i egen kommune, 2022",
-                               source="Kilde: SSB, tabell 03321", decimals=1)
+    fig, alt = maps.choropleth(
+        values,
+        kommuner,
+        title="Andel som arbeider i egen kommune, 2022",
+        source="Kilde: SSB, tabell 03321",
+        decimals=1,
+    )
     texts = _texts(fig)
     assert f"Moss\n53,7{NBSP}%" in texts
     assert "Våler\ntall mangler" in texts
@@ -183,8 +200,12 @@ def test_boundaries_are_loaded_from_the_store(tmp_path, shared_geo):
 
     with pytest.raises(FileNotFoundError, match="kommuner-2024"):
         boundaries.boundaries_path(tmp_path)
-    import_file(shared_geo / "kommuner-2024-S.geojson", boundaries.STORE_KEY, tmp_path,
-                source_text="Kartverket, via robhop/fylker-og-kommuner (test)")
+    import_file(
+        shared_geo / "kommuner-2024-S.geojson",
+        boundaries.STORE_KEY,
+        tmp_path,
+        source_text="Kartverket, via robhop/fylker-og-kommuner (test)",
+    )
     path = boundaries.boundaries_path(tmp_path)
     assert path.parent == tmp_path / "raw" / "kartverket" / "kommuner-2024"
     assert path.read_bytes() == (shared_geo / "kommuner-2024-S.geojson").read_bytes()

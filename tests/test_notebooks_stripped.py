@@ -13,16 +13,23 @@ NOTEBOOKS = sorted(config.notebooks_dir().rglob("*.ipynb"))
 
 def test_there_are_notebooks():
     names = {p.relative_to(config.notebooks_dir()).as_posix() for p in NOTEBOOKS}
-    assert {"reports/forside.ipynb", "reports/indikator.ipynb",
-            "exploratory/utforsk.ipynb"} <= names
+    assert {
+        "reports/forside.ipynb",
+        "reports/indikator.ipynb",
+        "exploratory/utforsk.ipynb",
+    } <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_headings_and_text_are_markdown(path):
     """The analysis is read in markdown cells: at least one heading in a markdown cell."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    headings = [c for c in nb["cells"] if c["cell_type"] == "markdown"
-                and any(line.startswith("#") for line in "".join(c["source"]).splitlines())]
+    headings = [
+        c
+        for c in nb["cells"]
+        if c["cell_type"] == "markdown"
+        and any(line.startswith("#") for line in "".join(c["source"]).splitlines())
+    ]
     assert headings, f"{path.name}: no markdown heading (JupyterLab's table of contents is empty)"
 
 
@@ -30,7 +37,8 @@ def test_headings_and_text_are_markdown(path):
 def test_outputs_stripped(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     dirty = [
-        i for i, cell in enumerate(nb["cells"])
+        i
+        for i, cell in enumerate(nb["cells"])
         if cell["cell_type"] == "code" and (cell.get("outputs") or cell.get("execution_count"))
     ]
     assert not dirty, f"{path.name}: cells {dirty} carry outputs; run `make strip`"

@@ -32,11 +32,17 @@ A4 = (595.28, 841.89)
 
 def _wide_table() -> str:
     head = "".join(f'<th scope="col">Kolonne {i}</th>' for i in range(9))
-    rows = "".join("<tr>" + f'<th scope="row"><a href="lang.html">Rad {r}</a></th>'
-                   + "".join(f"<td>◆\u00a0bare nullpunkt {r}</td>" for _ in range(8)) + "</tr>"
-                   for r in range(6))
-    return (f'<table class="mipr-table"><caption>Bred tabell</caption><thead><tr>{head}</tr>'
-            f"</thead><tbody>{rows}</tbody></table>")
+    rows = "".join(
+        "<tr>"
+        + f'<th scope="row"><a href="lang.html">Rad {r}</a></th>'
+        + "".join(f"<td>◆\u00a0bare nullpunkt {r}</td>" for _ in range(8))
+        + "</tr>"
+        for r in range(6)
+    )
+    return (
+        f'<table class="mipr-table"><caption>Bred tabell</caption><thead><tr>{head}</tr>'
+        f"</thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def _write(folder: Path, name: str, title: str, body: str) -> None:
@@ -50,28 +56,68 @@ def report(tmp_path_factory) -> Path:
     reports = tmp_path_factory.mktemp("pdf") / "reports"
     html = reports / "html"
     html.mkdir(parents=True)
-    _write(html, "index.html", "Håndlaget forside",
-           "<h1>Håndlaget forside</h1><p>Til <a href='kort.html'>den korte siden</a> og "
-           "<a href='https://www.ssb.no/statbank/table/07459'>SSB</a>.</p>" + _wide_table())
-    paragraphs = "".join(f"<p>Avsnitt {i}: " + "Mange ord om regionen. " * 40 + "</p>"
-                         for i in range(14))
+    _write(
+        html,
+        "index.html",
+        "Håndlaget forside",
+        "<h1>Håndlaget forside</h1><p>Til <a href='kort.html'>den korte siden</a> og "
+        "<a href='https://www.ssb.no/statbank/table/07459'>SSB</a>.</p>" + _wide_table(),
+    )
+    paragraphs = "".join(
+        f"<p>Avsnitt {i}: " + "Mange ord om regionen. " * 40 + "</p>" for i in range(14)
+    )
     _write(html, "lang.html", "Lang side", f"<h1>Lang side</h1>{paragraphs}")
     _write(html, "kort.html", "Kort side", f"<h1>Kort side</h1><p>{KNOWN}.</p>")
-    _write(html, "feil.html", "Side som feilet (feilet)",
-           "<h1>Side som feilet</h1><p><strong>Denne siden feilet</strong> og viser ingen tall."
-           "</p><p>Feil: <code>ValueError: håndlaget</code></p>")
+    _write(
+        html,
+        "feil.html",
+        "Side som feilet (feilet)",
+        "<h1>Side som feilet</h1><p><strong>Denne siden feilet</strong> og viser ingen tall."
+        "</p><p>Feil: <code>ValueError: håndlaget</code></p>",
+    )
     pages = [  # listed out of order: the document follows "order"
-        {"name": "kort", "title": "Kort side", "group": "Mål 1", "order": 3,
-         "html": "kort.html", "state": "ok"},
-        {"name": "lang", "title": "Lang side", "group": "Hovedmål", "order": 1,
-         "html": "lang.html", "state": "ok"},
-        {"name": "feil", "title": "Side som feilet", "group": "Hovedmål", "order": 2,
-         "html": "feil.html", "state": "failed", "error": "ValueError: håndlaget"},
-        {"name": "aldri", "title": "Side som aldri ble laget", "group": "Mål 1", "order": 4,
-         "html": "aldri.html", "state": "never"},
+        {
+            "name": "kort",
+            "title": "Kort side",
+            "group": "Mål 1",
+            "order": 3,
+            "html": "kort.html",
+            "state": "ok",
+        },
+        {
+            "name": "lang",
+            "title": "Lang side",
+            "group": "Hovedmål",
+            "order": 1,
+            "html": "lang.html",
+            "state": "ok",
+        },
+        {
+            "name": "feil",
+            "title": "Side som feilet",
+            "group": "Hovedmål",
+            "order": 2,
+            "html": "feil.html",
+            "state": "failed",
+            "error": "ValueError: håndlaget",
+        },
+        {
+            "name": "aldri",
+            "title": "Side som aldri ble laget",
+            "group": "Mål 1",
+            "order": 4,
+            "html": "aldri.html",
+            "state": "never",
+        },
     ]
-    run = {"started_at": STARTED, "git": "git abc1234", "kernel": "mipr", "prepared": True,
-           "counts": "3 kjørt, 1 feilet", "pages": pages}
+    run = {
+        "started_at": STARTED,
+        "git": "git abc1234",
+        "kernel": "mipr",
+        "prepared": True,
+        "counts": "3 kjørt, 1 feilet",
+        "pages": pages,
+    }
     (reports / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
     return reports
 
@@ -106,11 +152,15 @@ def _outline(reader: PdfReader) -> list[tuple[str, int, int]]:
 def _toc(reader: PdfReader, pages: int, groups) -> list[tuple[str, str]]:
     """The contents' entries as (title, page number or "–"), without the group headings and
     the running footer."""
-    text = "\n".join(unicodedata.normalize("NFKC", reader.pages[i].extract_text())
-                     for i in range(pages))
+    text = "\n".join(
+        unicodedata.normalize("NFKC", reader.pages[i].extract_text()) for i in range(pages)
+    )
     body = text.split("Innhold", 1)[1]
-    return [(title, number) for title, number in re.findall(r"^(.+?) (\d+|–)$", body, flags=re.M)
-            if f"{title} {number}" not in groups and not title.startswith("Rapport kjørt")]
+    return [
+        (title, number)
+        for title, number in re.findall(r"^(.+?) (\d+|–)$", body, flags=re.M)
+        if f"{title} {number}" not in groups and not title.startswith("Rapport kjørt")
+    ]
 
 
 def test_default_name_and_what_it_says(report, made):
@@ -138,17 +188,25 @@ def test_contents_and_bookmarks_give_the_real_page_numbers(made):
     _, reader, _ = made
     outline = _outline(reader)
     assert [(t, d) for t, _, d in outline] == [
-        ("Innhold", 0), ("Håndlaget forside", 0), ("Hovedmål", 0), ("Lang side", 1),
-        ("Side som feilet (feilet)", 1), ("Mål 1", 0), ("Kort side", 1)]
+        ("Innhold", 0),
+        ("Håndlaget forside", 0),
+        ("Hovedmål", 0),
+        ("Lang side", 1),
+        ("Side som feilet (feilet)", 1),
+        ("Mål 1", 0),
+        ("Kort side", 1),
+    ]
     first = {title: page for title, page, _ in outline}
     toc_pages = first["Håndlaget forside"] - 1
     assert toc_pages == 1
     entries = _toc(reader, toc_pages, {"Hovedmål", "Mål 1"})
-    assert entries == [("Håndlaget forside", str(first["Håndlaget forside"])),
-                       ("Lang side", str(first["Lang side"])),
-                       ("Side som feilet (feilet)", str(first["Side som feilet (feilet)"])),
-                       ("Kort side", str(first["Kort side"])),
-                       ("Side som aldri ble laget (ikke laget ennå)", "–")]
+    assert entries == [
+        ("Håndlaget forside", str(first["Håndlaget forside"])),
+        ("Lang side", str(first["Lang side"])),
+        ("Side som feilet (feilet)", str(first["Side som feilet (feilet)"])),
+        ("Kort side", str(first["Kort side"])),
+        ("Side som aldri ble laget (ikke laget ennå)", "–"),
+    ]
     # each section starts on the sheet the contents name, and fills the sheets up to the next
     assert first["Lang side"] + 2 <= first["Side som feilet (feilet)"]  # a long page: 3+ sheets
     for title, page, _ in outline[1:]:
@@ -176,8 +234,10 @@ def test_every_sheet_has_its_header_and_footer(made):
 def test_failed_and_missing_pages_are_marked(made):
     _, reader, _ = made
     contents = _text(reader.pages[0])
-    assert "Ikke i orden: Side som feilet (feilet); Side som aldri ble laget (ikke laget " \
-           "ennå)" in contents
+    assert (
+        "Ikke i orden: Side som feilet (feilet); Side som aldri ble laget (ikke laget "
+        "ennå)" in contents
+    )
     failed = dict((t, p) for t, p, _ in _outline(reader))["Side som feilet (feilet)"]
     assert "Denne siden feilet og viser ingen tall" in _text(reader.pages[failed - 1])
 
@@ -204,8 +264,12 @@ def test_links_go_to_pages_inside_the_document(made):
                 uris.append(str(action.get("/URI")))
     assert uris == ["https://www.ssb.no/statbank/table/07459"]  # the web link stays
     targets = {target for _, target in goto}
-    assert {first["Kort side"], first["Lang side"], first["Side som feilet (feilet)"],
-            first["Håndlaget forside"]} <= targets  # the contents' entries
+    assert {
+        first["Kort side"],
+        first["Lang side"],
+        first["Side som feilet (feilet)"],
+        first["Håndlaget forside"],
+    } <= targets  # the contents' entries
     assert (first["Håndlaget forside"], first["Kort side"]) in goto  # front page -> page
     assert (first["Håndlaget forside"], first["Lang side"]) in goto  # a row header's link
 
@@ -259,8 +323,9 @@ def test_the_real_report_set(tmp_path_factory):
     outline = _outline(reader)
     pages = sorted(run["pages"], key=lambda p: (p["order"], p["title"]))
     sections = [(t, p) for t, p, d in outline if d == 1 or t == outline[1][0]]
-    expected = [outline[1][0]] + [p["title"] + (" (feilet)" if p["state"] == "failed" else "")
-                                  for p in pages]
+    expected = [outline[1][0]] + [
+        p["title"] + (" (feilet)" if p["state"] == "failed" else "") for p in pages
+    ]
     assert [t for t, _ in sections] == expected
     numbers = [p for _, p in sections]
     assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
@@ -270,4 +335,5 @@ def test_the_real_report_set(tmp_path_factory):
     employment = dict(sections)["Sysselsettingsandel 20-66 år"]
     assert _text(reader.pages[employment - 1]).startswith("Sysselsettingsandel 20-66 år")
     assert "Slik regnes regiontallet" in " ".join(
-        _text(reader.pages[i]) for i in range(employment - 1, employment + 2))
+        _text(reader.pages[i]) for i in range(employment - 1, employment + 2)
+    )

@@ -30,10 +30,12 @@ def test_two_limiters_on_one_log_share_the_quota(tmp_path):
 
 def test_another_process_uses_up_the_window(tmp_path):
     log = tmp_path / "calls.json"
-    script = ("import time; from pathlib import Path; "
-              "from mipr_analysis.ssb.ratelimit import RateLimiter; "
-              f"r = RateLimiter(2, 1.5, clock=time.time, state_file=Path({str(log)!r})); "
-              "r.acquire(); r.acquire()")
+    script = (
+        "import time; from pathlib import Path; "
+        "from mipr_analysis.ssb.ratelimit import RateLimiter; "
+        f"r = RateLimiter(2, 1.5, clock=time.time, state_file=Path({str(log)!r})); "
+        "r.acquire(); r.acquire()"
+    )
     subprocess.run([sys.executable, "-c", script], check=True)
     first_call = min(json.loads(log.read_text(encoding="utf-8")))
     mine = RateLimiter(2, 1.5, clock=time.time, state_file=log)

@@ -20,10 +20,19 @@ from mipr_analysis.indicators.registry import (
 REGION_ONLY = {"sysselsettingsandel_rang_regioner", "nho_kommune_nm_fremgang"}
 PLAN_TABLE_INDICATORS = {
     2: {"nho_kommune_nm_total", "nho_kommune_nm_fremgang"},
-    3: {"skatteinntekt_per_innbygger", "skatteinntekt_pst_landssnitt", "skatteinntekt_1000kr",
-        "innbyggere_ks"},
-    4: {"sysselsatte_20_66", "befolkning_20_66", "sysselsettingsandel_20_66",
-        "sysselsettingsandel_rang_kommuner", "sysselsettingsandel_rang_regioner"},
+    3: {
+        "skatteinntekt_per_innbygger",
+        "skatteinntekt_pst_landssnitt",
+        "skatteinntekt_1000kr",
+        "innbyggere_ks",
+    },
+    4: {
+        "sysselsatte_20_66",
+        "befolkning_20_66",
+        "sysselsettingsandel_20_66",
+        "sysselsettingsandel_rang_kommuner",
+        "sysselsettingsandel_rang_regioner",
+    },
     5: {"lonnskostnader_privat"},
     6: {"omdisponert_dyrka_jord", "fysisk_nedbygd_areal", "nyetablerte_foretak"},
     7: {"hoyere_utdanning_andel", "fagutdanning_antall", "bostedsattraktivitet"},
@@ -57,8 +66,7 @@ def test_every_plan_indicator_has_baseline_rows_in_the_manual_data():
 def test_goals_kinds_and_focus_areas():
     registry = load_registry()
     assert {i.goal for i in registry if i.is_result} == {"hovedmal", "mal1", "mal2", "mal3"}
-    assert {i.goal for i in registry if not i.is_result} >= {"naering", "natur_vann",
-                                                             "samferdsel"}
+    assert {i.goal for i in registry if not i.is_result} >= {"naering", "natur_vann", "samferdsel"}
     assert all(i.target for i in registry if i.is_result)
     assert get_indicator("lonnskostnader_privat").baseline_year == 2023
 
@@ -66,8 +74,14 @@ def test_goals_kinds_and_focus_areas():
 def test_unverified_tables_are_flagged():
     # The plan's 20-66 group in 11618 is unconfirmed; the 15-74 figures the SSB commuting app
     # recorded are confirmed by that query.
-    for ident in ("sysselsatte_20_66", "befolkning_20_66", "sysselsettingsandel_20_66",
-                  "utenfor_arbeid_20_66", "nyetablerte_foretak", "omdisponert_dyrka_jord"):
+    for ident in (
+        "sysselsatte_20_66",
+        "befolkning_20_66",
+        "sysselsettingsandel_20_66",
+        "utenfor_arbeid_20_66",
+        "nyetablerte_foretak",
+        "omdisponert_dyrka_jord",
+    ):
         assert not get_indicator(ident).table_confirmed, ident
     assert get_indicator("sysselsettingsandel_15_74").source.confidence == "bekreftet"
     out = get_indicator("utenfor_arbeid_20_66").source
@@ -117,8 +131,12 @@ def test_unknown_indicator_lists_the_ids():
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
-        ("measure", "snitt", r"indicator 'befolkning', field 'measure': 'snitt' is not allowed; "
-                             r"use one of count, rate"),
+        (
+            "measure",
+            "snitt",
+            r"indicator 'befolkning', field 'measure': 'snitt' is not allowed; "
+            r"use one of count, rate",
+        ),
         ("direction", "opp", r"field 'direction'.*use one of up, down, none"),
         ("goal", "mal9", r"field 'goal'.*naering"),
         ("id", "Befolkning-Total", r"field 'id'.*snake_case"),

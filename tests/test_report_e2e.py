@@ -82,7 +82,8 @@ def test_shipped_data_gives_every_page_with_real_series(shipped):
     assert result.ok, result.summary()
     html = root / "reports" / "html"
     assert {p.stem for p in html.glob("*.html")} == (
-        {j.name for j in plan_jobs() if not j.front} | {"index"})
+        {j.name for j in plan_jobs() if not j.front} | {"index"}
+    )
 
     naering = text(page(root, "bakgrunn_naering"))
     assert f"85{NBSP}572" in naering  # MIPR 1 January 2024 = the sum of the municipalities
@@ -97,8 +98,10 @@ def test_shipped_data_gives_every_page_with_real_series(shipped):
 
     samferdsel = text(page(root, "bakgrunn_samferdsel"))
     assert f"13{NBSP}116" in samferdsel  # live and work in Moss, 2022
-    assert "Kart: Kartverket (CC BY 4.0)" in page(root, "bakgrunn_samferdsel") or \
-        "Kartverket" in samferdsel
+    assert (
+        "Kart: Kartverket (CC BY 4.0)" in page(root, "bakgrunn_samferdsel")
+        or "Kartverket" in samferdsel
+    )
     land = text(page(root, "bakgrunn_natur_vann"))
     assert "Jordbruksareal" in land and f"33,60{NBSP}km²" in land  # Moss 2021
 
@@ -137,8 +140,9 @@ def test_pages_in_a_real_browser(shipped):
     require_chromium()
     root, _ = shipped
     for name in ("index", "indikator_sysselsettingsandel_20_66", "bakgrunn_samferdsel"):
-        report = check_page(root / "reports" / "html" / f"{name}.html",
-                            screenshot_name=f"e2e_{name}")
+        report = check_page(
+            root / "reports" / "html" / f"{name}.html", screenshot_name=f"e2e_{name}"
+        )
         assert not report.problems, (name, report.problems)
 
 
@@ -153,8 +157,9 @@ def test_a_changed_value_shows_on_the_front_page(tmp_path, monkeypatch):
     table = data / "raw" / "manual" / "handlingsplan_2026_tabell_3.csv"
     lines = table.read_text(encoding="utf-8").splitlines()
     header, rows = lines[0], lines[1:]
-    moss = next(i for i, r in enumerate(rows)
-                if r.startswith("skatteinntekt_per_innbygger,3103,2024,"))
+    moss = next(
+        i for i, r in enumerate(rows) if r.startswith("skatteinntekt_per_innbygger,3103,2024,")
+    )
     # Hand-made: the typed figure corrected from 35 696 to 35 700, as a later edition might.
     rows[moss] = rows[moss].replace("35696", "35700", 1).replace('"35 696"', '"35 700"', 1)
     table.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
@@ -168,19 +173,30 @@ def test_a_changed_value_shows_on_the_front_page(tmp_path, monkeypatch):
     assert f"35{NBSP}696{NBSP}kr" in tax and f"35{NBSP}700{NBSP}kr" in tax
 
 
-def test_a_broken_notebook_fails_alone_and_the_front_page_says_so(tmp_path, monkeypatch,
-                                                                   fixtures):
+def test_a_broken_notebook_fails_alone_and_the_front_page_says_so(tmp_path, monkeypatch, fixtures):
     folder_with(tmp_path, shipped=False)
     monkeypatch.setenv("MIPR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MIPR_REPORTS_DIR", str(tmp_path / "reports"))
-    broken = Job(fixtures / "batch_broken.ipynb", {"region": "3103"}, "odelagt",
-                 "Ødelagt testside", "Test", order=999)
-    result = run_batch([*plan_jobs(), broken], prepare=build, progress=False,
-                       only=["odelagt", "forside", "indikator_innbyggere_ks"])
+    broken = Job(
+        fixtures / "batch_broken.ipynb",
+        {"region": "3103"},
+        "odelagt",
+        "Ødelagt testside",
+        "Test",
+        order=999,
+    )
+    result = run_batch(
+        [*plan_jobs(), broken],
+        prepare=build,
+        progress=False,
+        only=["odelagt", "forside", "indikator_innbyggere_ks"],
+    )
     assert not result.ok
     assert [r.name for r in result.results if r.status == FAILED] == ["odelagt"]
-    assert {r.name for r in result.results if r.status == RAN} == {"forside",
-                                                                   "indikator_innbyggere_ks"}
+    assert {r.name for r in result.results if r.status == RAN} == {
+        "forside",
+        "indikator_innbyggere_ks",
+    }
     index = text(page(tmp_path, "index"))
     assert "Feilet:" in index and "Ødelagt testside" in index
     failure = text(page(tmp_path, "odelagt"))
@@ -191,9 +207,13 @@ def test_exploration_notebook_runs_offline_on_the_shipped_data(tmp_path, monkeyp
     folder_with(tmp_path, shipped=True)
     monkeypatch.setenv("MIPR_DATA_DIR", str(tmp_path / "data"))
     out = tmp_path / "utforsk.ipynb"
-    papermill.execute_notebook(str(config.notebooks_dir() / "exploratory" / "utforsk.ipynb"),
-                               str(out), parameters={"offline": True}, kernel_name="mipr",
-                               progress_bar=False)
+    papermill.execute_notebook(
+        str(config.notebooks_dir() / "exploratory" / "utforsk.ipynb"),
+        str(out),
+        parameters={"offline": True},
+        kernel_name="mipr",
+        progress_bar=False,
+    )
     executed = json.loads(out.read_text(encoding="utf-8"))
     outputs = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
     assert not [o for o in outputs if o["output_type"] == "error"]

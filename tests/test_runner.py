@@ -28,13 +28,27 @@ pytestmark = pytest.mark.slow
 
 
 def hello(fixtures, name, region, group="Mål 1", order=0, indicators=(), **params):
-    return Job(fixtures / "batch_hello.ipynb", {"region": region, **params}, name,
-               f"Testside {region}", group, order, indicators=indicators)
+    return Job(
+        fixtures / "batch_hello.ipynb",
+        {"region": region, **params},
+        name,
+        f"Testside {region}",
+        group,
+        order,
+        indicators=indicators,
+    )
 
 
 def front(fixtures):
-    return Job(fixtures / "batch_front.ipynb", {}, "forside", "Forside", "Forside",
-               all_indicators=True, front=True)
+    return Job(
+        fixtures / "batch_front.ipynb",
+        {},
+        "forside",
+        "Forside",
+        "Forside",
+        all_indicators=True,
+        front=True,
+    )
 
 
 def executed_output(reports, name) -> str:
@@ -45,8 +59,9 @@ def executed_output(reports, name) -> str:
 def write_manifest(data: Path, digests: dict[str, str]) -> None:
     """A hand-made manifest: only the per-indicator digests matter to the cache."""
     (data / "processed").mkdir(parents=True, exist_ok=True)
-    (data / "processed" / "manifest.json").write_text(json.dumps(
-        {"schema_version": 2, "files": {}, "indicators": digests}), encoding="utf-8")
+    (data / "processed" / "manifest.json").write_text(
+        json.dumps({"schema_version": 2, "files": {}, "indicators": digests}), encoding="utf-8"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -58,10 +73,19 @@ def first(tmp_path_factory, fixtures):
     data = tmp_path_factory.mktemp("data")
     (data / "raw").mkdir()
     reports = tmp_path_factory.mktemp("reports")
-    jobs = [hello(fixtures, f"side_{r}", r, order=i)
-            for i, r in enumerate(["0104", "3103", "3216"])]
-    jobs.append(Job(fixtures / "batch_broken.ipynb", {"region": "3112"}, "odelagt",
-                    "Ødelagt side", "Mål 2", 10))
+    jobs = [
+        hello(fixtures, f"side_{r}", r, order=i) for i, r in enumerate(["0104", "3103", "3216"])
+    ]
+    jobs.append(
+        Job(
+            fixtures / "batch_broken.ipynb",
+            {"region": "3112"},
+            "odelagt",
+            "Ødelagt side",
+            "Mål 2",
+            10,
+        )
+    )
     jobs.append(front(fixtures))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MIPR_DATA_DIR", str(data))
@@ -125,13 +149,20 @@ def test_rerun_skips_unchanged_and_reruns_only_what_changed(data_dir, tmp_path, 
         write_manifest(data_dir, {"ind_a": text, "ind_b": "b1"})
 
     def jobs(label_a="a", label_b="b"):
-        return [hello(fixtures, "a", "3103", order=1, indicators=("ind_a",), label=label_a),
-                hello(fixtures, "b", "3216", order=2, indicators=("ind_b",), label=label_b),
-                front(fixtures)]
+        return [
+            hello(fixtures, "a", "3103", order=1, indicators=("ind_a",), label=label_a),
+            hello(fixtures, "b", "3216", order=2, indicators=("ind_b",), label=label_b),
+            front(fixtures),
+        ]
 
     def run(**kw):
-        kw = {"reports_dir": tmp_path / "r", "workers": 2, "progress": False, "prepare": prepare,
-              **kw}
+        kw = {
+            "reports_dir": tmp_path / "r",
+            "workers": 2,
+            "progress": False,
+            "prepare": prepare,
+            **kw,
+        }
         return run_batch(kw.pop("jobs", jobs()), **kw)
 
     def status(result):
@@ -183,19 +214,29 @@ def test_unreadable_state_runs_everything_with_a_note(data_dir, tmp_path, fixtur
 
 
 def test_code_closure_follows_the_notebooks_imports():
-    files = {p.relative_to(cache.PACKAGE_DIR).as_posix()
-             for p in cache.module_closure(["mipr_analysis.indicators.page_data"])}
-    assert {"indicators/page_data.py", "indicators/processed.py", "indicators/registry.py",
-            "indicators/registry.yaml", "geo/regions.py", "geo/regions.yaml",
-            "formatting.py", "__init__.py"} <= files
+    files = {
+        p.relative_to(cache.PACKAGE_DIR).as_posix()
+        for p in cache.module_closure(["mipr_analysis.indicators.page_data"])
+    }
+    assert {
+        "indicators/page_data.py",
+        "indicators/processed.py",
+        "indicators/registry.py",
+        "indicators/registry.yaml",
+        "geo/regions.py",
+        "geo/regions.yaml",
+        "formatting.py",
+        "__init__.py",
+    } <= files
     assert "report/runner.py" not in files and "cli.py" not in files
 
 
 def test_timeout_fails_the_job_and_the_next_page_still_runs(data_dir, tmp_path, fixtures):
     slow = hello(fixtures, "treg", "3114", pause=30)
     quick = hello(fixtures, "rask", "3103", order=1)
-    result = run_batch([slow, quick], reports_dir=tmp_path / "r", workers=1, timeout=2,
-                       progress=False)
+    result = run_batch(
+        [slow, quick], reports_dir=tmp_path / "r", workers=1, timeout=2, progress=False
+    )
     statuses = {r.name: r.status for r in result.results}
     assert statuses == {"treg": "failed", "rask": "ran"}
     assert result.failed[0].error.startswith("Tidsavbrudd: en celle brukte mer enn 2 s")
@@ -214,8 +255,10 @@ def test_check_parameters_rejects_unknown_name(fixtures):
 
 
 def test_bad_parameter_stops_batch_before_running(data_dir, tmp_path, fixtures):
-    jobs = [hello(fixtures, "ok", "3103"),
-            Job(fixtures / "batch_hello.ipynb", {"regon": "3103"}, "typo", "T", "G")]
+    jobs = [
+        hello(fixtures, "ok", "3103"),
+        Job(fixtures / "batch_hello.ipynb", {"regon": "3103"}, "typo", "T", "G"),
+    ]
     with pytest.raises(ValueError, match="typo"):
         run_batch(jobs, reports_dir=tmp_path, progress=False)
     assert not list((tmp_path / "executed").iterdir())
@@ -226,8 +269,10 @@ def test_job_validation(fixtures):
         Job(fixtures / "batch_hello.ipynb", {}, "Mål 1", "T", "G")
     with pytest.raises(ValueError, match="plain JSON values"):
         Job(fixtures / "batch_hello.ipynb", {"region": {"3103"}}, "x", "T", "G")
-    jobs = [Job(fixtures / "batch_hello.ipynb", {}, "a", "A", "G", indicators=("ind_1",)),
-            Job(fixtures / "batch_hello.ipynb", {}, "b", "B", "G")]
+    jobs = [
+        Job(fixtures / "batch_hello.ipynb", {}, "a", "A", "G", indicators=("ind_1",)),
+        Job(fixtures / "batch_hello.ipynb", {}, "b", "B", "G"),
+    ]
     assert [j.name for j in select_jobs(jobs, ["ind_1"])] == ["a"]
     with pytest.raises(UsageError, match="nope.*Kjente sider og indikatorer: a, b"):
         select_jobs(jobs, ["b", "nope"])
@@ -243,8 +288,11 @@ def test_kernel_falls_back_to_python3(caplog):
 
 def test_git_state(tmp_path):
     def git(*args):
-        subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t",
-                        *args], check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            check=True,
+            capture_output=True,
+        )
 
     assert git_state(tmp_path) == "ikke i et git-arkiv"
     git("init", "-q")
@@ -265,14 +313,16 @@ import sys
 from pathlib import Path
 from mipr_analysis.report.jobs import Job
 from mipr_analysis.report.runner import run_batch
-job = Job(Path({str(fixtures / 'batch_hello.ipynb')!r}), {{"region": "3103"}}, "a", "A", "G")
-result = run_batch([job], reports_dir={str(tmp_path / 'r')!r}, progress=False)
+job = Job(Path({str(fixtures / "batch_hello.ipynb")!r}), {{"region": "3103"}}, "a", "A", "G")
+result = run_batch([job], reports_dir={str(tmp_path / "r")!r}, progress=False)
 print([r.status for r in result.results])
 print(sorted(m for m in ("pandas", "papermill", "jupyter_client", "nbconvert") if m in sys.modules))
 """
-    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           check=True)
+    first = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert "['ran']" in first.stdout
-    again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           check=True)
+    again = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert again.stdout.splitlines() == ["['skipped']", "[]"]

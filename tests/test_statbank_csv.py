@@ -27,8 +27,11 @@ def imported(shared_ssb, tmp_path_factory):
     data = tmp_path_factory.mktemp("imported") / "data"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MIPR_DATA_DIR", str(data))
-        snaps = {p.name: import_statbank_csv(p, p.parent.name) for p in real_files(shared_ssb)
-                 if p.name != "norway_population_by_age_sex_2023.csv"}  # 2023 again, by sex
+        snaps = {
+            p.name: import_statbank_csv(p, p.parent.name)
+            for p in real_files(shared_ssb)
+            if p.name != "norway_population_by_age_sex_2023.csv"
+        }  # 2023 again, by sex
         yield data, snaps
 
 
@@ -71,8 +74,11 @@ def test_2024_totals_and_codes(shared_ssb):
 
 def test_2022_moss_matches_the_api_recording(shared_ssb):
     df = _parse(shared_ssb / "statbank-csv/07459/Personer2022.csv")
-    api = json.loads((shared_ssb / "api-v0/07459.2022.all-municipalities.json-stat2.json")
-                     .read_text(encoding="utf-8"))
+    api = json.loads(
+        (shared_ssb / "api-v0/07459.2022.all-municipalities.json-stat2.json").read_text(
+            encoding="utf-8"
+        )
+    )
     index = api["dimension"]["Region"]["category"]["index"]
     position = index["K-3002"] if isinstance(index, dict) else index.index("K-3002")
     csv_total = df.loc[df["Region"] == "K-3002", "value"].sum()
@@ -142,16 +148,24 @@ def test_handmade_norwegian_utf8_tab_without_title(fixtures):
 def test_codes_from_metadata(fixtures, data_dir):
     path = fixtures / "statbank_handmade_semicolon.csv"
     # Hand-made metadata in SSB's JSON-stat shape; the codes are invented for this test.
-    meta = {"dimension": {"ContentsCode": {"label": "contents",
-                                           "category": {"label": {"HandMade1": "Persons"}}},
-                          "Kjonn": {"label": "sex",
-                                    "category": {"label": {"M": "Males", "F": "Females"}}}}}
+    meta = {
+        "dimension": {
+            "ContentsCode": {"label": "contents", "category": {"label": {"HandMade1": "Persons"}}},
+            "Kjonn": {"label": "sex", "category": {"label": {"M": "Males", "F": "Females"}}},
+        }
+    }
     given = parse_statbank_csv(path.read_bytes(), "99999", path.name, metadata=meta)
     assert set(given["ContentsCode"]) == {"HandMade1"} and set(given["Kjonn"]) == {"M", "F"}
     assert set(parse_statbank_csv(path.read_bytes(), "99999", path.name)["ContentsCode"]) == {
-        "Persons"}  # no metadata given: nothing is read from a default data folder
-    SnapshotStore().save("99999", json.dumps(meta).encode(), source="pxwebapi-v2",
-                         query_key="meta-handmade", kind="metadata")
+        "Persons"
+    }  # no metadata given: nothing is read from a default data folder
+    SnapshotStore().save(
+        "99999",
+        json.dumps(meta).encode(),
+        source="pxwebapi-v2",
+        query_key="meta-handmade",
+        kind="metadata",
+    )
     stored = import_statbank_csv(path, "99999").frame()  # the store's metadata is used
     assert set(stored["ContentsCode"]) == {"HandMade1"}
 
@@ -172,8 +186,11 @@ def test_real_metadata_agrees_with_the_built_in_codes(shared_ssb):
         ("statbank_handmade_non_numeric.csv", 5, ["'n/a'", "et tall"]),
         ("statbank_handmade_heading_without_year.csv", 3, ["'Persons'", "uten årstall"]),
         ("statbank_handmade_empty.csv", 1, ["en tom fil"]),
-        ("statbank_handmade_duplicate_cell.csv", 6, ["cellen (Region K-3103, Alder 001) en gang",
-                                                     "første gang på linje 5"]),
+        (
+            "statbank_handmade_duplicate_cell.csv",
+            6,
+            ["cellen (Region K-3103, Alder 001) en gang", "første gang på linje 5"],
+        ),
     ],
 )
 def test_bad_files_are_refused_and_nothing_is_stored(fixtures, data_dir, name, line, words):
@@ -239,19 +256,22 @@ def test_a_file_of_another_table_is_refused(fixtures, data_dir):
     with pytest.raises(CSVFormatError) as err:
         import_statbank_csv(path, "07459")
     assert str(err.value).startswith(
-        f"{path.name}: filen er tabell 09594 ifølge tittellinjen, men --table er 07459")
+        f"{path.name}: filen er tabell 09594 ifølge tittellinjen, men --table er 07459"
+    )
     assert SnapshotStore().list() == []
 
 
 def test_the_real_area_file_cannot_be_imported_as_population(shared_ssb, data_dir):
-    with pytest.raises(CSVFormatError, match="filen er tabell 09594 ifølge tittellinjen, men "
-                                             "--table er 07459"):
+    with pytest.raises(
+        CSVFormatError, match="filen er tabell 09594 ifølge tittellinjen, men --table er 07459"
+    ):
         import_statbank_csv(shared_ssb / "statbank-csv/09594/areal-2021.csv", "07459")
     assert SnapshotStore().list() == []
 
 
 def test_the_2023_file_by_sex_duplicates_the_2023_totals_and_is_refused_beside_them(
-        shared_ssb, data_dir):
+    shared_ssb, data_dir
+):
     """norway_population_by_age_sex_2023.csv is Personer2023.csv by sex (same sums for every
     region and age); importing both would double 2023, so the second is refused."""
     folder = shared_ssb / "statbank-csv/07459"

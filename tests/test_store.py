@@ -80,8 +80,14 @@ def test_query_key_is_stable_sorted_by_variable_and_keeps_value_order():
 
 def test_save_writes_body_as_received_and_a_full_sidecar(data_dir):
     body = handmade_jsonstat(10.0)
-    snap = save(SnapshotStore(), body, url="http://x/data", method="GET", query={"selection": {}},
-                ssb_updated="2026-02-25T07:00:00Z")
+    snap = save(
+        SnapshotStore(),
+        body,
+        url="http://x/data",
+        method="GET",
+        query={"selection": {}},
+        ssb_updated="2026-02-25T07:00:00Z",
+    )
     assert snap.body_path.parent == data_dir / "raw" / "ssb" / "99001"
     assert snap.body_path.name == "20260301T120000000000Z_k1.json"
     assert snap.body_path.read_bytes() == body
@@ -118,7 +124,9 @@ def test_list_and_latest_sort_by_time_and_filter(data_dir):
     new = save(store, handmade_jsonstat(2.0), when=T0 + timedelta(days=1))
     other = save(store, handmade_jsonstat(3.0), when=T0 + timedelta(days=2), key="k2")
     assert [s.body_path for s in store.list("99001")] == [
-        old.body_path, new.body_path, other.body_path,
+        old.body_path,
+        new.body_path,
+        other.body_path,
     ]
     assert store.latest("99001", "k1").body_path == new.body_path
     assert store.latest("99001").body_path == other.body_path
@@ -224,8 +232,11 @@ def write_csv(tmp_path, name: str, text: str):
 
 def test_load_table_unions_csv_imports_and_a_replace_takes_over_its_years(data_dir, tmp_path):
     older = write_csv(tmp_path, "handmade-2019-2020.csv", HANDMADE_CSV.format(a=1, b=2))
-    newer = write_csv(tmp_path, "handmade-2020-2021.csv",
-                      "region,age,Persons 2020,Persons 2021\n0101 Halden,0 years,20,30\n")
+    newer = write_csv(
+        tmp_path,
+        "handmade-2020-2021.csv",
+        "region,age,Persons 2020,Persons 2021\n0101 Halden,0 years,20,30\n",
+    )
     first = import_statbank_csv(older, "07459")
     with pytest.raises(ImportRefused, match=r"perioden 2020 finnes allerede .* --replace"):
         import_statbank_csv(newer, "07459")
@@ -235,27 +246,34 @@ def test_load_table_unions_csv_imports_and_a_replace_takes_over_its_years(data_d
     by_year = dict(zip(df["year"].tolist(), df["value"].tolist()))
     assert by_year == {2019: 1.0, 2020: 20.0, 2021: 30.0}
     assert [(s["file"], s["periods"]) for s in df.attrs["snapshots"]] == [
-        (second.relative_path, [2020, 2021]), (first.relative_path, [2019])]
+        (second.relative_path, [2020, 2021]),
+        (first.relative_path, [2019]),
+    ]
     assert df.attrs["snapshot"] == df.attrs["snapshots"][0]  # the newest import
     assert df.attrs["snapshot"]["source"] == "statbank-csv"
     used = SnapshotStore(data_dir).in_use("07459")
     assert [(u.first.relative_path, u.periods) for u in used] == [
-        (second.relative_path, (2020, 2021)), (first.relative_path, (2019,))]
+        (second.relative_path, (2020, 2021)),
+        (first.relative_path, (2019,)),
+    ]
 
 
 def test_identical_overlapping_imports_are_accepted_and_never_doubled(data_dir, tmp_path):
     """Two imports holding the same cells: each cell is read once (no doubled sums)."""
     a = write_csv(tmp_path, "handmade-a.csv", HANDMADE_CSV.format(a=1, b=2))
-    b = write_csv(tmp_path, "handmade-b.csv",
-                  "region,age,Persons 2020,Persons 2021\n0101 Halden,0 years,2,3\n"
-                  "0104 Moss,0 years,5,6\n")
+    b = write_csv(
+        tmp_path,
+        "handmade-b.csv",
+        "region,age,Persons 2020,Persons 2021\n0101 Halden,0 years,2,3\n0104 Moss,0 years,5,6\n",
+    )
     import_statbank_csv(a, "07459")
     import_statbank_csv(b, "07459")  # 2020 Halden is 2 in both
     df = load_table("07459")
     assert len(df) == 5 and not df.duplicated(["Region", "Alder", "ContentsCode", "Tid"]).any()
     assert df.groupby("year")["value"].sum().to_dict() == {2019: 1, 2020: 7, 2021: 9}
-    periods = {s["file"].rsplit("/", 1)[-1].split("_")[1]: s["periods"]
-               for s in df.attrs["snapshots"]}
+    periods = {
+        s["file"].rsplit("/", 1)[-1].split("_")[1]: s["periods"] for s in df.attrs["snapshots"]
+    }
     assert sorted(periods.values()) == [[2019, 2020], [2020, 2021]]
 
 
@@ -287,8 +305,14 @@ def test_files_are_readable_by_others(data_dir):
 
 def test_other_publishers_live_in_their_own_folder(data_dir):
     store = SnapshotStore()
-    snap = store.save("fhi/handmade-test", b"hand-made,1\n", source="file", query_key="f1",
-                      ext="csv.gz", fetched_at=T0)
+    snap = store.save(
+        "fhi/handmade-test",
+        b"hand-made,1\n",
+        source="file",
+        query_key="f1",
+        ext="csv.gz",
+        fetched_at=T0,
+    )
     assert snap.body_path.parent == data_dir / "raw" / "fhi" / "handmade-test"
     assert snap.relative_path == "raw/fhi/handmade-test/20260301T120000000000Z_f1.csv.gz"
     assert store.datasets() == ["fhi/handmade-test"]
@@ -297,8 +321,23 @@ def test_other_publishers_live_in_their_own_folder(data_dir):
     assert [u.first.body_path for u in store.in_use("fhi/handmade-test")] == [snap.body_path]
 
 
-@pytest.mark.parametrize("bad", ["../../etc", "", "7459", "074590", "FHI/x", "fhi/", "fhi/a/b",
-                                 "fhi/a_b", "ssb/07459", "manual/x", "fhi/-a", "fhi/a--b"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "../../etc",
+        "",
+        "7459",
+        "074590",
+        "FHI/x",
+        "fhi/",
+        "fhi/a/b",
+        "fhi/a_b",
+        "ssb/07459",
+        "manual/x",
+        "fhi/-a",
+        "fhi/a--b",
+    ],
+)
 def test_bad_dataset_ids_are_refused_before_any_folder_is_made(data_dir, bad):
     with pytest.raises(DatasetIdError) as err:
         SnapshotStore().save(bad, b"x", source="file", query_key="k")
@@ -313,8 +352,9 @@ def test_in_use_takes_the_newest_complete_fetch_per_query(data_dir):
     new_a = save(store, handmade_jsonstat(2.0), when=T0 + timedelta(days=1), key="a")
     only_b = save(store, handmade_jsonstat(3.0), when=T0 - timedelta(days=5), key="b")
     for part in (1, 2):  # a newer split fetch of "a" with part 2 missing: not complete
-        save(store, handmade_jsonstat(9.0), when=T0 + timedelta(days=2), key="a", part=part,
-             parts=3)
+        save(
+            store, handmade_jsonstat(9.0), when=T0 + timedelta(days=2), key="a", part=part, parts=3
+        )
     used = store.in_use("99001")
     assert [u.first.body_path for u in used] == [new_a.body_path, only_b.body_path]
     assert used[0].row()["files"] == [new_a.relative_path]
@@ -370,8 +410,10 @@ def test_verify_store_passes_on_a_clean_store(data_dir):
 SHIPPED = config.REPO_ROOT / "data"
 
 
-@pytest.mark.skipif(not (SHIPPED / "raw" / "ssb" / "07459").is_dir(),
-                    reason="the repository's shipped data (data/import-shared.sh) is not there")
+@pytest.mark.skipif(
+    not (SHIPPED / "raw" / "ssb" / "07459").is_dir(),
+    reason="the repository's shipped data (data/import-shared.sh) is not there",
+)
 def test_the_shipped_data_gives_the_check_figures():
     """The repository's own data/raw/ (made by data/import-shared.sh from ../shared)."""
     verify_store(SHIPPED)
@@ -379,12 +421,19 @@ def test_the_shipped_data_gives_the_check_figures():
     assert sorted(pop["year"].unique()) == list(range(2005, 2025))
     totals = pop[pop["year"] == 2024].groupby("Region")["value"].sum()
     assert {c: totals[f"K-{c}"] for c in ("3103", "3216", "3112", "3114")} == {
-        "3103": 52051, "3216": 19493, "3112": 7883, "3114": 6145}
+        "3103": 52051,
+        "3216": 19493,
+        "3112": 7883,
+        "3114": 6145,
+    }
     assert not pop.duplicated(["Region", "Alder", "ContentsCode", "Tid"]).any()
     jobs = load_table("11618", data_dir=SHIPPED)
     moss = jobs[(jobs["Region"] == "3002") & (jobs["year"] == 2022)]
     assert dict(zip(moss["ContentsCode"], moss["value"])) == {
-        "BefolkningBosted": 38088, "SysselBosted": 24447, "SysselArbsted": 21232}
+        "BefolkningBosted": 38088,
+        "SysselBosted": 24447,
+        "SysselArbsted": 21232,
+    }
     commuting = load_table("03321", data_dir=SHIPPED)
     from_moss = commuting[(commuting["Bokommuen"] == "3002") & (commuting["year"] == 2022)]
     by_work = dict(zip(from_moss["ArbstedKomm"], from_moss["value"]))
@@ -396,8 +445,11 @@ def test_the_shipped_data_gives_the_check_figures():
     assert moss_fhi.groupby("year")["value"].sum()[2024] == 52051
     assert sorted(fhi["year"].unique()) == list(range(2005, 2027))
     store = SnapshotStore(SHIPPED)
-    assert {"klass/kommuneendringer-2017-2020", "klass/kommuneendringer-2024",
-            "kartverket/kommuner-2024"} <= set(store.datasets())
+    assert {
+        "klass/kommuneendringer-2017-2020",
+        "klass/kommuneendringer-2024",
+        "kartverket/kommuner-2024",
+    } <= set(store.datasets())
     kart = store.in_use("kartverket/kommuner-2024")[0].row()
     assert kart["citation"] == "Kart: Kartverket (CC BY 4.0)"
     assert kart["origin"].startswith("robhop/fylker-og-kommuner@ae8782500090")

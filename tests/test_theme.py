@@ -33,12 +33,17 @@ def _theme_and_cleanup():
 @pytest.fixture(scope="module")
 def population(shared_ssb) -> pd.DataFrame:
     """Real population 1 January (FHI, from SSB table 07459) for the four MIPR municipalities."""
-    raw = pd.read_csv(shared_ssb / "derived-fhi/population-by-age-sex-b2024.csv.gz",
-                      usecols=["location_code", "sex", "calyear", "pop_jan1_n"])
+    raw = pd.read_csv(
+        shared_ssb / "derived-fhi/population-by-age-sex-b2024.csv.gz",
+        usecols=["location_code", "sex", "calyear", "pop_jan1_n"],
+    )
     codes = {f"municip_nor{c}": c for c in ("3103", "3216", "3112", "3114")}
     rows = raw[raw.location_code.isin(codes) & (raw.sex == "total")]
-    out = (rows.groupby(["location_code", "calyear"], as_index=False).pop_jan1_n.sum()
-           .rename(columns={"calyear": "year", "pop_jan1_n": "value"}))
+    out = (
+        rows.groupby(["location_code", "calyear"], as_index=False)
+        .pop_jan1_n.sum()
+        .rename(columns={"calyear": "year", "pop_jan1_n": "value"})
+    )
     out["region"] = out.pop("location_code").map(codes)
     return out
 
@@ -77,10 +82,16 @@ def test_apply_theme_sets_the_rc_params():
     assert plt.rcParams["font.size"] >= 10
 
 
-@pytest.mark.parametrize(("tick", "expected"), [
-    (1234.5, f"1{NBSP}234,5"), (0.25, "0,25"), (-5.0, f"{MINUS}5"), (52000.0, f"52{NBSP}000"),
-    (0.30000000000000004, "0,3"),
-])
+@pytest.mark.parametrize(
+    ("tick", "expected"),
+    [
+        (1234.5, f"1{NBSP}234,5"),
+        (0.25, "0,25"),
+        (-5.0, f"{MINUS}5"),
+        (52000.0, f"52{NBSP}000"),
+        (0.30000000000000004, "0,3"),
+    ],
+)
 def test_axis_numbers_are_norwegian(tick, expected):
     assert theme.nb_formatter()(tick, 0) == expected
 
@@ -90,8 +101,10 @@ def test_year_ticks_have_no_thousands_space():
 
 
 def test_source_text():
-    assert theme.source_text("07459", "2026-02-25T07:00:00Z") == \
-        "Kilde: SSB, tabell 07459 (oppdatert 25.02.2026)"
+    assert (
+        theme.source_text("07459", "2026-02-25T07:00:00Z")
+        == "Kilde: SSB, tabell 07459 (oppdatert 25.02.2026)"
+    )
     assert theme.source_text("07459") == "Kilde: SSB, tabell 07459"
     frame = pd.DataFrame({"value": [1.0]})
     frame.attrs.update(table_id="07459", updated="2026-02-25")
@@ -109,8 +122,12 @@ def _texts(fig) -> list[str]:
 
 
 def test_line_chart_on_real_population(population):
-    fig = theme.line_chart(population[population.year >= 2015], title="Folketallet øker",
-                           ylabel="Innbyggere 1. januar", source="Kilde: FHI, fra SSB tabell 07459")
+    fig = theme.line_chart(
+        population[population.year >= 2015],
+        title="Folketallet øker",
+        ylabel="Innbyggere 1. januar",
+        source="Kilde: FHI, fra SSB tabell 07459",
+    )
     ax = fig.axes[0]
     assert ax.get_legend() is None
     lines = {line.get_label(): line for line in ax.get_lines()}
@@ -134,11 +151,13 @@ def test_line_chart_on_real_population(population):
 
 def test_direct_labels_do_not_overlap():
     # Hand-made values: four lines ending almost at the same height.
-    frame = pd.DataFrame({
-        "region": [c for c in ("3103", "3216", "3112", "3114") for _ in range(2)],
-        "year": [2020, 2021] * 4,
-        "value": [100, 100.0, 100, 100.1, 100, 100.2, 100, 100.3],
-    })
+    frame = pd.DataFrame(
+        {
+            "region": [c for c in ("3103", "3216", "3112", "3114") for _ in range(2)],
+            "year": [2020, 2021] * 4,
+            "value": [100, 100.0, 100, 100.1, 100, 100.2, 100, 100.3],
+        }
+    )
     fig = theme.line_chart(frame, title="T", ylabel="Indeks", source="Kilde: håndlaget")
     renderer = fig.canvas.get_renderer()
     labels = [t for t in fig.axes[0].texts if not t.get_text().startswith("Kilde:")]
@@ -150,18 +169,22 @@ def test_direct_labels_do_not_overlap():
 
 def test_direct_labels_do_not_overlap_on_an_inverted_axis():
     # Hand-made ranks: "nr. 1" on top; labels still spread apart.
-    frame = pd.DataFrame({
-        "region": [c for c in ("3103", "3216", "3112") for _ in range(2)],
-        "year": [2020, 2021] * 3,
-        "value": [10, 50, 12, 50.5, 14, 51],
-    })
-    fig = theme.line_chart(frame, title="T", ylabel="Plass", source="Kilde: håndlaget",
-                           invert_y=True)
+    frame = pd.DataFrame(
+        {
+            "region": [c for c in ("3103", "3216", "3112") for _ in range(2)],
+            "year": [2020, 2021] * 3,
+            "value": [10, 50, 12, 50.5, 14, 51],
+        }
+    )
+    fig = theme.line_chart(
+        frame, title="T", ylabel="Plass", source="Kilde: håndlaget", invert_y=True
+    )
     ax = fig.axes[0]
     assert ax.yaxis_inverted()
     renderer = fig.canvas.get_renderer()
-    boxes = [t.get_window_extent(renderer) for t in ax.texts
-             if not t.get_text().startswith("Kilde:")]
+    boxes = [
+        t.get_window_extent(renderer) for t in ax.texts if not t.get_text().startswith("Kilde:")
+    ]
     for a, b in itertools.combinations(boxes, 2):
         assert not a.overlaps(b)
 
@@ -196,8 +219,13 @@ def test_add_source_refuses_empty_text():
 
 def test_bar_chart_sorted_with_values(population):
     frame = population[population.year == 2024]
-    fig = theme.bar_chart(frame, title="Moss har flest innbyggere", xlabel="Innbyggere",
-                          unit="personer", source="Kilde: FHI, fra SSB tabell 07459")
+    fig = theme.bar_chart(
+        frame,
+        title="Moss har flest innbyggere",
+        xlabel="Innbyggere",
+        unit="personer",
+        source="Kilde: FHI, fra SSB tabell 07459",
+    )
     ax = fig.axes[0]
     names = [t.get_text() for t in ax.get_yticklabels()]
     assert names == ["Våler", "Råde", "Vestby", "Moss"]  # largest on top
@@ -205,8 +233,9 @@ def test_bar_chart_sorted_with_values(population):
     assert f"52{NBSP}051{NBSP}personer" in values  # Moss, 1 Jan 2024 (real)
     widths = [p.get_width() for p in ax.patches]
     assert widths == sorted(widths)
-    assert matplotlib.colors.same_color(ax.patches[-1].get_facecolor(),
-                                        theme.region_style("3103").colour)
+    assert matplotlib.colors.same_color(
+        ax.patches[-1].get_facecolor(), theme.region_style("3103").colour
+    )
 
 
 def test_save_figure_writes_print_png_and_svg(tmp_path, monkeypatch):
@@ -279,11 +308,15 @@ def test_alt_text_from_show_reaches_the_exported_html(tmp_path, monkeypatch):
     ax.plot([1, 2], [2, 1])
     theme.show(fig, alt='Synkende linje – "test" & <alt>')
     data, metadata = DisplayFormatter().format(shown[0])
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Figur"),
-        nbformat.v4.new_code_cell("theme.show(fig, alt=...)", outputs=[
-            nbformat.v4.new_output("display_data", data=data, metadata=metadata)]),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Figur"),
+            nbformat.v4.new_code_cell(
+                "theme.show(fig, alt=...)",
+                outputs=[nbformat.v4.new_output("display_data", data=data, metadata=metadata)],
+            ),
+        ]
+    )
     nbformat.write(nb, tmp_path / "nb.ipynb")
     html = export_html(tmp_path / "nb.ipynb", tmp_path / "nb.html", "Figur").read_text()
     images = BeautifulSoup(html, "html.parser").find_all("img")

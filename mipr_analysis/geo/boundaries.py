@@ -42,18 +42,21 @@ def boundaries_path(data_dir: Path | str | None = None) -> Path:
         raise FileNotFoundError(
             f"No municipal boundaries stored in {root / 'raw' / STORE_KEY}: import Kartverket's "
             f"2024 municipalities with `mipr import-file kommuner-2024-S.geojson --table "
-            f"{STORE_KEY} --source ...` (see ../shared/geo/README.md).")
+            f"{STORE_KEY} --source ...` (see ../shared/geo/README.md)."
+        )
     return uses[0].first.body_path
 
 
-def load_boundaries(data_dir: Path | str | None = None, codes: Sequence[str] | None = None,
-                    crs: str | None = CRS) -> gpd.GeoDataFrame:
+def load_boundaries(
+    data_dir: Path | str | None = None, codes: Sequence[str] | None = None, crs: str | None = CRS
+) -> gpd.GeoDataFrame:
     """`read_boundaries` of the stored file (`boundaries_path`): what a page calls."""
     return read_boundaries(boundaries_path(data_dir), codes, crs)
 
 
-def read_boundaries(path: str | Path, codes: Sequence[str] | None = None,
-                    crs: str | None = CRS) -> gpd.GeoDataFrame:
+def read_boundaries(
+    path: str | Path, codes: Sequence[str] | None = None, crs: str | None = CRS
+) -> gpd.GeoDataFrame:
     """The municipalities of a Kartverket GeoJSON, projected to `crs` (None: as stored).
 
     Columns: `region` (the 4-digit code as text), `name` (Kartverket's name, e.g. "Våler"),
@@ -65,12 +68,18 @@ def read_boundaries(path: str | Path, codes: Sequence[str] | None = None,
     raw = gpd.read_file(path)
     missing = {SOURCE_CODE, SOURCE_NAME} - set(raw.columns)
     if missing:
-        raise ValueError(f"{path}: expected the properties {SOURCE_CODE} and {SOURCE_NAME} "
-                         f"(Kartverket's municipalities); missing {sorted(missing)}.")
+        raise ValueError(
+            f"{path}: expected the properties {SOURCE_CODE} and {SOURCE_NAME} "
+            f"(Kartverket's municipalities); missing {sorted(missing)}."
+        )
     gdf = gpd.GeoDataFrame(
-        {CODE: raw[SOURCE_CODE].map(normalise_code).astype(str),
-         NAME: raw[SOURCE_NAME].astype(str)},
-        geometry=raw.geometry.to_numpy(), crs=raw.crs)
+        {
+            CODE: raw[SOURCE_CODE].map(normalise_code).astype(str),
+            NAME: raw[SOURCE_NAME].astype(str),
+        },
+        geometry=raw.geometry.to_numpy(),
+        crs=raw.crs,
+    )
     if gdf[CODE].duplicated().any():
         gdf = gdf.dissolve(by=CODE, as_index=False, aggfunc="first")  # multipart as rows
     gdf = gdf.set_index(CODE, drop=False).rename_axis(None)
@@ -95,8 +104,10 @@ def select(gdf: gpd.GeoDataFrame, codes: Sequence[str]) -> gpd.GeoDataFrame:
     wanted = [normalise_code(c) for c in codes]
     absent = [c for c in wanted if c not in gdf.index]
     if absent:
-        raise KeyError(f"No boundary for {absent} in the map file (2024 codes expected, e.g. "
-                       "3103 Moss, not 3002).")
+        raise KeyError(
+            f"No boundary for {absent} in the map file (2024 codes expected, e.g. "
+            "3103 Moss, not 3002)."
+        )
     out = gdf.loc[wanted]
     out.attrs = dict(gdf.attrs)
     return out
@@ -113,8 +124,9 @@ def representative_points(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
     return points
 
 
-def within_extent(gdf: gpd.GeoDataFrame, extent: tuple[float, float, float, float]
-                  ) -> gpd.GeoDataFrame:
+def within_extent(
+    gdf: gpd.GeoDataFrame, extent: tuple[float, float, float, float]
+) -> gpd.GeoDataFrame:
     """The municipalities that touch the box (minx, miny, maxx, maxy), in `gdf`'s CRS."""
     minx, miny, maxx, maxy = extent
     out = gdf.cx[minx:maxx, miny:maxy]

@@ -18,8 +18,10 @@ MEASURES = ("value", "numerator", "denominator")
 RATE_LIKE = {"rate", "share", "rank"}
 MISSING = ".."
 REMAINDER_CODES = {"Rest", "9999"}
-UNVERIFIED_NATION = ("landstallet kan ikke summeres sikkert fra kommunetall med gamle koder: "
-                     "filen kan mangle kommuner som var nedlagt da den ble laget")
+UNVERIFIED_NATION = (
+    "landstallet kan ikke summeres sikkert fra kommunetall med gamle koder: "
+    "filen kan mangle kommuner som var nedlagt da den ble laget"
+)
 AGGREGATED_CODE = "aggregated_code"
 """Optional bool column: the row's code was SSB's "K-" series on current borders."""
 """Codes for residents not placed in a municipality ("K-Rest": divided municipalities, unknown)."""
@@ -59,10 +61,14 @@ def harmonise_to_2024(df: pd.DataFrame, code_col: str = "Region") -> pd.DataFram
     out[code_col] = out["region"]
     if f"{code_col}_label" in out.columns:
         out[f"{code_col}_label"] = out["region_name"]
-    columns = [c for c in df.columns if c in out.columns] + ["region", "region_name",
-                                                             "harmonised_from"]
-    out = out[columns].sort_values(["region", *[k for k in ("year", "Tid") if k in keys]],
-                                   kind="stable", ignore_index=True)
+    columns = [c for c in df.columns if c in out.columns] + [
+        "region",
+        "region_name",
+        "harmonised_from",
+    ]
+    out = out[columns].sort_values(
+        ["region", *[k for k in ("year", "Tid") if k in keys]], kind="stable", ignore_index=True
+    )
     if "status" in out.columns:
         out["status"] = _status(out["status"])
     out.attrs = dict(df.attrs)
@@ -89,8 +95,10 @@ def aggregate(
     (then without "0").
     """
     if measure not in {"count", "rate"}:
-        raise ValueError(f"measure={measure!r}: use 'count' (sum values) or 'rate' (sum "
-                         "numerators and denominators)")
+        raise ValueError(
+            f"measure={measure!r}: use 'count' (sum values) or 'rate' (sum "
+            "numerators and denominators)"
+        )
     if measure == "count" and df.attrs.get("measure") in RATE_LIKE:
         raise TypeError(_rate_message(df.attrs["measure"], "aggregate"))
     if measure == "rate" and not {"numerator", "denominator"} <= set(df.columns):
@@ -140,8 +148,9 @@ def national_total(df: pd.DataFrame, code_col: str = "Region") -> pd.DataFrame:
     if df.attrs.get("measure") in RATE_LIKE and "numerator" not in df.columns:
         raise TypeError(_rate_message(df.attrs["measure"], "national_total"))
     codes = _normalised(df[code_col])
-    keep = codes.map({c: regions.is_municipality(c) or c in REMAINDER_CODES
-                      for c in codes.unique()}).astype(bool)
+    keep = codes.map(
+        {c: regions.is_municipality(c) or c in REMAINDER_CODES for c in codes.unique()}
+    ).astype(bool)
     work = df.loc[keep].copy()
     work["_code"] = codes[keep]
     work = _valid_rows(work)
@@ -251,8 +260,9 @@ def _sum_parts(merged: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out
 
 
-def _sum_members(sub: pd.DataFrame, keys: list[str], rid: str, members: tuple[str, ...]
-                 ) -> pd.DataFrame:
+def _sum_members(
+    sub: pd.DataFrame, keys: list[str], rid: str, members: tuple[str, ...]
+) -> pd.DataFrame:
     measures = [m for m in MEASURES if m in sub.columns]
     grouped = sub.groupby(keys, dropna=False, sort=False)
     out, complete = _group_sum(grouped, measures)
@@ -310,8 +320,9 @@ def _breaks(out: pd.DataFrame) -> list[dict]:
     for code in sorted(out["region"].unique()):
         for change in regions.boundary_changes(code, history):
             if first < change.year <= last:
-                found.append({"region": code, "year": change.year,
-                              "description": change.description})
+                found.append(
+                    {"region": code, "year": change.year, "description": change.description}
+                )
     return found
 
 

@@ -192,8 +192,13 @@ def load_klass_changes(path: str | Path, data: bytes | None = None) -> list[Code
             ]
         if "endringer" in doc:
             return [
-                CodeChange(_code(old["code"]), entry["name"], _code(new), entry["name"],
-                           _year(old["validTo"]))
+                CodeChange(
+                    _code(old["code"]),
+                    entry["name"],
+                    _code(new),
+                    entry["name"],
+                    _year(old["validTo"]),
+                )
                 for new, entry in doc["endringer"].items()
                 for old in entry["oldCodes"]
             ]
@@ -212,8 +217,13 @@ def load_klass_changes(path: str | Path, data: bytes | None = None) -> list[Code
             )
         old = _code(row.get("oldCode")) or new
         changes.append(
-            CodeChange(old, row.get("oldName") or row.get("newName") or "", new,
-                       row.get("newName") or "", _year(row["changeOccurred"]))
+            CodeChange(
+                old,
+                row.get("oldName") or row.get("newName") or "",
+                new,
+                row.get("newName") or "",
+                _year(row["changeOccurred"]),
+            )
         )
     return changes
 
@@ -230,8 +240,11 @@ def load_klass_codes(path: str | Path, data: bytes | None = None) -> list[str]:
         return [_code(c["code"]) for c in doc["codes"]]
     header = text.splitlines()[0] if text else ""
     delimiter = ";" if header.count(";") > header.count(",") else ","
-    return [_code(row["code"]) for row in csv.DictReader(io.StringIO(text), delimiter=delimiter)
-            if row.get("code")]
+    return [
+        _code(row["code"])
+        for row in csv.DictReader(io.StringIO(text), delimiter=delimiter)
+        if row.get("code")
+    ]
 
 
 def _data_root(data_dir: Path | str | None) -> Path:
@@ -277,16 +290,22 @@ def _klass_in_use(data_dir: str, prefix: str):
 def _load_all(data_dir: str, files: tuple[tuple[str, int, int], ...]) -> tuple[CodeChange, ...]:
     if not files:
         return ()
-    return tuple(change for name, data in _klass_in_use(data_dir, KLASS_CHANGES)
-                 for change in load_klass_changes(name, data))
+    return tuple(
+        change
+        for name, data in _klass_in_use(data_dir, KLASS_CHANGES)
+        for change in load_klass_changes(name, data)
+    )
 
 
 @lru_cache(maxsize=8)
 def _load_codes(data_dir: str, files: tuple[tuple[str, int, int], ...]) -> frozenset[str]:
     if not files:
         return frozenset()
-    return frozenset(code for name, data in _klass_in_use(data_dir, KLASS_CODES)
-                     for code in load_klass_codes(name, data))
+    return frozenset(
+        code
+        for name, data in _klass_in_use(data_dir, KLASS_CODES)
+        for code in load_klass_codes(name, data)
+    )
 
 
 def known_municipality_codes(data_dir: Path | str | None = None) -> tuple[frozenset[str], str]:
@@ -312,8 +331,10 @@ def known_municipality_codes(data_dir: Path | str | None = None) -> tuple[frozen
     if not lists:
         return found, "bare den innebygde historikken (geo/regions.yaml)"
     where = "datamappen" if sources[0] == root else "arkivets data/"
-    return found, (f"KLASS-listene {', '.join(lists)} i {where} og den innebygde historikken "
-                   "(geo/regions.yaml)")
+    return found, (
+        f"KLASS-listene {', '.join(lists)} i {where} og den innebygde historikken "
+        "(geo/regions.yaml)"
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -407,8 +428,9 @@ def to_2024_code(code: str | int, changes: tuple[CodeChange, ...] | None = None)
     return (builtin[text]["current"] if text in builtin else text) if known else None
 
 
-def code_validity(code: str, changes: tuple[CodeChange, ...] | None = None
-                  ) -> tuple[int | None, int | None]:
+def code_validity(
+    code: str, changes: tuple[CodeChange, ...] | None = None
+) -> tuple[int | None, int | None]:
     """(first, last) year a municipality code was valid; None where open-ended or unknown."""
     text = normalise_code(code)
     builtin = _builtin_codes()
@@ -419,8 +441,9 @@ def code_validity(code: str, changes: tuple[CodeChange, ...] | None = None
     return graph.created.get(text), (min(ends) - 1 if ends else None)
 
 
-def boundary_changes(code: str, changes: tuple[CodeChange, ...] | None = None
-                     ) -> list[BoundaryChange]:
+def boundary_changes(
+    code: str, changes: tuple[CodeChange, ...] | None = None
+) -> list[BoundaryChange]:
     """Partial boundary changes that touch a municipality (as giver or receiver).
 
     From `regions.yaml` (e.g. 2026: parts of 3118 Indre Østfold to 3216 Vestby and 3207 Nordre
@@ -430,11 +453,22 @@ def boundary_changes(code: str, changes: tuple[CodeChange, ...] | None = None
     out = []
     for item in _definitions().get("boundary_changes", []):
         if wanted == item["from_code"] or wanted in item["to_codes"]:
-            out.append(BoundaryChange(item["year"], item["from_code"], tuple(item["to_codes"]),
-                                      item["description"], item["magnitude"], item["source"]))
+            out.append(
+                BoundaryChange(
+                    item["year"],
+                    item["from_code"],
+                    tuple(item["to_codes"]),
+                    item["description"],
+                    item["magnitude"],
+                    item["source"],
+                )
+            )
     known = {(b.year, b.from_code) for b in out}
-    out += [b for b in _partial_changes(_changes(changes)).get(wanted, ())
-            if (b.year, b.from_code) not in known]
+    out += [
+        b
+        for b in _partial_changes(_changes(changes)).get(wanted, ())
+        if (b.year, b.from_code) not in known
+    ]
     return sorted(out, key=lambda b: (b.year, b.from_code))
 
 
@@ -449,10 +483,14 @@ def _partial_changes(graph: _Graph) -> dict[str, tuple[BoundaryChange, ...]]:
                 continue
             names = ", ".join(f"{t} {graph.names.get(t, '')}".strip() for t in sorted(targets))
             giver = f"{old} {graph.names.get(old, '')}".strip()
-            description = (f"deler av {giver} overført til {names}" if lives_on
-                           else f"{giver} delt mellom {names}")
-            change = BoundaryChange(year, old, tuple(sorted(targets)), description, None,
-                                    "SSB KLASS 131")
+            description = (
+                f"deler av {giver} overført til {names}"
+                if lives_on
+                else f"{giver} delt mellom {names}"
+            )
+            change = BoundaryChange(
+                year, old, tuple(sorted(targets)), description, None, "SSB KLASS 131"
+            )
             for touched in {old, *targets}:
                 found.setdefault(touched, []).append(change)
     return {code: tuple(items) for code, items in found.items()}

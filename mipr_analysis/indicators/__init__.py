@@ -9,12 +9,22 @@ from importlib import import_module
 
 _EXPORTS = {
     "recompute_table": "baseline",
-    "BuildResult": "compute", "build": "compute", "derived_values": "compute",
-    "indicator_values": "compute", "read_processed": "compute",
-    "ManualDataError": "manual", "load_manual": "manual", "parse_number": "manual",
-    "Indicator": "registry", "RegistryError": "registry", "focus_titles": "registry",
-    "get_indicator": "registry", "goal_title": "registry", "goal_titles": "registry",
-    "load_registry": "registry", "registry_table": "registry",
+    "BuildResult": "compute",
+    "build": "compute",
+    "derived_values": "compute",
+    "indicator_values": "compute",
+    "read_processed": "compute",
+    "ManualDataError": "manual",
+    "load_manual": "manual",
+    "parse_number": "manual",
+    "Indicator": "registry",
+    "RegistryError": "registry",
+    "focus_titles": "registry",
+    "get_indicator": "registry",
+    "goal_title": "registry",
+    "goal_titles": "registry",
+    "load_registry": "registry",
+    "registry_table": "registry",
 }
 __all__ = sorted(_EXPORTS)
 

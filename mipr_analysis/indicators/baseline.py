@@ -18,8 +18,18 @@ from mipr_analysis.geo import regions
 
 from .registry import Indicator
 
-CHECK_COLUMNS = ("indicator", "region", "period", "comparison", "printed", "recomputed",
-                 "recomputed_rounded", "difference", "matches", "note")
+CHECK_COLUMNS = (
+    "indicator",
+    "region",
+    "period",
+    "comparison",
+    "printed",
+    "recomputed",
+    "recomputed_rounded",
+    "difference",
+    "matches",
+    "note",
+)
 REGION = "MIPR"
 
 
@@ -52,9 +62,17 @@ def recompute_table(
             elif method == "rank_change":
                 rows.append(_rank_change_row(ind, period, values))
             else:
-                rows.append(_check(ind, REGION, period, "omregning",
-                                   values.get((ind.id, REGION, period), float("nan")),
-                                   float("nan"), ind.recompute.get("reason", "")))
+                rows.append(
+                    _check(
+                        ind,
+                        REGION,
+                        period,
+                        "omregning",
+                        values.get((ind.id, REGION, period), float("nan")),
+                        float("nan"),
+                        ind.recompute.get("reason", ""),
+                    )
+                )
     return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
 
 
@@ -74,14 +92,30 @@ def _region_value(indicator: str, period: int, values: dict) -> float:
     return sum(parts) if parts else float("nan")
 
 
-def _check(ind: Indicator, region: str, period: int, comparison: str, printed: float,
-           recomputed: float, note: str) -> dict:
+def _check(
+    ind: Indicator,
+    region: str,
+    period: int,
+    comparison: str,
+    printed: float,
+    recomputed: float,
+    note: str,
+) -> dict:
     rounded = round_half_up(recomputed, ind.decimals)
     diff = printed - rounded if not (math.isnan(printed) or math.isnan(rounded)) else math.nan
     matches = pd.NA if math.isnan(diff) else abs(diff) < 1e-9
-    return {"indicator": ind.id, "region": region, "period": period, "comparison": comparison,
-            "printed": printed, "recomputed": recomputed, "recomputed_rounded": rounded,
-            "difference": diff, "matches": matches, "note": note}
+    return {
+        "indicator": ind.id,
+        "region": region,
+        "period": period,
+        "comparison": comparison,
+        "printed": printed,
+        "recomputed": recomputed,
+        "recomputed_rounded": rounded,
+        "difference": diff,
+        "matches": matches,
+        "note": note,
+    }
 
 
 def _sum_row(ind: Indicator, indicator: str, period: int, values: dict) -> dict:
@@ -89,27 +123,40 @@ def _sum_row(ind: Indicator, indicator: str, period: int, values: dict) -> dict:
     parts = _parts(indicator, period, values)
     d = ind.decimals
     if parts is None:
-        return _check(ind, REGION, period, "omregning", printed, float("nan"),
-                      "Planen mangler tall for en eller flere kommuner; summen kan ikke beregnes.")
+        return _check(
+            ind,
+            REGION,
+            period,
+            "omregning",
+            printed,
+            float("nan"),
+            "Planen mangler tall for en eller flere kommuner; summen kan ikke beregnes.",
+        )
     total = sum(parts)
     if math.isnan(printed):
         note = "Planen oppgir ingen samlet verdi; regionverdien er summen av kommunene."
     elif abs(printed - round_half_up(total, d)) < 1e-9:
         note = "«Samlet» stemmer med summen av kommunene."
     else:
-        note = (f"Planens «Samlet» ({fmt_number(printed, d)}) avviker fra summen av kommunene "
-                f"({fmt_number(total, d)}): differanse {fmt_number(printed - total, d)}.")
+        note = (
+            f"Planens «Samlet» ({fmt_number(printed, d)}) avviker fra summen av kommunene "
+            f"({fmt_number(total, d)}): differanse {fmt_number(printed - total, d)}."
+        )
     return _check(ind, REGION, period, "omregning", printed, total, note)
 
 
-def _ratio_rows(ind: Indicator, period: int, mine: pd.DataFrame, values: dict, ref: dict
-                ) -> list[dict]:
+def _ratio_rows(
+    ind: Indicator, period: int, mine: pd.DataFrame, values: dict, ref: dict
+) -> list[dict]:
     rule = ind.recompute
     num_id, den_id, scale = rule["numerator"], rule["denominator"], rule["scale"]
     d = ind.decimals
     rows = []
-    places = [r for r in (*regions.MIPR_MUNICIPALITIES, REGION)
-              if r in set(mine.loc[mine["period"] == period, "region"])]
+    places = [
+        r
+        for r in (*regions.MIPR_MUNICIPALITIES, REGION)
+        if r in set(mine.loc[mine["period"] == period, "region"])
+    ]
     for region in places:
         printed = values.get((ind.id, region, period), float("nan"))
         if region == REGION:
@@ -125,17 +172,21 @@ def _ratio_rows(ind: Indicator, period: int, mine: pd.DataFrame, values: dict, r
         elif abs(printed - round_half_up(value, d)) < 1e-9:
             note = f"Stemmer med {fmt_number(num)} / {fmt_number(den)} (x {fmt_number(scale)})."
         else:
-            note = (f"Planen viser {fmt_number(printed, d)}, men {fmt_number(num)} / {fmt_number(den)} "
-                    f"(x {fmt_number(scale)}) gir {fmt_number(value, d)}.")
+            note = (
+                f"Planen viser {fmt_number(printed, d)}, men {fmt_number(num)} / {fmt_number(den)} "
+                f"(x {fmt_number(scale)}) gir {fmt_number(value, d)}."
+            )
         rows.append(_check(ind, region, period, "omregning", printed, value, note))
         check_id = rule.get("check_denominator")
         ref_den = ref.get((check_id, region, period)) if check_id else None
         if ref_den and not math.isnan(num) and not math.isnan(printed):
             alt = num / ref_den * scale
             same = abs(printed - round_half_up(alt, d)) < 1e-9
-            note = (f"Med {check_id} fra SSB for {period} som nevner: "
-                    f"{fmt_number(num)} / {fmt_number(ref_den)} (x {fmt_number(scale)}) = {fmt_number(alt, d)}; "
-                    + ("stemmer med planen." if same else "stemmer ikke med planen."))
+            note = (
+                f"Med {check_id} fra SSB for {period} som nevner: "
+                f"{fmt_number(num)} / {fmt_number(ref_den)} (x {fmt_number(scale)}) = {fmt_number(alt, d)}; "
+                + ("stemmer med planen." if same else "stemmer ikke med planen.")
+            )
             rows.append(_check(ind, region, period, "SSB-nevner", printed, alt, note))
     return rows
 
@@ -145,30 +196,50 @@ def _rank_change_row(ind: Indicator, period: int, values: dict) -> dict:
     printed = values.get((ind.id, REGION, period), float("nan"))
     before, now = _parts(of, period - 1, values), _parts(of, period, values)
     if before is None or now is None:
-        return _check(ind, REGION, period, "omregning", printed, float("nan"),
-                      f"Mangler plasseringer i {of} for {period - 1} eller {period}.")
+        return _check(
+            ind,
+            REGION,
+            period,
+            "omregning",
+            printed,
+            float("nan"),
+            f"Mangler plasseringer i {of} for {period - 1} eller {period}.",
+        )
     change = sum(before) - sum(now)
     word = "steget" if change > 0 else "falt"
-    note = (f"Sum av plasseringer {period - 1}: {fmt_number(sum(before))}, {period}: {fmt_number(sum(now))}; "
-            f"kommunene har samlet {word} {fmt_number(abs(change))} plasser"
-            + ("" if math.isnan(printed) else
-               ("; stemmer med planen." if printed == change else "; stemmer ikke med planen.")))
+    note = (
+        f"Sum av plasseringer {period - 1}: {fmt_number(sum(before))}, {period}: {fmt_number(sum(now))}; "
+        f"kommunene har samlet {word} {fmt_number(abs(change))} plasser"
+        + (
+            ""
+            if math.isnan(printed)
+            else ("; stemmer med planen." if printed == change else "; stemmer ikke med planen.")
+        )
+    )
     return _check(ind, REGION, period, "omregning", printed, float(change), note)
 
 
-def plan_region_values(checks: pd.DataFrame, manual: pd.DataFrame,
-                       registry: list[Indicator]) -> pd.DataFrame:
+def plan_region_values(
+    checks: pd.DataFrame, manual: pd.DataFrame, registry: list[Indicator]
+) -> pd.DataFrame:
     """Region ("MIPR") rows the plan leaves blank or out: recomputed where the rule allows,
     else missing with the reason (after the blank row's own note). Columns: indicator, region,
     period, value, note. They replace the plan's blank region rows."""
-    printed = {(r.indicator, r.period) for r in manual.itertuples()
-               if r.region == REGION and not math.isnan(r.value)}
-    blank_notes = {(r.indicator, r.period): r.note for r in manual.itertuples()
-                   if r.region == REGION and math.isnan(r.value) and r.note}
+    printed = {
+        (r.indicator, r.period)
+        for r in manual.itertuples()
+        if r.region == REGION and not math.isnan(r.value)
+    }
+    blank_notes = {
+        (r.indicator, r.period): r.note
+        for r in manual.itertuples()
+        if r.region == REGION and math.isnan(r.value) and r.note
+    }
     rows = []
     by_id = {i.id: i for i in registry}
-    for r in checks[(checks["region"] == REGION) & (checks["comparison"] == "omregning")
-                    ].itertuples():
+    for r in checks[
+        (checks["region"] == REGION) & (checks["comparison"] == "omregning")
+    ].itertuples():
         if (r.indicator, r.period) in printed:
             continue
         ind = by_id[r.indicator]
@@ -176,13 +247,23 @@ def plan_region_values(checks: pd.DataFrame, manual: pd.DataFrame,
             value, note = float("nan"), f"ingen regionverdi: {r.note}"
         else:
             value = round(r.recomputed, 10)
-            note = ("beregnet av planens kommunetall: "
-                    + {"sum": "summen av kommunene.",
-                       "ratio": "summerte tellere og nevnere.",
-                       "rank_change": "endring i summen av plasseringene."}[
-                        ind.recompute["method"]])
+            note = (
+                "beregnet av planens kommunetall: "
+                + {
+                    "sum": "summen av kommunene.",
+                    "ratio": "summerte tellere og nevnere.",
+                    "rank_change": "endring i summen av plasseringene.",
+                }[ind.recompute["method"]]
+            )
         own = blank_notes.get((r.indicator, r.period))
         note = f"{own}; {note}" if own else note[0].upper() + note[1:]
-        rows.append({"indicator": r.indicator, "region": REGION, "period": r.period,
-                     "value": value, "note": note})
+        rows.append(
+            {
+                "indicator": r.indicator,
+                "region": REGION,
+                "period": r.period,
+                "value": value,
+                "note": note,
+            }
+        )
     return pd.DataFrame(rows, columns=["indicator", "region", "period", "value", "note"])

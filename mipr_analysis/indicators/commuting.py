@@ -174,7 +174,8 @@ def load_changes(data_dir: Path | str | None = None) -> tuple[CodeChange, ...]:
             f"No KLASS 131 change lists in {regions.klass_dir(data_dir)}: harmonising the "
             "commuting matrix needs them for every municipality (import "
             "klass131-changes-2017-2020.csv and klass131-changes-2024.json with `mipr "
-            "import-file ... --table klass/kommuneendringer-...`).")
+            "import-file ... --table klass/kommuneendringer-...`)."
+        )
     return changes
 
 
@@ -203,7 +204,8 @@ def _require_changes(changes: Sequence[CodeChange] | None) -> tuple[CodeChange, 
         raise ValueError(
             "changes is empty: harmonising the commuting matrix needs the KLASS 131 change lists "
             "for every municipality (regions.load_klass_changes(...)); without them Oslo's "
-            "neighbours and most other codes cannot be placed on 2024 borders.")
+            "neighbours and most other codes cannot be placed on 2024 borders."
+        )
     return changes
 
 
@@ -281,15 +283,19 @@ def harmonise_matrix(
     """
     changes = _require_changes(changes)
     df = _only(frame, "ContentsCode", CONTENTS)
-    work = pd.DataFrame({
-        "year": _year_column(df).to_numpy(),
-        "workplace": normalise_codes(df[workplace_col]).astype(str).to_numpy(),
-        "residence": normalise_codes(df[residence_col]).astype(str).to_numpy(),
-        "count": pd.to_numeric(df["value"], errors="coerce").astype(float).to_numpy(),
-    })
+    work = pd.DataFrame(
+        {
+            "year": _year_column(df).to_numpy(),
+            "workplace": normalise_codes(df[workplace_col]).astype(str).to_numpy(),
+            "residence": normalise_codes(df[residence_col]).astype(str).to_numpy(),
+            "count": pd.to_numeric(df["value"], errors="coerce").astype(float).to_numpy(),
+        }
+    )
     if work.duplicated(["year", "workplace", "residence"]).any():
-        raise ValueError("The matrix has the same workplace × residence pair twice in a year "
-                         "(two overlapping files?): select one.")
+        raise ValueError(
+            "The matrix has the same workplace × residence pair twice in a year "
+            "(two overlapping files?): select one."
+        )
     work = _complete(work)
     mapping = code_map(pd.concat([work["workplace"], work["residence"]]).unique(), changes)
     unplaced = _unplaced(work, mapping, changes)
@@ -312,7 +318,8 @@ def _complete(work: pd.DataFrame) -> pd.DataFrame:
     for year, part in work.groupby("year", sort=True):
         index = pd.MultiIndex.from_product(
             [part["workplace"].unique(), part["residence"].unique()],
-            names=["workplace", "residence"])
+            names=["workplace", "residence"],
+        )
         if len(index) == len(part):
             parts.append(part)
             continue
@@ -324,8 +331,9 @@ def _complete(work: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _unplaced(work: pd.DataFrame, mapping: dict[str, str],
-              changes: Sequence[CodeChange]) -> pd.DataFrame:
+def _unplaced(
+    work: pd.DataFrame, mapping: dict[str, str], changes: Sequence[CodeChange]
+) -> pd.DataFrame:
     """Persons in codes that could not be placed on 2024 borders, per year and side."""
     bad = {c for c, v in mapping.items() if v == UNPLACED}
     rows = []
@@ -335,8 +343,7 @@ def _unplaced(work: pd.DataFrame, mapping: dict[str, str],
             continue
         sums = _nan_sum(part, ["year", col]).reset_index()
         for r in sums.itertuples(index=False):
-            rows.append({"year": r.year, "code": getattr(r, col), "side": side,
-                         "count": r.count})
+            rows.append({"year": r.year, "code": getattr(r, col), "side": side, "count": r.count})
     out = pd.DataFrame(rows, columns=["year", "code", "side", "count"])
     names = _names(changes)
     out["name"] = out["code"].map(lambda c: names.get(c, ""))
@@ -344,7 +351,8 @@ def _unplaced(work: pd.DataFrame, mapping: dict[str, str],
     out["year"] = out["year"].astype("Int64")
     out["count"] = out["count"].astype(float)
     return out[["year", "code", "name", "side", "count", "note"]].sort_values(
-        ["year", "side", "code"], ignore_index=True)
+        ["year", "side", "code"], ignore_index=True
+    )
 
 
 def _split_note(code: str, changes: Sequence[CodeChange]) -> str:
@@ -353,15 +361,15 @@ def _split_note(code: str, changes: Sequence[CodeChange]) -> str:
     return "; ".join(texts) if texts else "koden er ukjent for KLASS-listene"
 
 
-def unplaced_codes(frame: pd.DataFrame, changes: Sequence[CodeChange] | None = None,
-                   **columns: str) -> pd.DataFrame:
+def unplaced_codes(
+    frame: pd.DataFrame, changes: Sequence[CodeChange] | None = None, **columns: str
+) -> pd.DataFrame:
     """Codes of the matrix that cannot be placed on 2024 borders, with their persons.
 
     Columns: year (Int64), code, name, side ("residence": persons living there; "workplace":
     persons working there), count (float), note (what the code was split into).
     """
-    matrix = _matrix(frame, changes) if not columns else harmonise_matrix(frame, changes,
-                                                                           **columns)
+    matrix = _matrix(frame, changes) if not columns else harmonise_matrix(frame, changes, **columns)
     return _unplaced_frame(matrix.attrs.get("unplaced", []))
 
 
@@ -433,27 +441,39 @@ def employment_split(
         group = set(home_region(unit))
         w, r = living["workplace"], living["residence"]
         category = np.select(
-            [w == r, w.isin(group), w == OSLO], list(CATEGORIES[:3]), CATEGORIES[3])
+            [w == r, w.isin(group), w == OSLO], list(CATEGORIES[:3]), CATEGORIES[3]
+        )
         tagged = living.assign(measure=category)
         sums = _nan_sum(tagged, ["year", "measure"]).unstack("measure")
         sums = sums.reindex(index=years, columns=list(CATEGORIES))
         total = _nan_sum(living, ["year"]).reindex(years)
         unplaced = _nan_sum(living[w == UNPLACED], ["year"]).reindex(years)
         unplaced = unplaced.where(unplaced.notna() | total.isna(), 0.0)  # none there: a true 0
-        values = {"employed_residents": total, **{c: sums[c] for c in CATEGORIES},
-                  "work_unplaced": unplaced}
+        values = {
+            "employed_residents": total,
+            **{c: sums[c] for c in CATEGORIES},
+            "work_unplaced": unplaced,
+        }
         for measure, series in values.items():
             for year, count in series.items():
-                rows.append({"year": year, "region": unit, "measure": measure,
-                             "count": count, "total": total.get(year)})
+                rows.append(
+                    {
+                        "year": year,
+                        "region": unit,
+                        "measure": measure,
+                        "count": count,
+                        "total": total.get(year),
+                    }
+                )
     out = pd.DataFrame(rows)
     total = out.pop("total").astype(float)
     out["share"] = (out["count"] / total.where(total > 0)) * 100  # 0 of 0: no share
     return _finish(out, SPLIT_MEASURES, changes)
 
 
-def _finish(out: pd.DataFrame, labels: dict[str, str],
-            changes: Sequence[CodeChange] | None) -> pd.DataFrame:
+def _finish(
+    out: pd.DataFrame, labels: dict[str, str], changes: Sequence[CodeChange] | None
+) -> pd.DataFrame:
     out["year"] = out["year"].astype("Int64")
     out["count"] = out["count"].astype(float)
     names = {u: _unit_name(u, changes or ()) for u in out["region"].unique()}
@@ -488,9 +508,14 @@ def commuting_balance(
         internal = _nan_sum(matrix[lives & works], ["year"]).reindex(years)
         out_c = residents - internal
         in_c = workplace - internal
-        values = {"employed_residents": residents, "employed_workplace": workplace,
-                  "live_and_work": internal, "in_commuters": in_c, "out_commuters": out_c,
-                  "net_commuting": in_c - out_c}
+        values = {
+            "employed_residents": residents,
+            "employed_workplace": workplace,
+            "live_and_work": internal,
+            "in_commuters": in_c,
+            "out_commuters": out_c,
+            "net_commuting": in_c - out_c,
+        }
         for measure, series in values.items():
             for year, count in series.items():
                 rows.append({"year": year, "region": unit, "measure": measure, "count": count})
@@ -517,28 +542,45 @@ def flows(
     places = [normalise_code(p) for p in places]
     focus = {normalise_code(f) for f in focus}
     years = sorted(matrix["year"].dropna().unique())
-    pairs = [(r, w) for r in places for w in places
-             if r != w and (r in focus or w in focus)]
+    pairs = [(r, w) for r in places for w in places if r != w and (r in focus or w in focus)]
     indexed = matrix.set_index(["year", "residence", "workplace"])["count"]
     index = pd.MultiIndex.from_tuples(
-        [(y, r, w) for y in years for r, w in pairs], names=["year", "residence", "workplace"])
+        [(y, r, w) for y in years for r, w in pairs], names=["year", "residence", "workplace"]
+    )
     parts = [indexed.reindex(index).reset_index()]
     if region:
         inside = set(members(region))
         for place in (p for p in places if p not in inside):
-            out_flow = _nan_sum(matrix[matrix["residence"].isin(inside)
-                                       & (matrix["workplace"] == place)], ["year"])
-            in_flow = _nan_sum(matrix[(matrix["residence"] == place)
-                                      & matrix["workplace"].isin(inside)], ["year"])
-            parts.append(pd.DataFrame({"year": years, "residence": region, "workplace": place,
-                                       "count": out_flow.reindex(years).to_numpy()}))
-            parts.append(pd.DataFrame({"year": years, "residence": place, "workplace": region,
-                                       "count": in_flow.reindex(years).to_numpy()}))
+            out_flow = _nan_sum(
+                matrix[matrix["residence"].isin(inside) & (matrix["workplace"] == place)], ["year"]
+            )
+            in_flow = _nan_sum(
+                matrix[(matrix["residence"] == place) & matrix["workplace"].isin(inside)], ["year"]
+            )
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "year": years,
+                        "residence": region,
+                        "workplace": place,
+                        "count": out_flow.reindex(years).to_numpy(),
+                    }
+                )
+            )
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "year": years,
+                        "residence": place,
+                        "workplace": region,
+                        "count": in_flow.reindex(years).to_numpy(),
+                    }
+                )
+            )
     out = pd.concat(parts, ignore_index=True)
     out["year"] = out["year"].astype("Int64")
     out["count"] = out["count"].astype(float)
-    names = {c: _unit_name(c, changes or ()) for c in
-             set(out["residence"]) | set(out["workplace"])}
+    names = {c: _unit_name(c, changes or ()) for c in set(out["residence"]) | set(out["workplace"])}
     out.insert(2, "residence_name", out["residence"].map(names))
     out.insert(4, "workplace_name", out["workplace"].map(names))
     return out
@@ -563,12 +605,14 @@ def harmonise_employment(
     df = _only(_only(employment, "Kjonn", "0"), "Alder", "15-74")
     codes = normalise_codes(df[code_col]).astype(str)
     keep = codes.map(regions.is_municipality).astype(bool)
-    work = pd.DataFrame({
-        "year": _year_column(df)[keep].to_numpy(),
-        "code": codes[keep].to_numpy(),
-        "contents": df.loc[keep, "ContentsCode"].astype(str).to_numpy(),
-        "count": pd.to_numeric(df.loc[keep, "value"], errors="coerce").astype(float).to_numpy(),
-    })
+    work = pd.DataFrame(
+        {
+            "year": _year_column(df)[keep].to_numpy(),
+            "code": codes[keep].to_numpy(),
+            "contents": df.loc[keep, "ContentsCode"].astype(str).to_numpy(),
+            "count": pd.to_numeric(df.loc[keep, "value"], errors="coerce").astype(float).to_numpy(),
+        }
+    )
     mapping = code_map(work["code"].unique(), changes)
     work["region"] = work["code"].map(mapping)
     sums = _nan_sum(work, ["year", "region", "contents"]).unstack("contents").reset_index()
@@ -599,22 +643,32 @@ def residence_totals_check(
     wrk = _nan_sum(matrix, ["year", "workplace"]).rename_axis(["year", "region"])
     emp = emp.set_index(["year", "region"])
     if units is None:
-        common = sorted(set(res.index.get_level_values("region"))
-                        & set(emp.index.get_level_values("region")) - {UNPLACED})
+        common = sorted(
+            set(res.index.get_level_values("region"))
+            & set(emp.index.get_level_values("region")) - {UNPLACED}
+        )
         units = [*common, MIPR, IOR]
     years = sorted(set(matrix["year"].dropna()) & set(emp.index.get_level_values("year")))
     rows = []
     for unit in units:
         unit = normalise_code(unit)
         inside = list(members(unit))
-        for side, ours, column in (("residence", res, "SysselBosted"),
-                                   ("workplace", wrk, "SysselArbsted")):
+        for side, ours, column in (
+            ("residence", res, "SysselBosted"),
+            ("workplace", wrk, "SysselArbsted"),
+        ):
             for year in years:
                 mine = _strict_sum(ours, year, inside)
-                theirs = (_strict_sum(emp[column], year, inside) if column in emp.columns
-                          else np.nan)
-                rows.append({"year": year, "region": unit, "side": side, "matrix": mine,
-                             "table_11618": theirs})
+                theirs = _strict_sum(emp[column], year, inside) if column in emp.columns else np.nan
+                rows.append(
+                    {
+                        "year": year,
+                        "region": unit,
+                        "side": side,
+                        "matrix": mine,
+                        "table_11618": theirs,
+                    }
+                )
     out = pd.DataFrame(rows, columns=["year", "region", "side", "matrix", "table_11618"])
     out["difference"] = out["matrix"] - out["table_11618"]
     out["difference_pct"] = out["difference"] / out["table_11618"] * 100
@@ -657,34 +711,65 @@ def commuting_table(
     balance = commuting_balance(matrix, changes, units)
     parts.append(balance[balance["measure"] != "employed_residents"].assign(topic="balance"))
     flow = flows(matrix, changes, places)
-    parts.append(pd.DataFrame({
-        "year": flow["year"], "topic": "flow", "measure": "flow",
-        "measure_label": FLOW_MEASURE["flow"], "region": flow["residence"],
-        "region_name": flow["residence_name"], "counterpart": flow["workplace"],
-        "counterpart_name": flow["workplace_name"], "count": flow["count"]}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "year": flow["year"],
+                "topic": "flow",
+                "measure": "flow",
+                "measure_label": FLOW_MEASURE["flow"],
+                "region": flow["residence"],
+                "region_name": flow["residence_name"],
+                "counterpart": flow["workplace"],
+                "counterpart_name": flow["workplace_name"],
+                "count": flow["count"],
+            }
+        )
+    )
     if employment is not None:
         wanted = list(dict.fromkeys([*(quality_units or [*units, *places])]))
         check = residence_totals_check(matrix, employment, changes, wanted)
-        for side, prefix, own in (("residence", "residents", "employed_residents"),
-                                  ("workplace", "workplace", "employed_workplace")):
+        for side, prefix, own in (
+            ("residence", "residents", "employed_residents"),
+            ("workplace", "workplace", "employed_workplace"),
+        ):
             part = check[check["side"] == side]
-            base = {"year": part["year"], "topic": "quality", "region": part["region"],
-                    "region_name": part["region_name"]}
-            parts.append(pd.DataFrame({**base, "measure": f"{own}_11618",
-                                       "count": part["table_11618"]}))
-            parts.append(pd.DataFrame({
-                **base, "measure": f"{prefix}_matrix_minus_11618", "count": part["difference"],
-                "share": part["difference_pct"],
-                "note": "matrisen mangler par uten kartpunkt i opptaket; ikke rettet"}))
+            base = {
+                "year": part["year"],
+                "topic": "quality",
+                "region": part["region"],
+                "region_name": part["region_name"],
+            }
+            parts.append(
+                pd.DataFrame({**base, "measure": f"{own}_11618", "count": part["table_11618"]})
+            )
+            parts.append(
+                pd.DataFrame(
+                    {
+                        **base,
+                        "measure": f"{prefix}_matrix_minus_11618",
+                        "count": part["difference"],
+                        "share": part["difference_pct"],
+                        "note": "matrisen mangler par uten kartpunkt i opptaket; ikke rettet",
+                    }
+                )
+            )
     unplaced = _unplaced_frame(matrix.attrs.get("unplaced", []))
     if not unplaced.empty:
-        parts.append(pd.DataFrame({
-            "year": unplaced["year"], "topic": "quality",
-            "measure": "unplaced_" + unplaced["side"].map({"residence": "residents",
-                                                           "workplace": "workplace"}),
-            "region": unplaced["code"], "region_name": unplaced["name"],
-            "count": unplaced["count"],
-            "note": unplaced["note"] + "; med i totalene som kode " + UNPLACED}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "year": unplaced["year"],
+                    "topic": "quality",
+                    "measure": "unplaced_"
+                    + unplaced["side"].map({"residence": "residents", "workplace": "workplace"}),
+                    "region": unplaced["code"],
+                    "region_name": unplaced["name"],
+                    "count": unplaced["count"],
+                    "note": unplaced["note"] + "; med i totalene som kode " + UNPLACED,
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True)
     labels = {**SPLIT_MEASURES, **BALANCE_MEASURES, **FLOW_MEASURE, **QUALITY_MEASURES}
     out["measure_label"] = out["measure"].map(labels)
@@ -700,10 +785,7 @@ def commuting_table(
     out["_topic"] = out["topic"].map(_TOPIC_ORDER)
     out = out.sort_values(["_topic", "year"], kind="stable").drop(columns="_topic")
     out = out.reset_index(drop=True)
-    out.attrs = {"table_id": TABLE_ID, "source": SOURCE,
-                 "harmonised_to": regions.TARGET_YEAR}
+    out.attrs = {"table_id": TABLE_ID, "source": SOURCE, "harmonised_to": regions.TARGET_YEAR}
     if "snapshot" in frame.attrs:
         out.attrs["snapshot"] = frame.attrs["snapshot"]
     return out
-
-

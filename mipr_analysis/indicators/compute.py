@@ -69,9 +69,16 @@ def build(data_dir: Path | str | None = None) -> BuildResult:
     indicators["has_data"] = indicators["id"].isin(with_data)
 
     flows = _commuting(data_dir, notes)
-    paths = processed.write_all({"values": values, "indicators": indicators,
-                                 "baseline_check": checks, "derived": derived,
-                                 "commuting": flows}, data_dir)
+    paths = processed.write_all(
+        {
+            "values": values,
+            "indicators": indicators,
+            "baseline_check": checks,
+            "derived": derived,
+            "commuting": flows,
+        },
+        data_dir,
+    )
     return BuildResult(values, derived, indicators, checks, paths, notes)
 
 
@@ -84,8 +91,9 @@ def _commuting(data_dir: Path, notes: list[str]) -> pd.DataFrame:
         return pd.DataFrame(columns=list(commuting.COMMUTING_COLUMNS))
 
 
-def _from_ssb(registry: list[Indicator], data_dir: Path, report: list[str]
-              ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, set[int]], list[str]]:
+def _from_ssb(
+    registry: list[Indicator], data_dir: Path, report: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, set[int]], list[str]]:
     tables = ssb_values.TableCache(data_dir)
     frames, municipal, rank_years, notes = [], [], {}, []
     for ind in registry:
@@ -105,35 +113,61 @@ def _from_ssb(registry: list[Indicator], data_dir: Path, report: list[str]
         notes += res.notes
     empty = pd.DataFrame(columns=[*ssb_values.VALUE_COLUMNS, "origin", "source"])
     values = pd.concat(frames, ignore_index=True) if frames else empty
-    munis = pd.concat(municipal, ignore_index=True) if municipal else pd.DataFrame(
-        columns=["indicator", "region", "region_name", "period", "value", "status",
-                 "harmonised_from"])
+    munis = (
+        pd.concat(municipal, ignore_index=True)
+        if municipal
+        else pd.DataFrame(
+            columns=[
+                "indicator",
+                "region",
+                "region_name",
+                "period",
+                "value",
+                "status",
+                "harmonised_from",
+            ]
+        )
+    )
     return values, munis, rank_years, notes
 
 
-def _from_manual(manual: pd.DataFrame, checks: pd.DataFrame, registry: list[Indicator]
-                 ) -> pd.DataFrame:
+def _from_manual(
+    manual: pd.DataFrame, checks: pd.DataFrame, registry: list[Indicator]
+) -> pd.DataFrame:
     """Manual rows (the plan's blank region cells replaced by recomputed or explained rows)."""
     region_rows = plan_region_values(checks, manual, registry)
     replaced = set(zip(region_rows["indicator"], region_rows["period"]))
-    is_replaced = pd.Series([(i, p) in replaced for i, p in zip(manual["indicator"],
-                                                                 manual["period"])],
-                            index=manual.index, dtype=bool)
+    is_replaced = pd.Series(
+        [(i, p) in replaced for i, p in zip(manual["indicator"], manual["period"])],
+        index=manual.index,
+        dtype=bool,
+    )
     keep = manual[~((manual["region"] == "MIPR") & manual["value"].isna() & is_replaced)]
     own = keep.assign(
         origin=np.where(keep["source"].str.startswith(PLAN_PREFIX), "plan", "manual"),
         source=keep["publisher"] + ", gjengitt i " + keep["source"],
-        status="", snapshot="",
+        status="",
+        snapshot="",
     )
     sources = manual.drop_duplicates("indicator").set_index("indicator")["source"]
     computed = region_rows.assign(
         origin=np.where(region_rows["value"].notna(), "computed", "plan"),
         source=np.where(region_rows["value"].notna(), "beregnet fra ", "")
         + region_rows["indicator"].map(sources),
-        status="", snapshot="",
+        status="",
+        snapshot="",
     )
-    cols = ["indicator", "region", "period", "value", "source", "status", "origin", "snapshot",
-            "note"]
+    cols = [
+        "indicator",
+        "region",
+        "period",
+        "value",
+        "source",
+        "status",
+        "origin",
+        "snapshot",
+        "note",
+    ]
     return pd.concat([own[cols], computed[cols]], ignore_index=True)
 
 
@@ -143,8 +177,9 @@ def _derived_indicators(values: pd.DataFrame, registry: list[Indicator]) -> pd.D
     for ind in registry:
         if ind.source.type != "derived":
             continue
-        base = series(values[(values["indicator"] == ind.source.derived_from)
-                             & values["period"].notna()])
+        base = series(
+            values[(values["indicator"] == ind.source.derived_from) & values["period"].notna()]
+        )
         for rid, part in base.groupby("region"):
             prev = part.set_index(part["period"].astype(int))
             for r in part.itertuples():
@@ -155,11 +190,19 @@ def _derived_indicators(values: pd.DataFrame, registry: list[Indicator]) -> pd.D
                     value = r.value - before
                 if np.isnan(value):
                     continue
-                rows.append({"indicator": ind.id, "region": rid, "period": r.period,
-                             "value": value, "source": f"beregnet fra {ind.source.derived_from} "
-                             f"({r.source})", "status": "", "origin": "computed",
-                             "snapshot": r.snapshot,
-                             "note": f"endring fra {int(r.period) - 1} til {int(r.period)}"})
+                rows.append(
+                    {
+                        "indicator": ind.id,
+                        "region": rid,
+                        "period": r.period,
+                        "value": value,
+                        "source": f"beregnet fra {ind.source.derived_from} ({r.source})",
+                        "status": "",
+                        "origin": "computed",
+                        "snapshot": r.snapshot,
+                        "note": f"endring fra {int(r.period) - 1} til {int(r.period)}",
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -176,10 +219,13 @@ def _finish(values: pd.DataFrame, by_id: dict[str, Indicator]) -> pd.DataFrame:
     for col in ("numerator", "denominator"):
         out[col] = out[col].astype(float) if col in out.columns else np.nan
     unconfirmed = out["indicator"].map(
-        lambda i: not by_id[i].table_confirmed or bool(by_id[i].source.unconfirmed_codes))
+        lambda i: not by_id[i].table_confirmed or bool(by_id[i].source.unconfirmed_codes)
+    )
     out["status"] = np.select(
         [out["status"] != "", out["value"].isna(), (out["origin"] == "ssb") & unconfirmed],
-        [out["status"], "missing", "unconfirmed"], "ok")
+        [out["status"], "missing", "unconfirmed"],
+        "ok",
+    )
     order = {rid: n for n, rid in enumerate(regions.report_regions())}
     out["_order"] = out["region"].map(order).fillna(len(order))
     ind_order = {i: n for n, i in enumerate(by_id)}
@@ -197,8 +243,11 @@ def _region_name(rid: str) -> str:
 
 def _plan_vs_ssb(values: pd.DataFrame, by_id: dict[str, Indicator]) -> pd.DataFrame:
     """The plan's figure against SSB's for the same indicator, region and year."""
-    plan = values[values["origin"].isin(["plan", "computed"]) & values["value"].notna()
-                  & values["indicator"].map(lambda i: by_id[i].source.type == "ssb")]
+    plan = values[
+        values["origin"].isin(["plan", "computed"])
+        & values["value"].notna()
+        & values["indicator"].map(lambda i: by_id[i].source.type == "ssb")
+    ]
     ssb = values[(values["origin"] == "ssb")].set_index(["indicator", "region", "period"])
     rows = []
     for r in plan.itertuples():
@@ -211,14 +260,28 @@ def _plan_vs_ssb(values: pd.DataFrame, by_id: dict[str, Indicator]) -> pd.DataFr
         rounded = round_half_up(other["value"], d)
         diff = r.value - rounded if not np.isnan(rounded) else np.nan
         same = pd.NA if np.isnan(diff) else abs(diff) < 1e-9
-        note = ("Planens tall stemmer med SSB." if same is True else
-                "SSB-verdien mangler." if same is pd.NA else
-                f"Planens tall avviker fra SSB ({other['source']}) med {fmt_number(diff, d)}; "
-                "begge vises.")
-        rows.append({"indicator": r.indicator, "region": r.region, "period": r.period,
-                     "comparison": "SSB", "printed": r.value, "recomputed": other["value"],
-                     "recomputed_rounded": rounded, "difference": diff, "matches": same,
-                     "note": note})
+        note = (
+            "Planens tall stemmer med SSB."
+            if same is True
+            else "SSB-verdien mangler."
+            if same is pd.NA
+            else f"Planens tall avviker fra SSB ({other['source']}) med {fmt_number(diff, d)}; "
+            "begge vises."
+        )
+        rows.append(
+            {
+                "indicator": r.indicator,
+                "region": r.region,
+                "period": r.period,
+                "comparison": "SSB",
+                "printed": r.value,
+                "recomputed": other["value"],
+                "recomputed_rounded": rounded,
+                "difference": diff,
+                "matches": same,
+                "note": note,
+            }
+        )
     return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
 
 

@@ -33,8 +33,11 @@ def confirm(ind: Indicator, data_dir: Path | str | None = None) -> Confirmation:
         return Confirmation(None, "")
     snap = SnapshotStore(data_dir).latest(src.table, kind="metadata")
     if snap is None:
-        return Confirmation(None, f"SSBs metadata for tabell {src.table} er ikke lagret ennå; "
-                                  "kjør `mipr fetch` med internett.")
+        return Confirmation(
+            None,
+            f"SSBs metadata for tabell {src.table} er ikke lagret ennå; "
+            "kjør `mipr fetch` med internett.",
+        )
     try:
         meta = snap.metadata()
     except MiprError as exc:
@@ -48,7 +51,12 @@ def confirm(ind: Indicator, data_dir: Path | str | None = None) -> Confirmation:
             problems += [f"koden {v} i {dim} finnes ikke" for v in values if v.lower() not in codes]
     when = snap.fetched_at.strftime("%d.%m.%Y")
     if problems:
-        return Confirmation(False, f"Kontrollert mot SSBs metadata {when}: " + "; ".join(problems)
-                            + ". Rett utvalget i registry.yaml.")
-    return Confirmation(True, f"Tabell og koder kontrollert mot SSBs metadata {when}: "
-                              f"«{meta.label}».")
+        return Confirmation(
+            False,
+            f"Kontrollert mot SSBs metadata {when}: "
+            + "; ".join(problems)
+            + ". Rett utvalget i registry.yaml.",
+        )
+    return Confirmation(
+        True, f"Tabell og koder kontrollert mot SSBs metadata {when}: «{meta.label}»."
+    )

@@ -20,9 +20,24 @@ from .registry import Indicator
 
 ORIGIN_PRIORITY = ("plan", "manual", "computed", "ssb", "fhi")
 DERIVED_COLUMNS = (
-    "indicator", "region", "region_name", "period", "value", "origin", "baseline_year",
-    "baseline_value", "change_abs", "change_pct", "index", "rank", "rank_of", "rank_scope",
-    "national_value", "diff_national", "status", "is_latest",
+    "indicator",
+    "region",
+    "region_name",
+    "period",
+    "value",
+    "origin",
+    "baseline_year",
+    "baseline_value",
+    "change_abs",
+    "change_pct",
+    "index",
+    "rank",
+    "rank_of",
+    "rank_scope",
+    "national_value",
+    "diff_national",
+    "status",
+    "is_latest",
 )
 _NATIONAL_MEASURES = {"rate", "per_capita"}
 
@@ -43,8 +58,13 @@ def series(values: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["_prio", "_missing"]).reset_index(drop=True)
 
 
-def derive(values: pd.DataFrame, registry: list[Indicator], municipalities: pd.DataFrame,
-           rank_years: dict[str, set[int]], report_regions: list[str]) -> pd.DataFrame:
+def derive(
+    values: pd.DataFrame,
+    registry: list[Indicator],
+    municipalities: pd.DataFrame,
+    rank_years: dict[str, set[int]],
+    report_regions: list[str],
+) -> pd.DataFrame:
     """The derived table (`DERIVED_COLUMNS`) for every indicator and report region.
 
     `municipalities`: indicator, region, period, value for every municipality on 2024 borders
@@ -54,8 +74,9 @@ def derive(values: pd.DataFrame, registry: list[Indicator], municipalities: pd.D
     frames = []
     for ind in registry:
         mine = ser[ser["indicator"] == ind.id]
-        frames.append(_one(ind, mine, municipalities, rank_years.get(ind.id, set()),
-                           report_regions))
+        frames.append(
+            _one(ind, mine, municipalities, rank_years.get(ind.id, set()), report_regions)
+        )
     out = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     out["period"] = out["period"].astype("Int64")
     out["baseline_year"] = out["baseline_year"].astype("Int64")
@@ -64,8 +85,13 @@ def derive(values: pd.DataFrame, registry: list[Indicator], municipalities: pd.D
     return out[list(DERIVED_COLUMNS)]
 
 
-def _one(ind: Indicator, mine: pd.DataFrame, municipalities: pd.DataFrame, rank_years: set[int],
-         report_regions: list[str]) -> pd.DataFrame:
+def _one(
+    ind: Indicator,
+    mine: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    rank_years: set[int],
+    report_regions: list[str],
+) -> pd.DataFrame:
     rows = []
     national = mine[mine["region"] == regions.NATIONAL].set_index("period")["value"]
     for rid in report_regions:
@@ -89,9 +115,18 @@ def _one(ind: Indicator, mine: pd.DataFrame, municipalities: pd.DataFrame, rank_
 
 
 def _empty_row(ind: Indicator, rid: str) -> dict:
-    return {"indicator": ind.id, "region": rid, "region_name": regions.region_name(rid),
-            "period": pd.NA, "value": np.nan, "origin": "", "baseline_year": ind.baseline_year,
-            "baseline_value": np.nan, "status": status.NO_DATA, "is_latest": True}
+    return {
+        "indicator": ind.id,
+        "region": rid,
+        "region_name": regions.region_name(rid),
+        "period": pd.NA,
+        "value": np.nan,
+        "origin": "",
+        "baseline_year": ind.baseline_year,
+        "baseline_value": np.nan,
+        "status": status.NO_DATA,
+        "is_latest": True,
+    }
 
 
 def _row(ind: Indicator, r, base: float, latest: int, national: pd.Series) -> dict:
@@ -109,12 +144,20 @@ def _row(ind: Indicator, r, base: float, latest: int, national: pd.Series) -> di
     nat = float(national.get(period, np.nan)) if ind.measure in _NATIONAL_MEASURES else np.nan
     ratio_ok = ind.measure not in {"rank", "change"} and base > 0
     return {
-        "indicator": ind.id, "region": r.region, "region_name": r.region_name,
-        "period": period, "value": value, "origin": r.origin,
-        "baseline_year": ind.baseline_year, "baseline_value": base, "change_abs": change,
+        "indicator": ind.id,
+        "region": r.region,
+        "region_name": r.region_name,
+        "period": period,
+        "value": value,
+        "origin": r.origin,
+        "baseline_year": ind.baseline_year,
+        "baseline_value": base,
+        "change_abs": change,
         "change_pct": change / abs(base) * 100 if ratio_ok else np.nan,
         "index": value / base * 100 if ratio_ok else np.nan,
-        "national_value": nat, "diff_national": value - nat, "status": state,
+        "national_value": nat,
+        "diff_national": value - nat,
+        "status": state,
         "is_latest": period == latest,
     }
 
@@ -124,17 +167,26 @@ def _ascending(ind: Indicator) -> bool:
     return ind.direction == "down"
 
 
-def _rank_municipalities(out: pd.DataFrame, ind: Indicator, municipalities: pd.DataFrame,
-                         rank_years: set[int]) -> None:
-    mine = municipalities[(municipalities["indicator"] == ind.id)
-                          & municipalities["period"].isin(rank_years)
-                          & municipalities["value"].notna()]
+def _rank_municipalities(
+    out: pd.DataFrame, ind: Indicator, municipalities: pd.DataFrame, rank_years: set[int]
+) -> None:
+    mine = municipalities[
+        (municipalities["indicator"] == ind.id)
+        & municipalities["period"].isin(rank_years)
+        & municipalities["value"].notna()
+    ]
     if mine.empty or ind.measure == "rank":
         return
     ranks = mine.groupby("period")["value"].rank(method="min", ascending=_ascending(ind))
     of = mine.groupby("period")["value"].transform("size")
-    lookup = pd.DataFrame({"region": mine["region"], "period": mine["period"].astype(int),
-                           "rank": ranks.astype(int), "rank_of": of.astype(int)})
+    lookup = pd.DataFrame(
+        {
+            "region": mine["region"],
+            "period": mine["period"].astype(int),
+            "rank": ranks.astype(int),
+            "rank_of": of.astype(int),
+        }
+    )
     lookup = lookup.set_index(["region", "period"])
     keys = pd.MultiIndex.from_arrays([out["region"], out["period"].astype("Int64")])
     hit = keys.isin(lookup.index) & out["region"].map(regions.is_municipality).to_numpy(bool)
@@ -147,12 +199,11 @@ def _rank_municipalities(out: pd.DataFrame, ind: Indicator, municipalities: pd.D
 
 def _rank_regions(out: pd.DataFrame, ind: Indicator) -> None:
     """Rank among the report's regions of several municipalities (e.g. MIPR vs IOR)."""
-    groups = out["region"].map(lambda r: not regions.is_municipality(r)
-                               and r != regions.NATIONAL)
+    groups = out["region"].map(lambda r: not regions.is_municipality(r) and r != regions.NATIONAL)
     sub = out[groups & out["value"].notna()]
     if ind.measure == "rank" or sub.empty:
         return
-    for period, part in sub.groupby("period"):
+    for _, part in sub.groupby("period"):
         if len(part) < 2:
             continue
         ranks = part["value"].rank(method="min", ascending=_ascending(ind))

@@ -62,8 +62,10 @@ def parse_number(text: str) -> float | None:
         return None
     if "," in cleaned:
         if "." in cleaned or cleaned.count(",") > 1:
-            raise ValueError(f"{_short(text)} blander ',' og '.'; skriv desimalkomma eller "
-                             "desimalpunktum, én gang")
+            raise ValueError(
+                f"{_short(text)} blander ',' og '.'; skriv desimalkomma eller "
+                "desimalpunktum, én gang"
+            )
         cleaned = cleaned.replace(",", ".")
     if not _NUMBER.fullmatch(cleaned):
         raise ValueError(f"{_short(text)} er ikke et tall")
@@ -133,8 +135,10 @@ def _read_file(path: Path, by_id: dict[str, Indicator], problems: list[str]) -> 
         line = reader.line_num
         where = f"{path.name}:{line}"
         if None in raw or any(v is None for v in raw.values()):
-            problems.append(f"{where}: forventet {len(COLUMNS)} kolonner; sett celler som "
-                            f"inneholder '{delimiter}' i anførselstegn")
+            problems.append(
+                f"{where}: forventet {len(COLUMNS)} kolonner; sett celler som "
+                f"inneholder '{delimiter}' i anførselstegn"
+            )
             continue
         row = {k.strip(): (v or "").strip() for k, v in raw.items()}
         if not any(row.values()):
@@ -145,13 +149,16 @@ def _read_file(path: Path, by_id: dict[str, Indicator], problems: list[str]) -> 
     return out
 
 
-def _check_row(row: dict, where: str, by_id: dict[str, Indicator], problems: list[str]
-               ) -> dict | None:
+def _check_row(
+    row: dict, where: str, by_id: dict[str, Indicator], problems: list[str]
+) -> dict | None:
     errs: list[str] = []
     ind = by_id.get(row["indicator"])
     if ind is None:
-        errs.append(f"ukjent indikator {_short(row['indicator'])}; bruk en id fra "
-                    "mipr_analysis/indicators/registry.yaml")
+        errs.append(
+            f"ukjent indikator {_short(row['indicator'])}; bruk en id fra "
+            "mipr_analysis/indicators/registry.yaml"
+        )
     region = regions.normalise_code(row["region"]) if row["region"] else ""
     region_problem = _region_problem(region)
     if region_problem:
@@ -171,18 +178,25 @@ def _check_row(row: dict, where: str, by_id: dict[str, Indicator], problems: lis
         if whole:
             errs.append(whole)
     if value is None and not errs and not row["note"]:
-        errs.append("tom verdi uten merknad; skriv hvorfor i 'note' (f.eks. 'ikke oppgitt i "
-                    "planen')")
+        errs.append(
+            "tom verdi uten merknad; skriv hvorfor i 'note' (f.eks. 'ikke oppgitt i planen')"
+        )
     if ind is not None and row["unit"] != ind.unit:
-        errs.append(f"enheten {_short(row['unit'])} er ikke registerets {ind.unit!r} for "
-                    f"{ind.id}; regn om tallet eller rett enheten")
+        errs.append(
+            f"enheten {_short(row['unit'])} er ikke registerets {ind.unit!r} for "
+            f"{ind.id}; regn om tallet eller rett enheten"
+        )
     if not row["source"]:
         errs.append("'source' er tom; oppgi dokumentet og tabellen tallet kommer fra")
     problems += [f"{where}: {e}" for e in errs]
     if errs:
         return None
-    return {**row, "region": region, "period": period,
-            "value": float("nan") if value is None else value}
+    return {
+        **row,
+        "region": region,
+        "period": period,
+        "value": float("nan") if value is None else value,
+    }
 
 
 def _whole_number_problem(text: str, value: float, ind: Indicator) -> str | None:
@@ -192,12 +206,16 @@ def _whole_number_problem(text: str, value: float, ind: Indicator) -> str | None
     if _AMBIGUOUS.fullmatch(cleaned) and (integer or ind.decimals == 0):
         whole = cleaned.replace(",", "").replace(".", "")
         spaced = f"{int(whole):,}".replace(",", " ")
-        return (f"verdien {_short(text)} er tvetydig for {ind.id}, som publiseres i hele tall: "
-                f"tusenskille eller desimaltegn? Skriv {whole} eller {spaced} (mellomrom som "
-                "tusenskille)")
+        return (
+            f"verdien {_short(text)} er tvetydig for {ind.id}, som publiseres i hele tall: "
+            f"tusenskille eller desimaltegn? Skriv {whole} eller {spaced} (mellomrom som "
+            "tusenskille)"
+        )
     if integer and value != int(value):
-        return (f"verdien {_short(text)} er ikke et helt tall, men {ind.id} er en "
-                f"{'rangering' if ind.measure == 'rank' else 'telling'}; skriv et helt tall")
+        return (
+            f"verdien {_short(text)} er ikke et helt tall, men {ind.id} er en "
+            f"{'rangering' if ind.measure == 'rank' else 'telling'}; skriv et helt tall"
+        )
     return None
 
 
@@ -206,11 +224,14 @@ def _region_problem(region: str) -> str | None:
     if region in REGION_GROUPS:
         return None
     if not regions.is_municipality(region):
-        return (f"region {_short(region)} er ikke en firesifret kommunekode eller en av "
-                f"{', '.join(REGION_GROUPS)}")
+        return (
+            f"region {_short(region)} er ikke en firesifret kommunekode eller en av "
+            f"{', '.join(REGION_GROUPS)}"
+        )
     valid_to = regions.code_validity(region)[1]
     if valid_to is not None and valid_to < regions.TARGET_YEAR:
         current = regions.to_2024_code(region)
-        return (f"region {region} er en kode fra før 2024; bruk 2024-koden"
-                + (f" {current}" if current else ""))
+        return f"region {region} er en kode fra før 2024; bruk 2024-koden" + (
+            f" {current}" if current else ""
+        )
     return None

@@ -60,8 +60,9 @@ class IndicatorPage:
         return not bool((stored | newer.fillna(False)).any())
 
 
-def load(indicator_id: str, region_ids: list[str] | None = None,
-         data_dir: Path | str | None = None) -> IndicatorPage:
+def load(
+    indicator_id: str, region_ids: list[str] | None = None, data_dir: Path | str | None = None
+) -> IndicatorPage:
     """The indicator's rows for `region_ids` (default: the report's regions)."""
     folder = Path(data_dir or config.data_dir())
     ind = get_indicator(indicator_id)
@@ -75,8 +76,15 @@ def load(indicator_id: str, region_ids: list[str] | None = None,
     values = every[(every["indicator"] == indicator_id) & every["region"].isin(wanted)]
     parts = [ind.recompute.get(k) for k in ("numerator", "denominator")]
     related = every[every["indicator"].isin([p for p in parts if p])]
-    return IndicatorPage(ind, values.reset_index(drop=True), rows("derived"),
-                         rows("baseline_check"), wanted, folder, related.reset_index(drop=True))
+    return IndicatorPage(
+        ind,
+        values.reset_index(drop=True),
+        rows("derived"),
+        rows("baseline_check"),
+        wanted,
+        folder,
+        related.reset_index(drop=True),
+    )
 
 
 def latest(page: IndicatorPage) -> pd.DataFrame:
@@ -88,8 +96,19 @@ def latest(page: IndicatorPage) -> pd.DataFrame:
     d = page.derived[page.derived["region"].isin(page.regions) & page.derived["is_latest"]]
     d = d.dropna(subset=["value"]).copy()
     d["_order"] = d["region"].map({r: i for i, r in enumerate(page.regions)})
-    columns = ["region", "region_name", "period", "value", "baseline_value", "change_abs",
-               "rank", "rank_of", "rank_scope", "status", "origin"]
+    columns = [
+        "region",
+        "region_name",
+        "period",
+        "value",
+        "baseline_value",
+        "change_abs",
+        "rank",
+        "rank_of",
+        "rank_scope",
+        "status",
+        "origin",
+    ]
     return d.sort_values("_order")[columns].reset_index(drop=True)
 
 
@@ -142,16 +161,26 @@ def first_and_last(page: IndicatorPage, region: str) -> tuple[int, float, int, f
     return int(a["period"]), float(a["value"]), int(b["period"]), float(b["value"])
 
 
-def region_composition(page: IndicatorPage, region: str = "MIPR", period: int | None = None
-                       ) -> pd.DataFrame:
+def region_composition(
+    page: IndicatorPage, region: str = "MIPR", period: int | None = None
+) -> pd.DataFrame:
     """How a region's figure is formed from its municipalities in one period (default: the
     region's latest): rows for each member and the region, with value and, for rates, the
     numerator and denominator. Empty when the region has no figure."""
     rows = page.values[page.values["value"].notna()]
     mine = rows[rows["region"] == region]
     if mine.empty:
-        return pd.DataFrame(columns=["region", "region_name", "period", "numerator",
-                                     "denominator", "value", "origin"])
+        return pd.DataFrame(
+            columns=[
+                "region",
+                "region_name",
+                "period",
+                "numerator",
+                "denominator",
+                "value",
+                "origin",
+            ]
+        )
     period = int(mine["period"].max()) if period is None else period
     members = list(regions.region_members(region))
     part = rows[rows["region"].isin([*members, region]) & (rows["period"] == period)]
@@ -164,14 +193,23 @@ def region_composition(page: IndicatorPage, region: str = "MIPR", period: int | 
             part[column] = part["region"].map(own.set_index("region")["value"])
     order = {r: i for i, r in enumerate([*members, region])}
     part = part.assign(_o=part["region"].map(order)).sort_values("_o")
-    return part[["region", "region_name", "period", "numerator", "denominator", "value",
-                 "origin"]].reset_index(drop=True)
+    return part[
+        ["region", "region_name", "period", "numerator", "denominator", "value", "origin"]
+    ].reset_index(drop=True)
 
 
 def breaks(page: IndicatorPage) -> pd.DataFrame:
     """Breaks in the stored series per region (`detect_breaks`), with the region's name."""
-    columns = ["region", "region_name", "from_year", "to_year", "change_pct", "typical_pct",
-               "kind", "reason"]
+    columns = [
+        "region",
+        "region_name",
+        "from_year",
+        "to_year",
+        "change_pct",
+        "typical_pct",
+        "kind",
+        "reason",
+    ]
     ind = page.indicator
     if ind.source.type == "derived" or ind.measure == "change":
         return pd.DataFrame(columns=columns)  # a series of changes has no level to break
@@ -193,12 +231,20 @@ def missing_spans(page: IndicatorPage) -> pd.DataFrame:
     """Missing values grouped by region and reason: region_name, years ("2005–2019"), reason."""
     missing = page.values[page.values["value"].isna()]
     rows = []
-    reasons = [n or processed.FLAG_LABELS.get(s) or "ukjent årsak"
-               for n, s in zip(missing["note"], missing["status"])]
+    reasons = [
+        n or processed.FLAG_LABELS.get(s) or "ukjent årsak"
+        for n, s in zip(missing["note"], missing["status"])
+    ]
     for (rid, why), part in missing.assign(_why=reasons).groupby(["region", "_why"], sort=False):
         years = sorted(int(p) for p in part["period"].dropna())
-        rows.append({"region": rid, "region_name": regions.region_name(rid),
-                     "years": year_spans(years), "reason": why})
+        rows.append(
+            {
+                "region": rid,
+                "region_name": regions.region_name(rid),
+                "years": year_spans(years),
+                "reason": why,
+            }
+        )
     return pd.DataFrame(rows, columns=["region", "region_name", "years", "reason"])
 
 
@@ -207,7 +253,8 @@ def plan_deviations(page: IndicatorPage) -> pd.DataFrame:
     c = page.checks
     bad = c[(c["matches"] == False) & (c["note"] != "") & c["printed"].notna()]  # noqa: E712
     return bad.assign(region_name=bad["region"].map(regions.region_name))[
-        ["region", "region_name", "period", "comparison", "note"]].reset_index(drop=True)
+        ["region", "region_name", "period", "comparison", "note"]
+    ].reset_index(drop=True)
 
 
 def table_check(page: IndicatorPage) -> Confirmation:
@@ -224,27 +271,47 @@ def sources(page: IndicatorPage) -> pd.DataFrame:
     from mipr_analysis.ssb.store import SnapshotStore
 
     store = SnapshotStore(page.data_dir)
-    refs = sorted({p.strip() for cell in page.values["snapshot"] for p in str(cell).split(";")
-                   if p.strip()})
+    refs = sorted(
+        {p.strip() for cell in page.values["snapshot"] for p in str(cell).split(";") if p.strip()}
+    )
     rows = []
     for ref in refs:
         snap = store.for_body(ref)
         meta = snap.meta
-        rows.append({"table": snap.table_id, "source": snap.source,
-                     "citation": _citation(snap.citation),
-                     "ssb_updated": meta.get("ssb_updated") or "",
-                     "fetched": meta.get("imported_at") or meta.get("fetched_at") or "",
-                     "original": meta.get("original_filename") or "",
-                     "folder": str(Path(ref).parent)})
-    columns = ["table", "citation", "source", "files", "ssb_updated", "fetched", "originals",
-               "folder"]
+        rows.append(
+            {
+                "table": snap.table_id,
+                "source": snap.source,
+                "citation": _citation(snap.citation),
+                "ssb_updated": meta.get("ssb_updated") or "",
+                "fetched": meta.get("imported_at") or meta.get("fetched_at") or "",
+                "original": meta.get("original_filename") or "",
+                "folder": str(Path(ref).parent),
+            }
+        )
+    columns = [
+        "table",
+        "citation",
+        "source",
+        "files",
+        "ssb_updated",
+        "fetched",
+        "originals",
+        "folder",
+    ]
     if not rows:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame(rows)
-    out = frame.groupby(["table", "citation", "source", "folder"], sort=False).agg(
-        files=("fetched", "size"), ssb_updated=("ssb_updated", "max"),
-        fetched=("fetched", "max"),
-        originals=("original", lambda s: sorted(x for x in s if x))).reset_index()
+    out = (
+        frame.groupby(["table", "citation", "source", "folder"], sort=False)
+        .agg(
+            files=("fetched", "size"),
+            ssb_updated=("ssb_updated", "max"),
+            fetched=("fetched", "max"),
+            originals=("original", lambda s: sorted(x for x in s if x)),
+        )
+        .reset_index()
+    )
     return out[columns]
 
 
@@ -261,19 +328,30 @@ def data_used(data_dir: Path | str | None = None) -> pd.DataFrame:
         row = use.row()
         periods = row["periods"] or use.first.periods
         years = sorted({int(str(p)[:4]) for p in periods if str(p)[:4].isdigit()})
-        rows.append({"dataset": row["dataset"], "citation": _citation(row["citation"]),
-                     "periods": year_spans(years) if years else "",
-                     "updated": row["ssb_updated"] or "", "fetched": row["fetched_at"] or "",
-                     "files": len(row["files"]), "origin": row["origin"],
-                     "cut": row["cut"] or ""})
+        rows.append(
+            {
+                "dataset": row["dataset"],
+                "citation": _citation(row["citation"]),
+                "periods": year_spans(years) if years else "",
+                "updated": row["ssb_updated"] or "",
+                "fetched": row["fetched_at"] or "",
+                "files": len(row["files"]),
+                "origin": row["origin"],
+                "cut": row["cut"] or "",
+            }
+        )
     columns = ["dataset", "citation", "periods", "updated", "fetched", "files", "origin", "cut"]
     frame = pd.DataFrame(rows, columns=columns)
     if frame.empty:
         return frame
     return frame.groupby(["dataset", "citation"], sort=False, as_index=False).agg(
         periods=("periods", lambda s: ", ".join(p for p in s if p)),
-        updated=("updated", "max"), fetched=("fetched", "max"), files=("files", "sum"),
-        origin=("origin", "first"), cut=("cut", "first"))
+        updated=("updated", "max"),
+        fetched=("fetched", "max"),
+        files=("files", "sum"),
+        origin=("origin", "first"),
+        cut=("cut", "first"),
+    )
 
 
 def source_line(page: IndicatorPage) -> str:
@@ -314,14 +392,38 @@ def overview(data_dir: Path | str | None = None) -> pd.DataFrame:
             if rid not in mine.index:
                 continue
             r = mine.loc[rid]
-            rows.append({"goal": ind.goal, "goal_title": goal_title(ind.goal),
-                         "indicator": ind.id, "title": ind.title, "unit": ind.unit,
-                         "decimals": ind.decimals, "region": rid,
-                         "region_name": regions.region_name(rid), "period": int(r["period"]),
-                         "baseline_value": r["baseline_value"], "value": r["value"],
-                         "change_abs": r["change_abs"], "status": r["status"]})
-    columns = ["goal", "goal_title", "indicator", "title", "unit", "decimals", "region",
-               "region_name", "period", "baseline_value", "value", "change_abs", "status"]
+            rows.append(
+                {
+                    "goal": ind.goal,
+                    "goal_title": goal_title(ind.goal),
+                    "indicator": ind.id,
+                    "title": ind.title,
+                    "unit": ind.unit,
+                    "decimals": ind.decimals,
+                    "region": rid,
+                    "region_name": regions.region_name(rid),
+                    "period": int(r["period"]),
+                    "baseline_value": r["baseline_value"],
+                    "value": r["value"],
+                    "change_abs": r["change_abs"],
+                    "status": r["status"],
+                }
+            )
+    columns = [
+        "goal",
+        "goal_title",
+        "indicator",
+        "title",
+        "unit",
+        "decimals",
+        "region",
+        "region_name",
+        "period",
+        "baseline_value",
+        "value",
+        "change_abs",
+        "status",
+    ]
     out = pd.DataFrame(rows, columns=columns)
     return out.astype({"period": "Int64", "value": float, "baseline_value": float})
 
@@ -330,8 +432,11 @@ def trends(data_dir: Path | str | None = None, region: str = "MIPR") -> pd.DataF
     """Every indicator's series for one region (indicator, period, value), one value a year."""
     derived = processed.read("derived", data_dir)
     mine = derived[(derived["region"] == region) & derived["value"].notna()]
-    return mine[["indicator", "period", "value"]].sort_values(["indicator", "period"]) \
+    return (
+        mine[["indicator", "period", "value"]]
+        .sort_values(["indicator", "period"])
         .reset_index(drop=True)
+    )
 
 
 def key_figures(data_dir: Path | str | None = None, region: str = "MIPR") -> pd.DataFrame:
@@ -339,23 +444,36 @@ def key_figures(data_dir: Path | str | None = None, region: str = "MIPR") -> pd.
     reason there is none: area, area_title, indicator, title, unit, decimals, period, value,
     reason."""
     derived = processed.read("derived", data_dir)
-    latest_rows = derived[derived["is_latest"] & (derived["region"] == region)
-                          & derived["value"].notna()].set_index("indicator")
+    latest_rows = derived[
+        derived["is_latest"] & (derived["region"] == region) & derived["value"].notna()
+    ].set_index("indicator")
     areas = focus_titles()
     rows = []
     for ind in (i for i in load_registry() if not i.is_result):
         has = ind.id in latest_rows.index
-        reason = ("" if has else ind.source.reason if ind.source.type == "none"
-                  else "ingen tall ennå")
-        rows.append({"area": ind.goal, "area_title": areas[ind.goal], "indicator": ind.id,
-                     "title": ind.title, "unit": ind.unit, "decimals": ind.decimals,
-                     "period": latest_rows.loc[ind.id, "period"] if has else pd.NA,
-                     "value": latest_rows.loc[ind.id, "value"] if has else np.nan,
-                     "reason": (reason or "")[:1].upper() + (reason or "")[1:]})
+        reason = (
+            "" if has else ind.source.reason if ind.source.type == "none" else "ingen tall ennå"
+        )
+        rows.append(
+            {
+                "area": ind.goal,
+                "area_title": areas[ind.goal],
+                "indicator": ind.id,
+                "title": ind.title,
+                "unit": ind.unit,
+                "decimals": ind.decimals,
+                "period": latest_rows.loc[ind.id, "period"] if has else pd.NA,
+                "value": latest_rows.loc[ind.id, "value"] if has else np.nan,
+                "reason": (reason or "")[:1].upper() + (reason or "")[1:],
+            }
+        )
     out = pd.DataFrame(rows)
     order = {a: i for i, a in enumerate(areas)}
-    return out.sort_values("area", key=lambda s: s.map(order), kind="stable") \
-        .reset_index(drop=True).astype({"period": "Int64"})
+    return (
+        out.sort_values("area", key=lambda s: s.map(order), kind="stable")
+        .reset_index(drop=True)
+        .astype({"period": "Int64"})
+    )
 
 
 def status_counts(overview_frame: pd.DataFrame, region: str = "MIPR") -> dict[str, int]:

@@ -66,34 +66,98 @@ class Table:
 
 
 SCHEMAS: dict[str, Table] = {
-    "values": Table("indicator_values.csv", {
-        "indicator": _STR, "region": _STR, "region_name": _STR, "period": _INT,
-        "value": _FLOAT, "numerator": _FLOAT, "denominator": _FLOAT, "unit": _STR,
-        "source": _STR, "status": _STR, "origin": _STR, "snapshot": _STR, "note": _STR,
-    }, codes={"origin": tuple(ORIGIN_LABELS), "status": tuple(FLAG_LABELS)}),
-    "derived": Table("derived.csv", {
-        "indicator": _STR, "region": _STR, "region_name": _STR, "period": _INT,
-        "value": _FLOAT, "origin": _STR, "baseline_year": _INT, "baseline_value": _FLOAT,
-        "change_abs": _FLOAT, "change_pct": _FLOAT, "index": _FLOAT, "rank": _INT,
-        "rank_of": _INT, "rank_scope": _STR, "national_value": _FLOAT, "diff_national": _FLOAT,
-        "status": _STR, "is_latest": _BOOL,
-    }, codes={"status": status.CODES, "origin": tuple(ORIGIN_LABELS)}),
-    "baseline_check": Table("baseline_check.csv", {
-        "indicator": _STR, "region": _STR, "period": _INT, "comparison": _STR,
-        "printed": _FLOAT, "recomputed": _FLOAT, "recomputed_rounded": _FLOAT,
-        "difference": _FLOAT, "matches": _OPT_BOOL, "note": _STR,
-    }),
-    "indicators": Table("indicators.csv", {
-        "id": _STR, "title": _STR, "goal": _STR, "kind": _STR, "source_type": _STR,
-        "source": _STR, "table": _STR, "publisher": _STR, "measure": _STR, "unit": _STR,
-        "direction": _STR, "decimals": _INT, "rank_of": _INT, "baseline_year": _INT,
-        "target": _STR, "caveats": _STR, "table_confirmed": _BOOL, "pending": _STR,
-        "plan_table": _INT, "recompute": _STR, "has_data": _BOOL,
-    }),
+    "values": Table(
+        "indicator_values.csv",
+        {
+            "indicator": _STR,
+            "region": _STR,
+            "region_name": _STR,
+            "period": _INT,
+            "value": _FLOAT,
+            "numerator": _FLOAT,
+            "denominator": _FLOAT,
+            "unit": _STR,
+            "source": _STR,
+            "status": _STR,
+            "origin": _STR,
+            "snapshot": _STR,
+            "note": _STR,
+        },
+        codes={"origin": tuple(ORIGIN_LABELS), "status": tuple(FLAG_LABELS)},
+    ),
+    "derived": Table(
+        "derived.csv",
+        {
+            "indicator": _STR,
+            "region": _STR,
+            "region_name": _STR,
+            "period": _INT,
+            "value": _FLOAT,
+            "origin": _STR,
+            "baseline_year": _INT,
+            "baseline_value": _FLOAT,
+            "change_abs": _FLOAT,
+            "change_pct": _FLOAT,
+            "index": _FLOAT,
+            "rank": _INT,
+            "rank_of": _INT,
+            "rank_scope": _STR,
+            "national_value": _FLOAT,
+            "diff_national": _FLOAT,
+            "status": _STR,
+            "is_latest": _BOOL,
+        },
+        codes={"status": status.CODES, "origin": tuple(ORIGIN_LABELS)},
+    ),
+    "baseline_check": Table(
+        "baseline_check.csv",
+        {
+            "indicator": _STR,
+            "region": _STR,
+            "period": _INT,
+            "comparison": _STR,
+            "printed": _FLOAT,
+            "recomputed": _FLOAT,
+            "recomputed_rounded": _FLOAT,
+            "difference": _FLOAT,
+            "matches": _OPT_BOOL,
+            "note": _STR,
+        },
+    ),
+    "indicators": Table(
+        "indicators.csv",
+        {
+            "id": _STR,
+            "title": _STR,
+            "goal": _STR,
+            "kind": _STR,
+            "source_type": _STR,
+            "source": _STR,
+            "table": _STR,
+            "publisher": _STR,
+            "measure": _STR,
+            "unit": _STR,
+            "direction": _STR,
+            "decimals": _INT,
+            "rank_of": _INT,
+            "baseline_year": _INT,
+            "target": _STR,
+            "caveats": _STR,
+            "table_confirmed": _BOOL,
+            "pending": _STR,
+            "plan_table": _INT,
+            "recompute": _STR,
+            "has_data": _BOOL,
+        },
+    ),
     "commuting": Table("commuting.csv", COMMUTING_COLUMNS),
 }
-INDICATOR_COLUMN = {"values": "indicator", "derived": "indicator", "baseline_check": "indicator",
-                    "indicators": "id"}
+INDICATOR_COLUMN = {
+    "values": "indicator",
+    "derived": "indicator",
+    "baseline_check": "indicator",
+    "indicators": "id",
+}
 """The column that names the indicator a row belongs to (for the per-indicator digests); tables
 without one (commuting) are covered by their file digest alone."""
 
@@ -133,7 +197,8 @@ def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         if bad:
             raise ProcessedTableError(
                 f"{table.file}: kolonnen «{column}» har ukjente koder {sorted(bad)[:5]}. "
-                "Rett byggekoden eller kjør `mipr build` på nytt")
+                "Rett byggekoden eller kjør `mipr build` på nytt"
+            )
     return out.reset_index(drop=True)
 
 
@@ -141,12 +206,19 @@ def _check_columns(table: Table, columns: list[str], where: str) -> None:
     missing = [c for c in table.columns if c not in columns]
     extra = [c for c in columns if c not in table.columns]
     if missing or extra:
-        what = "; ".join(filter(None, [
-            f"mangler {', '.join(missing)}" if missing else "",
-            f"ukjente kolonner {', '.join(extra)}" if extra else "",
-        ]))
-        raise ProcessedTableError(f"{where}: {what}. Filen er fra en annen versjon av "
-                                  "programmet eller redigert for hånd: kjør `mipr build` på nytt")
+        what = "; ".join(
+            filter(
+                None,
+                [
+                    f"mangler {', '.join(missing)}" if missing else "",
+                    f"ukjente kolonner {', '.join(extra)}" if extra else "",
+                ],
+            )
+        )
+        raise ProcessedTableError(
+            f"{where}: {what}. Filen er fra en annen versjon av "
+            "programmet eller redigert for hånd: kjør `mipr build` på nytt"
+        )
 
 
 def _cast(series: pd.Series, dtype: str, file: str, column: str) -> pd.Series:
@@ -161,8 +233,10 @@ def _cast(series: pd.Series, dtype: str, file: str, column: str) -> pd.Series:
             return series.map(_to_bool).astype("bool")
         return series.map(_to_bool).astype("boolean")
     except (TypeError, ValueError) as exc:
-        raise ProcessedTableError(f"{file}: kolonnen «{column}» kan ikke leses som {dtype} "
-                                  f"({exc}). Kjør `mipr build` på nytt") from None
+        raise ProcessedTableError(
+            f"{file}: kolonnen «{column}» kan ikke leses som {dtype} "
+            f"({exc}). Kjør `mipr build` på nytt"
+        ) from None
 
 
 def _to_bool(value: object) -> object:
@@ -189,8 +263,9 @@ def to_csv_text(name: str, frame: pd.DataFrame) -> str:
     return out.to_csv(index=False)
 
 
-def write_all(frames: Mapping[str, pd.DataFrame], data_dir: Path | str | None = None
-              ) -> dict[str, Path]:
+def write_all(
+    frames: Mapping[str, pd.DataFrame], data_dir: Path | str | None = None
+) -> dict[str, Path]:
     """Write each table (atomically), then the manifest; returns the paths written."""
     texts = {name: to_csv_text(name, frame) for name, frame in frames.items()}
     paths = {}
@@ -201,8 +276,9 @@ def write_all(frames: Mapping[str, pd.DataFrame], data_dir: Path | str | None = 
         "files": {n: sha256_bytes(t.encode("utf-8")) for n, t in texts.items()},
         "indicators": _indicator_digests(texts),
     }
-    paths["manifest"] = atomic_write_text(folder(data_dir) / MANIFEST,
-                                          json.dumps(manifest, indent=1, sort_keys=True))
+    paths["manifest"] = atomic_write_text(
+        folder(data_dir) / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True)
+    )
     return paths
 
 
@@ -225,16 +301,21 @@ def read(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     table = _table(name)
     file = path(name, data_dir)
     if not file.is_file():
-        raise ProcessedTableError(f"{file} finnes ikke. Kjør `mipr build` (eller `mipr report`) "
-                                  "først")
+        raise ProcessedTableError(
+            f"{file} finnes ikke. Kjør `mipr build` (eller `mipr report`) først"
+        )
     stat = file.stat()
     key = (str(file), stat.st_size, stat.st_mtime_ns)
     if key not in _READ:
         head = pd.read_csv(file, nrows=0).columns.tolist()
         _check_columns(table, head, str(file))
         text_columns = {c: str for c, d in table.columns.items() if d == _STR}
-        frame = pd.read_csv(file, dtype=text_columns, keep_default_na=False,
-                            na_values={c: [""] for c, d in table.columns.items() if d != _STR})
+        frame = pd.read_csv(
+            file,
+            dtype=text_columns,
+            keep_default_na=False,
+            na_values={c: [""] for c, d in table.columns.items() if d != _STR},
+        )
         for old in [k for k in _READ if k[0] == key[0]]:  # keep one version of each file
             del _READ[old]
         _READ[key] = conform(name, frame)

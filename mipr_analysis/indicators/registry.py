@@ -188,17 +188,30 @@ def extra_tables(path: Path | str | None = None) -> list[TableSource]:
     where = str(path or default_path())
     out, problems = [], []
     for n, entry in enumerate(_document(where).get("tables") or [], start=1):
-        ok = (isinstance(entry, dict) and isinstance(entry.get("table"), str)
-              and _TABLE.fullmatch(entry["table"]) and isinstance(entry.get("selection"), dict)
-              and entry.get("confidence") in CONFIDENCE)
+        ok = (
+            isinstance(entry, dict)
+            and isinstance(entry.get("table"), str)
+            and _TABLE.fullmatch(entry["table"])
+            and isinstance(entry.get("selection"), dict)
+            and entry.get("confidence") in CONFIDENCE
+        )
         if not ok:
-            problems.append(f"tables, oppføring {n}: trenger table (fem sifre), selection og "
-                            f"confidence ({', '.join(CONFIDENCE)})")
+            problems.append(
+                f"tables, oppføring {n}: trenger table (fem sifre), selection og "
+                f"confidence ({', '.join(CONFIDENCE)})"
+            )
             continue
-        out.append(TableSource(entry["table"], entry.get("title", ""), entry.get("used_by", ""),
-                               {k: list(v) for k, v in entry["selection"].items()},
-                               dict(entry.get("codelists") or {}), entry["confidence"],
-                               entry.get("evidence", "")))
+        out.append(
+            TableSource(
+                entry["table"],
+                entry.get("title", ""),
+                entry.get("used_by", ""),
+                {k: list(v) for k, v in entry["selection"].items()},
+                dict(entry.get("codelists") or {}),
+                entry["confidence"],
+                entry.get("evidence", ""),
+            )
+        )
     if problems:
         raise RegistryError(f"{where}: " + "; ".join(problems))
     return out
@@ -231,8 +244,10 @@ def _document(path: str) -> dict:
     doc = doc if isinstance(doc, dict) else {}
     for key in ("goals", "focus_areas"):
         if set(doc.get(key) or {}) != set(GOALS_RESULT if key == "goals" else GOALS_BACKGROUND):
-            raise RegistryError(f"{path}: «{key}» må ha titler for "
-                                f"{', '.join(GOALS_RESULT if key == 'goals' else GOALS_BACKGROUND)}")
+            raise RegistryError(
+                f"{path}: «{key}» må ha titler for "
+                f"{', '.join(GOALS_RESULT if key == 'goals' else GOALS_BACKGROUND)}"
+            )
     return doc
 
 
@@ -272,8 +287,10 @@ def parse_registry(entries: list[dict], where: str = "registry.yaml") -> tuple[I
 def _one_of(entry: dict, key: str, allowed: tuple, errs: list[str], prefix: str = "") -> Any:
     value = entry.get(key)
     if value not in allowed:
-        errs.append(f"field '{prefix}{key}': {value!r} is not allowed; use one of "
-                    f"{', '.join(map(str, allowed))}")
+        errs.append(
+            f"field '{prefix}{key}': {value!r} is not allowed; use one of "
+            f"{', '.join(map(str, allowed))}"
+        )
     return value
 
 
@@ -313,11 +330,23 @@ def _build(e: dict, ids: set, errs: list[str]) -> Indicator | None:
     if errs:
         return None
     return Indicator(
-        id=e["id"], title=e["title"], goal=e["goal"], kind=kind, source=source,
-        measure=measure, unit=e["unit"], direction=e["direction"], decimals=e["decimals"],
-        baseline_year=e["baseline_year"], target=e.get("target"), caveats=tuple(caveats),
-        table_confirmed=e["table_confirmed"], plan_table=plan_table, recompute=recompute,
-        rank_of=rank_of, schedule=e.get("schedule"),
+        id=e["id"],
+        title=e["title"],
+        goal=e["goal"],
+        kind=kind,
+        source=source,
+        measure=measure,
+        unit=e["unit"],
+        direction=e["direction"],
+        decimals=e["decimals"],
+        baseline_year=e["baseline_year"],
+        target=e.get("target"),
+        caveats=tuple(caveats),
+        table_confirmed=e["table_confirmed"],
+        plan_table=plan_table,
+        recompute=recompute,
+        rank_of=rank_of,
+        schedule=e.get("schedule"),
     )
 
 
@@ -352,8 +381,10 @@ def _source(src: Any, measure: str, ids: set, errs: list[str]) -> Source:
             if has_value or has_ratio:
                 errs.append("field 'source.pending': remove it once value/numerator are given")
         elif has_value == has_ratio:
-            errs.append("field 'source': give either 'value' or 'numerator' + 'denominator' "
-                        "(or 'pending' with what must be checked)")
+            errs.append(
+                "field 'source': give either 'value' or 'numerator' + 'denominator' "
+                "(or 'pending' with what must be checked)"
+            )
         elif has_value:
             for flt in src["value"] if isinstance(src["value"], list) else [src["value"]]:
                 _filter_ok(flt, "value", errs)
@@ -365,21 +396,28 @@ def _source(src: Any, measure: str, ids: set, errs: list[str]) -> Source:
         if not src.get("pending") and not isinstance(src.get("selection"), dict):
             errs.append("field 'source.selection': required for fetching (dim -> codes)")
         if src.get("confidence") not in (None, *CONFIDENCE):
-            errs.append(f"field 'source.confidence': {src.get('confidence')!r} is not allowed; "
-                        f"use one of {', '.join(CONFIDENCE)}")
+            errs.append(
+                f"field 'source.confidence': {src.get('confidence')!r} is not allowed; "
+                f"use one of {', '.join(CONFIDENCE)}"
+            )
         return Source(
-            type="ssb", table=table, selection=src.get("selection") or {},
-            codelists=src.get("codelists") or {}, value=src.get("value"),
-            numerator=src.get("numerator"), denominator=src.get("denominator"),
-            pending=src.get("pending"), unconfirmed_codes=src.get("unconfirmed_codes") or {},
+            type="ssb",
+            table=table,
+            selection=src.get("selection") or {},
+            codelists=src.get("codelists") or {},
+            value=src.get("value"),
+            numerator=src.get("numerator"),
+            denominator=src.get("denominator"),
+            pending=src.get("pending"),
+            unconfirmed_codes=src.get("unconfirmed_codes") or {},
             region_column=src.get("region_column") or "Region",
-            confidence=src.get("confidence"), evidence=src.get("evidence"),
+            confidence=src.get("confidence"),
+            evidence=src.get("evidence"),
             extend=_extension(src.get("extend"), errs),
         )
     if kind == "manual":
         _one_of(src, "publisher", PUBLISHERS, errs, "source.")
-        return Source(type="manual", publisher=src.get("publisher"),
-                      ssb_table=src.get("ssb_table"))
+        return Source(type="manual", publisher=src.get("publisher"), ssb_table=src.get("ssb_table"))
     if kind == "derived":
         if src.get("from") not in ids:
             errs.append(f"field 'source.from': {src.get('from')!r} is not an indicator id")
@@ -388,7 +426,9 @@ def _source(src: Any, measure: str, ids: set, errs: list[str]) -> Source:
     if kind == "none":
         reason = src.get("reason")
         if not (isinstance(reason, str) and reason.startswith("ingen åpen kilde ennå")):
-            errs.append("field 'source.reason': must start with 'ingen åpen kilde ennå' and say why")
+            errs.append(
+                "field 'source.reason': must start with 'ingen åpen kilde ennå' and say why"
+            )
         return Source(type="none", reason=reason)
     return Source(type="none")
 
@@ -407,10 +447,15 @@ def _extension(ext: Any, errs: list[str]) -> Extension | None:
         _filter_ok(ext.get("denominator"), "extend.denominator", errs)
     if not isinstance(ext.get("citation"), str) or not ext["citation"].strip():
         errs.append("field 'source.extend.citation': say in bokmål whose data it is")
-    return Extension(dataset=ext["dataset"], region_column=ext.get("region_column") or "Region",
-                     value=ext.get("value") if has_value else None,
-                     numerator=ext.get("numerator"), denominator=ext.get("denominator"),
-                     origin=ext.get("origin") or "fhi", citation=ext.get("citation") or "")
+    return Extension(
+        dataset=ext["dataset"],
+        region_column=ext.get("region_column") or "Region",
+        value=ext.get("value") if has_value else None,
+        numerator=ext.get("numerator"),
+        denominator=ext.get("denominator"),
+        origin=ext.get("origin") or "fhi",
+        citation=ext.get("citation") or "",
+    )
 
 
 def _recompute(rule: Any, ids: set, errs: list[str]) -> dict[str, Any]:
@@ -436,17 +481,30 @@ def registry_table(registry: list[Indicator] | None = None):
     rows = []
     for ind in registry if registry is not None else load_registry():
         src = ind.source
-        rows.append({
-            "id": ind.id, "title": ind.title, "goal": ind.goal, "kind": ind.kind,
-            "source_type": src.type, "source": ind.source_label,
-            "table": src.table or src.ssb_table or "", "publisher": src.publisher or "",
-            "measure": ind.measure, "unit": ind.unit, "direction": ind.direction,
-            "decimals": ind.decimals, "rank_of": ind.rank_of, "baseline_year": ind.baseline_year,
-            "target": ind.target or "", "caveats": " | ".join(ind.caveats),
-            "table_confirmed": ind.table_confirmed,
-            "pending": src.pending or "", "plan_table": ind.plan_table,
-            "recompute": ind.recompute.get("method", ""),
-        })
+        rows.append(
+            {
+                "id": ind.id,
+                "title": ind.title,
+                "goal": ind.goal,
+                "kind": ind.kind,
+                "source_type": src.type,
+                "source": ind.source_label,
+                "table": src.table or src.ssb_table or "",
+                "publisher": src.publisher or "",
+                "measure": ind.measure,
+                "unit": ind.unit,
+                "direction": ind.direction,
+                "decimals": ind.decimals,
+                "rank_of": ind.rank_of,
+                "baseline_year": ind.baseline_year,
+                "target": ind.target or "",
+                "caveats": " | ".join(ind.caveats),
+                "table_confirmed": ind.table_confirmed,
+                "pending": src.pending or "",
+                "plan_table": ind.plan_table,
+                "recompute": ind.recompute.get("method", ""),
+            }
+        )
     df = pd.DataFrame(rows)
     df["plan_table"] = df["plan_table"].astype("Int64")
     df["rank_of"] = df["rank_of"].astype("Int64")

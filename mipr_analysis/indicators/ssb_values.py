@@ -24,8 +24,18 @@ from mipr_analysis.ssb.store import SnapshotStore, load_table, query_key
 
 from .registry import Indicator
 
-VALUE_COLUMNS = ("indicator", "region", "region_name", "period", "value", "numerator",
-                 "denominator", "status", "snapshot", "note")
+VALUE_COLUMNS = (
+    "indicator",
+    "region",
+    "region_name",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "status",
+    "snapshot",
+    "note",
+)
 _LEADING_INT = re.compile(r"^(\d+)")
 
 
@@ -88,14 +98,16 @@ def _mask(df: pd.DataFrame, flt: dict[str, Any], strict: bool = False) -> pd.Ser
         else:
             missing = set(codes) - set(uniques)
             if missing:
-                raise FilterError(f"kodene {', '.join(sorted(missing))} i {dim} finnes ikke i de "
-                                  "lagrede dataene")
+                raise FilterError(
+                    f"kodene {', '.join(sorted(missing))} i {dim} finnes ikke i de lagrede dataene"
+                )
             keep &= col.isin(codes)
     return keep
 
 
-def reduce(df: pd.DataFrame, flt: dict[str, Any], name: str = "value", strict: bool = False
-           ) -> pd.DataFrame:
+def reduce(
+    df: pd.DataFrame, flt: dict[str, Any], name: str = "value", strict: bool = False
+) -> pd.DataFrame:
     """Cells matching `flt`, summed per region and year; NaN (status "..") if a part is missing.
 
     Returns the columns Region (normalised code), Region_label, year, `name`, status.
@@ -104,26 +116,30 @@ def reduce(df: pd.DataFrame, flt: dict[str, Any], name: str = "value", strict: b
     sub = df[_mask(df, flt, strict)]
     if sub.empty:
         raise FilterError("ingen celler passer til utvalget")
-    work = pd.DataFrame({
-        "Region": sub["Region"].astype(str),
-        "year": sub[year].astype("Int64"),
-        "v": sub["value"].astype(float),
-        "s": sub["status"] if "status" in sub.columns else None,
-        "label": sub["Region_label"] if "Region_label" in sub.columns else "",
-    })
+    work = pd.DataFrame(
+        {
+            "Region": sub["Region"].astype(str),
+            "year": sub[year].astype("Int64"),
+            "v": sub["value"].astype(float),
+            "s": sub["status"] if "status" in sub.columns else None,
+            "label": sub["Region_label"] if "Region_label" in sub.columns else "",
+        }
+    )
     grouped = work.groupby(["Region", "year"], sort=False)
     out = grouped["v"].sum(min_count=1).rename(name).reset_index()
     complete = (grouped["v"].count() == grouped.size()).to_numpy()
     out.loc[~complete, name] = np.nan
     first_status = grouped["s"].first().to_numpy()
-    out["status"] = np.where(complete, None, np.where(pd.isna(first_status), harmonise.MISSING,
-                                                      first_status))
+    out["status"] = np.where(
+        complete, None, np.where(pd.isna(first_status), harmonise.MISSING, first_status)
+    )
     out.insert(1, "Region_label", grouped["label"].last().to_numpy())
     # SSB's series on current borders ("K-3103") are complete enough to sum to Norway;
     # plain old codes may not be (see harmonise.national_total).
     out[harmonise.AGGREGATED_CODE] = out["Region"].map(is_aggregated_code).astype(bool)
-    out["Region"] = out["Region"].map({c: regions.normalise_code(c)
-                                       for c in out["Region"].unique()})
+    out["Region"] = out["Region"].map(
+        {c: regions.normalise_code(c) for c in out["Region"].unique()}
+    )
     out.attrs = {k: v for k, v in df.attrs.items() if k in {"table_id", "label", "updated"}}
     return out
 
@@ -134,6 +150,7 @@ def snapshot_by_year(df: pd.DataFrame, data_dir: Path) -> dict[int | None, str]:
     A union of CSV imports names, per year, the newest import covering it; a fetch names its
     body for every year (key None).
     """
+
     def rel(path: str) -> str:
         try:
             return str(Path(path).resolve().relative_to(data_dir.resolve()))
@@ -161,15 +178,17 @@ def compute(ind: Indicator, tables: TableCache, report_regions: list[str]) -> SS
     src = ind.source
     key = query_key(src.table, src.selection, src.codelists, "no")
     frame = _regions_as(tables.get(src.table, key), src.region_column)
-    result = _compute_from(ind, frame, src.value, src.numerator, src.denominator, tables,
-                           report_regions)
+    result = _compute_from(
+        ind, frame, src.value, src.numerator, src.denominator, tables, report_regions
+    )
     result.values = result.values.assign(origin="ssb", source=ind.source_label)
     if src.extend is not None:
         ext = src.extend
         try:
             other = _regions_as(tables.get(ext.dataset, None), ext.region_column)
-            filled = _compute_from(ind, other, ext.value, ext.numerator, ext.denominator, tables,
-                                   report_regions)
+            filled = _compute_from(
+                ind, other, ext.value, ext.numerator, ext.denominator, tables, report_regions
+            )
         except (SSBError, FilterError) as exc:
             result.notes.append(missing_result(ind, exc, ext.dataset))
         else:
@@ -192,6 +211,7 @@ def _regions_as(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 def _fill_gaps(values: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
     """`values` with the (region, period) cells it lacks or holds as missing taken from `extra`."""
+
     def cells(frame: pd.DataFrame) -> pd.MultiIndex:
         return pd.MultiIndex.from_arrays([frame["region"], frame["period"]])
 
@@ -225,8 +245,15 @@ def _reduce_first(frame: pd.DataFrame, filters: Any, name: str = "value") -> pd.
     raise FilterError("; ".join(dict.fromkeys(problems)))
 
 
-def _compute_from(ind: Indicator, frame: pd.DataFrame, value: Any, numerator: Any,
-                  denominator: Any, tables: TableCache, report_regions: list[str]) -> SSBResult:
+def _compute_from(
+    ind: Indicator,
+    frame: pd.DataFrame,
+    value: Any,
+    numerator: Any,
+    denominator: Any,
+    tables: TableCache,
+    report_regions: list[str],
+) -> SSBResult:
     snaps = snapshot_by_year(frame, tables.data_dir)
     frame = _plain(frame)  # pandas deep-copies attrs on every step; provenance is in `snaps`
     notes: list[str] = []
@@ -237,19 +264,35 @@ def _compute_from(ind: Indicator, frame: pd.DataFrame, value: Any, numerator: An
         num = _reduce_first(frame, numerator, "numerator")
         den_table = denominator.get("table")
         den_frame = _plain(tables.get(den_table, None)) if den_table else frame
-        den = _reduce_first(den_frame, {k: v for k, v in denominator.items() if k != "table"},
-                            "denominator")
-        reduced = num.merge(den[["Region", "year", "denominator", "status"]],
-                            on=["Region", "year"], how="inner", suffixes=("", "_den"))
-        reduced["status"] = reduced["status"].where(reduced["status"].notna(),
-                                                    reduced.pop("status_den"))
+        den = _reduce_first(
+            den_frame, {k: v for k, v in denominator.items() if k != "table"}, "denominator"
+        )
+        reduced = num.merge(
+            den[["Region", "year", "denominator", "status"]],
+            on=["Region", "year"],
+            how="inner",
+            suffixes=("", "_den"),
+        )
+        reduced["status"] = reduced["status"].where(
+            reduced["status"].notna(), reduced.pop("status_den")
+        )
         if den_table:
             notes.append(f"{ind.id}: nevneren er fra SSB-tabell {den_table}.")
             snaps_den = snapshot_by_year(tables.get(den_table, None), tables.data_dir)
-            snaps = {y: " ; ".join(dict.fromkeys(filter(None, (snaps.get(y) or snaps.get(None),
-                                                                  snaps_den.get(y)
-                                                                  or snaps_den.get(None)))))
-                     for y in set(snaps) | set(snaps_den)}
+            snaps = {
+                y: " ; ".join(
+                    dict.fromkeys(
+                        filter(
+                            None,
+                            (
+                                snaps.get(y) or snaps.get(None),
+                                snaps_den.get(y) or snaps_den.get(None),
+                            ),
+                        )
+                    )
+                )
+                for y in set(snaps) | set(snaps_den)
+            }
         rate_only = False
     reduced.attrs["measure"] = "rate" if rate_only else "count"
 
@@ -265,9 +308,11 @@ def _compute_from(ind: Indicator, frame: pd.DataFrame, value: Any, numerator: An
             values = pd.concat([values, _national(reduced, measure)], ignore_index=True)
         values = values.rename(columns={"year": "period"})
         members = values["members"].astype(str)
-        values["note"] = np.where(values["region"] == regions.NATIONAL, members,
-                                  np.where(members.str.contains("+", regex=False),
-                                           "sum av " + members, ""))
+        values["note"] = np.where(
+            values["region"] == regions.NATIONAL,
+            members,
+            np.where(members.str.contains("+", regex=False), "sum av " + members, ""),
+        )
     values = _attach(values, municipalities, snaps, ind)
     values.attrs, municipalities.attrs = {}, {}
     rank_years = _complete_years(reduced)
@@ -279,12 +324,17 @@ def _harmonise(reduced: pd.DataFrame, ind: Indicator, notes: list[str]) -> pd.Da
     try:
         return harmonise.harmonise_to_2024(reduced)
     except TypeError:  # published rates of merged municipalities cannot be summed
-        notes.append(f"{ind.id}: andeler for sammenslåtte kommuner kan ikke summeres; "
-                     "årene før sammenslåingen er utelatt for dem.")
+        notes.append(
+            f"{ind.id}: andeler for sammenslåtte kommuner kan ikke summeres; "
+            "årene før sammenslåingen er utelatt for dem."
+        )
         history = regions.code_history()
         current = reduced["Region"].map(lambda c: regions.to_2024_code(c, history))
-        parts = reduced.assign(_r=current).groupby(["_r", "year"], dropna=False)["Region"] \
+        parts = (
+            reduced.assign(_r=current)
+            .groupby(["_r", "year"], dropna=False)["Region"]
             .transform("size")
+        )
         return harmonise.harmonise_to_2024(reduced[(parts == 1) | current.isna()])
 
 
@@ -294,7 +344,8 @@ def _municipalities(harmonised: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     if "numerator" in harm.columns:
         harm["value"] = harm["numerator"] / harm["denominator"] * 100
     out = harm.rename(columns={"year": "period"})[
-        ["region", "region_name", "period", "value", "status", "harmonised_from"]]
+        ["region", "region_name", "period", "value", "status", "harmonised_from"]
+    ]
     out.insert(0, "indicator", ind.id)
     return out
 
@@ -306,15 +357,18 @@ def _national(reduced: pd.DataFrame, measure: str) -> pd.DataFrame:
         out = harmonise.national_total(reduced.drop(columns=["Region_label"]))
     else:
         out = own.drop(columns=["Region", "Region_label"]).assign(
-            region=regions.NATIONAL, region_name=regions.region_name(regions.NATIONAL),
-            members="landstall fra tabellen")
+            region=regions.NATIONAL,
+            region_name=regions.region_name(regions.NATIONAL),
+            members="landstall fra tabellen",
+        )
     if measure == "rate":
         out["value"] = out["numerator"] / out["denominator"] * 100
     return out
 
 
-def _rate_values_without_counts(reduced: pd.DataFrame, municipalities: pd.DataFrame,
-                                report_regions: list[str], ind: Indicator) -> pd.DataFrame:
+def _rate_values_without_counts(
+    reduced: pd.DataFrame, municipalities: pd.DataFrame, report_regions: list[str], ind: Indicator
+) -> pd.DataFrame:
     """Published rates (no counts): municipalities and the national row as published; regions
     of several municipalities are missing with the reason."""
     rows = []
@@ -323,35 +377,71 @@ def _rate_values_without_counts(reduced: pd.DataFrame, municipalities: pd.DataFr
         if rid == regions.NATIONAL:
             nat = reduced[reduced["Region"] == regions.NATIONAL]
             for r in nat.itertuples():
-                rows.append({"region": rid, "period": r.year, "value": r.value,
-                             "status": r.status, "note": "landstall fra tabellen"})
+                rows.append(
+                    {
+                        "region": rid,
+                        "period": r.year,
+                        "value": r.value,
+                        "status": r.status,
+                        "note": "landstall fra tabellen",
+                    }
+                )
         elif len(regions.region_members(rid)) == 1 and regions.is_municipality(rid):
             mine = municipalities[municipalities["region"] == rid]
-            rows += [{"region": rid, "period": r.period, "value": r.value, "status": r.status,
-                      "note": ""} for r in mine.itertuples()]
+            rows += [
+                {
+                    "region": rid,
+                    "period": r.period,
+                    "value": r.value,
+                    "status": r.status,
+                    "note": "",
+                }
+                for r in mine.itertuples()
+            ]
         else:
-            rows += [{"region": rid, "period": p, "value": np.nan, "status": harmonise.MISSING,
-                      "note": ind.recompute.get("reason", "")} for p in periods]
+            rows += [
+                {
+                    "region": rid,
+                    "period": p,
+                    "value": np.nan,
+                    "status": harmonise.MISSING,
+                    "note": ind.recompute.get("reason", ""),
+                }
+                for p in periods
+            ]
     out = pd.DataFrame(rows, columns=["region", "period", "value", "status", "note"])
     out["region_name"] = out["region"].map(regions.region_name)
     return out
 
 
-def _attach(values: pd.DataFrame, municipalities: pd.DataFrame, snaps: dict, ind: Indicator
-            ) -> pd.DataFrame:
-    out = values.reindex(columns=["region", "region_name", "period", "value", "numerator",
-                                  "denominator", "status", "note"])
+def _attach(
+    values: pd.DataFrame, municipalities: pd.DataFrame, snaps: dict, ind: Indicator
+) -> pd.DataFrame:
+    out = values.reindex(
+        columns=[
+            "region",
+            "region_name",
+            "period",
+            "value",
+            "numerator",
+            "denominator",
+            "status",
+            "note",
+        ]
+    )
     out.insert(0, "indicator", ind.id)
     out["period"] = out["period"].astype("Int64")
-    merged_from = municipalities[municipalities["harmonised_from"].astype(str).str.contains(
-        r"\+", regex=True)].set_index(["region", "period"])["harmonised_from"]
+    merged_from = municipalities[
+        municipalities["harmonised_from"].astype(str).str.contains(r"\+", regex=True)
+    ].set_index(["region", "period"])["harmonised_from"]
     extra = [merged_from.get((r, p)) for r, p in zip(out["region"], out["period"])]
     out["note"] = [
         "; ".join(x for x in (n, f"{h} summert til 2024-grenser" if h else "") if x)
         for n, h in zip(out["note"].fillna(""), extra)
     ]
-    out["snapshot"] = [snaps.get(int(p)) or snaps.get(None, "") if pd.notna(p) else ""
-                       for p in out["period"]]
+    out["snapshot"] = [
+        snaps.get(int(p)) or snaps.get(None, "") if pd.notna(p) else "" for p in out["period"]
+    ]
     return out[list(VALUE_COLUMNS)]
 
 
@@ -360,8 +450,9 @@ def _complete_years(reduced: pd.DataFrame) -> set[int]:
     among all municipalities is complete."""
     codes = reduced["Region"].unique()
     history = regions.code_history()
-    unmapped = {c for c in codes
-                if regions.is_municipality(c) and regions.to_2024_code(c, history) is None}
+    unmapped = {
+        c for c in codes if regions.is_municipality(c) and regions.to_2024_code(c, history) is None
+    }
     measure = "value" if "value" in reduced.columns else "numerator"
     hit = reduced["Region"].isin(unmapped) & reduced[measure].notna()
     bad = set(reduced.loc[hit, "year"].dropna().astype(int))
@@ -375,6 +466,8 @@ def missing_result(ind: Indicator, exc: Exception, dataset: str | None = None) -
     if isinstance(exc, NoSnapshot):
         table = ind.source.table
         instead = "bare planens nullpunkt brukes" if ind.is_result else "ingen tall ennå"
-        return (f"{ind.id}: ingen lagrede SSB-data for tabell {table}; {instead} (hent med "
-                f"`mipr fetch --table {table}` eller `mipr import-csv`).")
+        return (
+            f"{ind.id}: ingen lagrede SSB-data for tabell {table}; {instead} (hent med "
+            f"`mipr fetch --table {table}` eller `mipr import-csv`)."
+        )
     return f"{ind.id}: SSB-tabell {ind.source.table} kunne ikke brukes: {exc}"

@@ -48,8 +48,11 @@ def load_state(reports_dir: Path) -> tuple[dict[str, Any], str | None]:
         return empty_state(), None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return empty_state(), f"{path.name} kunne ikke leses; alle sidene kjøres på nytt."
-    if not isinstance(state, dict) or state.get("version") != STATE_VERSION or not all(
-            isinstance(state.get(k), dict) for k in ("prepare", "jobs", "hashes")):
+    if (
+        not isinstance(state, dict)
+        or state.get("version") != STATE_VERSION
+        or not all(isinstance(state.get(k), dict) for k in ("prepare", "jobs", "hashes"))
+    ):
         return empty_state(), f"{path.name} er fra en annen versjon; alle sidene kjøres på nytt."
     return state, None
 
@@ -133,7 +136,7 @@ def _imports(source: str, current: str) -> set[str]:
         statement = source[start:end]
         if "(" in statement and ")" not in statement:
             close = source.find(")", end)
-            statement = source[start:close + 1 if close >= 0 else len(source)]
+            statement = source[start : close + 1 if close >= 0 else len(source)]
         try:
             tree = ast.parse(statement.strip())
         except SyntaxError:

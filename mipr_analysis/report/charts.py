@@ -50,7 +50,6 @@ def _unit_name(code: str) -> str:
     return style.name if style else regions.region_name(code)
 
 
-
 def commuting_split_chart(
     split: pd.DataFrame,
     year: int,
@@ -70,8 +69,7 @@ def commuting_split_chart(
     data = split
     if "topic" in data.columns:
         data = data[data["topic"] == "split"]
-    data = data[(data["year"] == year) & data["measure"].isin([*CATEGORIES,
-                                                               "employed_residents"])]
+    data = data[(data["year"] == year) & data["measure"].isin([*CATEGORIES, "employed_residents"])]
     units = [normalise_code(u) for u in units]
     table = data.pivot_table(index="region", columns="measure", values="count", aggfunc="first")
     missing = [u for u in units if u not in table.index]
@@ -86,8 +84,15 @@ def commuting_split_chart(
     positions = [i + sum(gaps[: i + 1]) for i in range(len(units))]
     lefts = shares.cumsum(axis=1) - shares
     for category in CATEGORIES:
-        ax.barh(positions, shares[category], left=lefts[category], height=0.68,
-                color=CATEGORY_COLOURS[category], edgecolor="white", linewidth=1.2)
+        ax.barh(
+            positions,
+            shares[category],
+            left=lefts[category],
+            height=0.68,
+            color=CATEGORY_COLOURS[category],
+            edgecolor="white",
+            linewidth=1.2,
+        )
     ax.set_yticks(positions, [_unit_name(u) for u in units])
     for tick, unit in zip(ax.get_yticklabels(), units, strict=True):
         if unit in REGIONS:
@@ -99,8 +104,12 @@ def commuting_split_chart(
     ax.spines[["left", "bottom"]].set_visible(False)
     ax.tick_params(axis="y", length=0)
     ax.tick_params(axis="x", labelsize=9)
-    ax.set_title("\n".join(textwrap.wrap(
-        title or f"Hvor de sysselsatte som bor i kommunen, arbeider, {year}", 70)), pad=36)
+    ax.set_title(
+        "\n".join(
+            textwrap.wrap(title or f"Hvor de sysselsatte som bor i kommunen, arbeider, {year}", 70)
+        ),
+        pad=36,
+    )
     fig.tight_layout()
     fig.draw_without_rendering()  # measure texts against the final axes
     _segment_labels(fig, ax, shares, positions, decimals)
@@ -112,8 +121,9 @@ def commuting_split_chart(
 REGIONS = {"MIPR", "IOR"}
 
 
-def _segment_labels(fig: Figure, ax, shares: pd.DataFrame, positions: list[float],
-                    decimals: int) -> None:
+def _segment_labels(
+    fig: Figure, ax, shares: pd.DataFrame, positions: list[float], decimals: int
+) -> None:
     """Each share in its segment; those that do not fit are listed beside the bar."""
     lefts = shares.cumsum(axis=1) - shares
     for row, pos in enumerate(positions):
@@ -124,16 +134,30 @@ def _segment_labels(fig: Figure, ax, shares: pd.DataFrame, positions: list[float
                 continue
             text = fmt_percent(value, decimals)
             fill = CATEGORY_COLOURS[category]
-            label = ax.text(lefts.iloc[row][category] + value / 2, pos, text, ha="center",
-                            va="center", fontsize=10, color=_ink_on(fill),
-                            fontweight="bold" if category == "work_own_municipality"
-                            else "normal")
+            label = ax.text(
+                lefts.iloc[row][category] + value / 2,
+                pos,
+                text,
+                ha="center",
+                va="center",
+                fontsize=10,
+                color=_ink_on(fill),
+                fontweight="bold" if category == "work_own_municipality" else "normal",
+            )
             if not _fits(fig, ax, label, value):
                 label.remove()
                 outside.append(f"{SHORT_LABELS[category]} {text}")
         if outside:
-            ax.text(101, pos, "; ".join(outside), ha="left", va="center", fontsize=8.5,
-                    color=theme.TEXT_COLOUR, clip_on=False)
+            ax.text(
+                101,
+                pos,
+                "; ".join(outside),
+                ha="left",
+                va="center",
+                fontsize=8.5,
+                color=theme.TEXT_COLOUR,
+                clip_on=False,
+            )
 
 
 def _ink_on(fill: str) -> str:
@@ -157,14 +181,28 @@ def _category_headers(fig: Figure, ax, first: pd.Series, position: float) -> Non
         value = 0.0 if pd.isna(first[category]) else float(first[category])
         centres.append(start + value / 2)
         start += value
-    texts = [ax.text(x, position - 0.42, CATEGORY_LABELS[c], ha="center", va="bottom",
-                     fontsize=9.5, color=theme.text_colour(CATEGORY_COLOURS[c])
-                     if c != "work_elsewhere" else "#444444", fontweight="bold",
-                     clip_on=False)
-             for x, c in zip(centres, CATEGORIES, strict=True)]
+    texts = [
+        ax.text(
+            x,
+            position - 0.42,
+            CATEGORY_LABELS[c],
+            ha="center",
+            va="bottom",
+            fontsize=9.5,
+            color=theme.text_colour(CATEGORY_COLOURS[c]) if c != "work_elsewhere" else "#444444",
+            fontweight="bold",
+            clip_on=False,
+        )
+        for x, c in zip(centres, CATEGORIES, strict=True)
+    ]
     to_data = ax.transData.inverted()
-    widths = [abs(to_data.transform((t.get_window_extent(renderer).width, 0))[0]
-                  - to_data.transform((0, 0))[0]) for t in texts]
+    widths = [
+        abs(
+            to_data.transform((t.get_window_extent(renderer).width, 0))[0]
+            - to_data.transform((0, 0))[0]
+        )
+        for t in texts
+    ]
     placed: list[float] = []
     for x, w, previous in zip(centres, widths, [0.0, *widths[:-1]], strict=True):
         if placed:
@@ -179,16 +217,19 @@ def _category_headers(fig: Figure, ax, first: pd.Series, position: float) -> Non
         text.set_x(x)
 
 
-def _alt(table: pd.DataFrame, shares: pd.DataFrame, units: list[str], year: int,
-         decimals: int) -> str:
+def _alt(
+    table: pd.DataFrame, shares: pd.DataFrame, units: list[str], year: int, decimals: int
+) -> str:
     parts = []
     for unit in units:
         row = shares.loc[unit]
         total = table.loc[unit, "employed_residents"]
         parts.append(
             f"{_unit_name(unit)} ({fmt_number(total)} sysselsatte): "
-            + ", ".join(f"{SHORT_LABELS[c]} {fmt_percent(row[c], decimals)}"
-                        for c in CATEGORIES))
-    return (f"Liggende stolpediagram, {year}: hvor de sysselsatte som bor i hver kommune, og "
-            "i regionen samlet, arbeider: i egen kommune, ellers i regionen, i Oslo eller "
-            "andre steder. " + ". ".join(parts) + ".")
+            + ", ".join(f"{SHORT_LABELS[c]} {fmt_percent(row[c], decimals)}" for c in CATEGORIES)
+        )
+    return (
+        f"Liggende stolpediagram, {year}: hvor de sysselsatte som bor i hver kommune, og "
+        "i regionen samlet, arbeider: i egen kommune, ellers i regionen, i Oslo eller "
+        "andre steder. " + ". ".join(parts) + "."
+    )

@@ -27,8 +27,13 @@ from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.formatting import round_half_up, write_excel_csv
 from mipr_analysis.indicators import status
 
-__all__ = ["OVERVIEW_COLUMNS", "SOURCE_COLUMNS", "overview_table", "write_overview_csv",
-           "write_overview_xlsx"]
+__all__ = [
+    "OVERVIEW_COLUMNS",
+    "SOURCE_COLUMNS",
+    "overview_table",
+    "write_overview_csv",
+    "write_overview_xlsx",
+]
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -75,8 +80,10 @@ DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
 def _check_columns(frame: pd.DataFrame, required: Sequence[str], what: str) -> None:
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise KeyError(f"{what} lacks column(s) {missing}; pass what "
-                       f"mipr_analysis.indicators.page_data.{what}() returns")
+        raise KeyError(
+            f"{what} lacks column(s) {missing}; pass what "
+            f"mipr_analysis.indicators.page_data.{what}() returns"
+        )
 
 
 def _number(value: object) -> float | int | None:
@@ -96,15 +103,18 @@ def overview_table(overview: pd.DataFrame) -> pd.DataFrame:
     """The overview with bokmål headers, status as its word, numbers as numbers (full
     precision; missing is NaN)."""
     _check_columns(overview, REQUIRED_OVERVIEW, "overview")
-    table = pd.DataFrame({
-        "title": overview["title"].astype(str),
-        "region_name": overview["region_name"].astype(str),
-        "region": overview["region"].astype(str),
-        "period": pd.array([_number(p) for p in overview["period"]], dtype="Int64"),
-        "unit": overview["unit"].fillna("").astype(str),
-        "status": [status.label(s) for s in overview["status"]],
-        "indicator": overview["indicator"].astype(str),
-    }, index=overview.index)
+    table = pd.DataFrame(
+        {
+            "title": overview["title"].astype(str),
+            "region_name": overview["region_name"].astype(str),
+            "region": overview["region"].astype(str),
+            "period": pd.array([_number(p) for p in overview["period"]], dtype="Int64"),
+            "unit": overview["unit"].fillna("").astype(str),
+            "status": [status.label(s) for s in overview["status"]],
+            "indicator": overview["indicator"].astype(str),
+        },
+        index=overview.index,
+    )
     for column in NUMBER_COLUMNS:
         table[column] = pd.to_numeric(overview[column], errors="coerce").astype(float)
     return table[list(OVERVIEW_COLUMNS)].rename(columns=OVERVIEW_COLUMNS)
@@ -121,14 +131,15 @@ def _number_format(decimals: int, *, signed: bool = False) -> str:
 
 
 def _sheet_name(goal_title: str, goal: str, taken: set[str]) -> str:
-    """"Hovedmål", "Mål 1": the part of the goal's title before the colon (Excel: at most 31
-    characters, none of []:*?/\\, unique)."""
-    name = (goal_title.split(":")[0].strip() or goal).translate(
-        {ord(c): " " for c in "[]:*?/\\"})[:31].strip() or "Mål"
+    """The part of the goal's title before the colon ("Hovedmål", "Mål 1"), as Excel allows a
+    sheet name: at most 31 characters, none of []:*?/\\, unique."""
+    name = (goal_title.split(":")[0].strip() or goal).translate({ord(c): " " for c in "[]:*?/\\"})[
+        :31
+    ].strip() or "Mål"
     base, n = name, 2
     while name.lower() in {t.lower() for t in taken} or name == SOURCES_SHEET:
         suffix = f" ({n})"
-        name, n = base[:31 - len(suffix)] + suffix, n + 1
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
     taken.add(name)
     return name
 
@@ -182,7 +193,8 @@ def _goal_sheet(workbook, part: pd.DataFrame, name: str) -> None:
     change = OVERVIEW_COLUMNS["change_abs"]
     year = OVERVIEW_COLUMNS["period"]
     for row_number, (record, decimals) in enumerate(
-            zip(table.to_dict("records"), part["decimals"]), start=2):
+        zip(table.to_dict("records"), part["decimals"]), start=2
+    ):
         decimals = int(decimals) if _number(decimals) is not None else 0
         for col_number, header in enumerate(headers, start=1):
             value = record[header]
@@ -225,13 +237,17 @@ def _sources_sheet(workbook, sources: pd.DataFrame) -> None:
             fmt = None
             if key in ("updated", "fetched"):
                 value = _moment(value)
-                fmt = DATETIME_FORMAT if value is not None and (value.hour or value.minute) \
+                fmt = (
+                    DATETIME_FORMAT
+                    if value is not None and (value.hour or value.minute)
                     else DATE_FORMAT
+                )
             elif key == "files":
                 value = _number(value)
                 fmt = "0"
-            elif value is None or value is pd.NA or (isinstance(value, float)
-                                                     and math.isnan(value)):
+            elif (
+                value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+            ):
                 value = None
             else:
                 value = str(value)

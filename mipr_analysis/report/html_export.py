@@ -11,8 +11,8 @@ and hidden from screen readers, which read the word.
 from __future__ import annotations
 
 import logging
-import threading
 import os
+import threading
 from pathlib import Path
 
 import nbformat
@@ -37,8 +37,9 @@ NBCONVERT_PLACEHOLDER_ALT = "No description has been provided for this image"
 MISSING_ALT = "Figur uten tekstbeskrivelse"
 """Replaces nbconvert's English placeholder; `tests/browser_support.check_page` flags it."""
 
-STATUS_CELLS = {f"{status.MARKERS[c]} {status.LABELS[c]}": c for c in status.CODES
-                if status.MARKERS[c]}
+STATUS_CELLS = {
+    f"{status.MARKERS[c]} {status.LABELS[c]}": c for c in status.CODES if status.MARKERS[c]
+}
 """A cell's whole text -> status code, as `presentation.status_text` writes it ("▲ bedre")."""
 SCROLLING = ("jp-OutputArea-output", "table-scroll")
 """Classes of the boxes that scroll a wide table sideways (page.css)."""
@@ -51,7 +52,8 @@ class StripErrorsPreprocessor(Preprocessor):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code":
             cell.outputs = [
-                out for out in cell.outputs
+                out
+                for out in cell.outputs
                 if out.output_type != "error"
                 and not (out.output_type == "stream" and out.get("name") == "stderr")
             ]
@@ -81,8 +83,11 @@ def _new_exporter() -> HTMLExporter:
         theme="light",
     )
     exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags=set(REMOVED_CELL_TAGS),
-                              remove_all_outputs_tags=set(REMOVED_OUTPUT_TAGS)), enabled=True
+        TagRemovePreprocessor(
+            remove_cell_tags=set(REMOVED_CELL_TAGS),
+            remove_all_outputs_tags=set(REMOVED_OUTPUT_TAGS),
+        ),
+        enabled=True,
     )
     exporter.register_preprocessor(StripErrorsPreprocessor(), enabled=True)
     return exporter
@@ -90,8 +95,10 @@ def _new_exporter() -> HTMLExporter:
 
 def heading_problems(html: str) -> list[str]:
     """Heading-order faults: the first heading must be the only h1; no level may be skipped."""
-    levels = [int(h.name[1]) for h in BeautifulSoup(html, "html.parser").find_all(
-        ["h1", "h2", "h3", "h4", "h5", "h6"])]
+    levels = [
+        int(h.name[1])
+        for h in BeautifulSoup(html, "html.parser").find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
+    ]
     if not levels:
         return ["the page has no heading; start the notebook with '# <title>'"]
     problems = []
@@ -129,8 +136,9 @@ def _scope_headers(table) -> None:
             in_head = all(c.name == "th" for c in row.find_all(["th", "td"], recursive=False))
         span = th.get("colspan" if in_head else "rowspan", "1")
         group = str(span).strip() not in ("", "1")
-        th["scope"] = ("colgroup" if group else "col") if in_head else \
-            ("rowgroup" if group else "row")
+        th["scope"] = (
+            ("colgroup" if group else "col") if in_head else ("rowgroup" if group else "row")
+        )
 
 
 def _mark_status_cells(soup, table) -> None:
@@ -157,8 +165,10 @@ def _wrap_if_nothing_scrolls(soup, table) -> None:
             return
     caption = table.find("caption")
     label = caption.get_text(" ", strip=True) if caption and _own(caption, table) else "Tabell"
-    box = soup.new_tag("div", attrs={"class": "table-scroll", "role": "region",
-                                     "tabindex": "0", "aria-label": label})
+    box = soup.new_tag(
+        "div",
+        attrs={"class": "table-scroll", "role": "region", "tabindex": "0", "aria-label": label},
+    )
     table.wrap(box)
 
 
@@ -174,9 +184,11 @@ def accessible_tables(soup) -> list[str]:
         _wrap_if_nothing_scrolls(soup, table)
         caption = table.find("caption")
         if caption is None or not _own(caption, table) or not caption.get_text(strip=True):
-            problems.append(f"table {number} has no caption; give it one (tables.html_table, "
-                            "formatting.nb_table and Styler.set_caption take one; a markdown "
-                            "table cannot have one)")
+            problems.append(
+                f"table {number} has no caption; give it one (tables.html_table, "
+                "formatting.nb_table and Styler.set_caption take one; a markdown "
+                "table cannot have one)"
+            )
     return problems
 
 
@@ -195,8 +207,11 @@ def _postprocess(html: str, source: Path) -> str:
     for img in unlabelled:
         img["alt"] = MISSING_ALT
     if unlabelled:
-        log.warning("%s: %d figure(s) without alt text; show them with theme.show(fig, alt=...)",
-                    source, len(unlabelled))
+        log.warning(
+            "%s: %d figure(s) without alt text; show them with theme.show(fig, alt=...)",
+            source,
+            len(unlabelled),
+        )
     for problem in heading_problems(html):
         log.warning("%s: %s", source, problem)
     for problem in accessible_tables(soup):
@@ -205,8 +220,9 @@ def _postprocess(html: str, source: Path) -> str:
     return str(soup)
 
 
-def export_html(executed_notebook_path: str | os.PathLike, html_path: str | os.PathLike,
-                title: str) -> Path:
+def export_html(
+    executed_notebook_path: str | os.PathLike, html_path: str | os.PathLike, title: str
+) -> Path:
     """Convert an executed notebook to the secretariat's HTML page (atomic write)."""
     source = Path(executed_notebook_path)
     if not title or not title.strip():

@@ -14,7 +14,12 @@ from typing import Any
 
 # JobResult.status values
 RAN, SKIPPED, FAILED, NOT_SELECTED, INTERRUPTED = (
-    "ran", "skipped", "failed", "not_selected", "interrupted")
+    "ran",
+    "skipped",
+    "failed",
+    "not_selected",
+    "interrupted",
+)
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -123,8 +128,10 @@ class BatchResult:
 
     def counts(self) -> str:
         """'3 kjørt, 1 uendret (hoppet over), 1 feilet' (and what was not selected or stopped)."""
-        text = (f"{len(self.ran)} kjørt, {len(self.skipped)} uendret (hoppet over), "
-                f"{len(self.failed)} feilet")
+        text = (
+            f"{len(self.ran)} kjørt, {len(self.skipped)} uendret (hoppet over), "
+            f"{len(self.failed)} feilet"
+        )
         for status, words in ((INTERRUPTED, "avbrutt"), (NOT_SELECTED, "ikke valgt")):
             if self.with_status(status):
                 text += f", {len(self.with_status(status))} {words}"

@@ -53,8 +53,9 @@ class WarmKernel:
         self.kernel_name = kernel_name
         # nbclient asks the manager for an asynchronous client per page (it needs one for its
         # timeouts); warm-up and resets go through this process's own blocking client.
-        self.km = KernelManager(kernel_name=kernel_name,
-                                client_class="jupyter_client.asynchronous.AsyncKernelClient")
+        self.km = KernelManager(
+            kernel_name=kernel_name, client_class="jupyter_client.asynchronous.AsyncKernelClient"
+        )
         self.km.start_kernel(stdout=log_file, stderr=log_file)
         self.kc = BlockingKernelClient()
         self.kc.load_connection_info(self.km.get_connection_info())
@@ -82,8 +83,9 @@ class WarmKernel:
 
     def run(self, code: str, timeout: float = STARTUP_TIMEOUT) -> None:
         """Execute `code` silently; raise `KernelError` when it fails."""
-        reply = self.kc.execute_interactive(code, silent=True, store_history=False,
-                                            timeout=timeout, output_hook=lambda msg: None)
+        reply = self.kc.execute_interactive(
+            code, silent=True, store_history=False, timeout=timeout, output_hook=lambda msg: None
+        )
         if reply["content"].get("status") != "ok":
             content = reply["content"]
             raise KernelError(f"{content.get('ename')}: {content.get('evalue')}")
@@ -126,15 +128,30 @@ class WarmKernelEngine(NBClientEngine):
     """papermill's nbclient engine, on a kernel that the caller started and keeps."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                 stderr_file=None, start_timeout=60, execution_timeout=None,
-                                 warm_kernel: WarmKernel | None = None, **kwargs: Any):
+    def execute_managed_notebook(
+        cls,
+        nb_man,
+        kernel_name,
+        log_output=False,
+        stdout_file=None,
+        stderr_file=None,
+        start_timeout=60,
+        execution_timeout=None,
+        warm_kernel: WarmKernel | None = None,
+        **kwargs: Any,
+    ):
         if warm_kernel is None:
             raise KernelError("the mipr-warm engine needs warm_kernel=")
         client = PapermillNotebookClient(
-            nb_man, km=warm_kernel.km, timeout=execution_timeout, startup_timeout=start_timeout,
-            kernel_name=kernel_name, log=logging.getLogger("papermill"), log_output=log_output,
-            stdout_file=stdout_file, stderr_file=stderr_file,
+            nb_man,
+            km=warm_kernel.km,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log=logging.getLogger("papermill"),
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
         )
         client.kc = warm_kernel.page_client()
         return client.execute()
@@ -187,14 +204,16 @@ class KernelPool:
             if ident in self._owner:
                 return self._owner[ident]
             if not self._ready.wait_for(
-                    lambda: self._free or self.size <= len(self._owner) or self.closed,
-                    timeout=timeout):
+                lambda: self._free or self.size <= len(self._owner) or self.closed, timeout=timeout
+            ):
                 raise KernelError(f"ingen Jupyter-kjerne ble klar på {timeout:.0f} s")
             if self.closed:
                 raise KernelError("kjørebatchen er stoppet")
             if not self._free:
-                raise KernelError(f"kjernen «{self.kernel_name}» kunne ikke startes (se "
-                                  f"{Path(self._log.name).name})")
+                raise KernelError(
+                    f"kjernen «{self.kernel_name}» kunne ikke startes (se "
+                    f"{Path(self._log.name).name})"
+                )
             kernel = self._owner[ident] = self._free.pop()
             return kernel
 

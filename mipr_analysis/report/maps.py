@@ -85,9 +85,14 @@ def _join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
 
 
-def _extent(gdf: gpd.GeoDataFrame, polygons: Sequence[str], points: Sequence = (),
-            margin: float = 0.04, max_aspect: float = 1.3, min_aspect: float = 0.75
-            ) -> tuple[float, float, float, float]:
+def _extent(
+    gdf: gpd.GeoDataFrame,
+    polygons: Sequence[str],
+    points: Sequence = (),
+    margin: float = 0.04,
+    max_aspect: float = 1.3,
+    min_aspect: float = 0.75,
+) -> tuple[float, float, float, float]:
     """The box around the polygons of `polygons` and the `points`, with a margin, widened (or
     heightened) to a height/width ratio between `min_aspect` and `max_aspect`."""
     codes = [c for c in (normalise_code(c) for c in polygons) if c in gdf.index]
@@ -108,8 +113,12 @@ def _extent(gdf: gpd.GeoDataFrame, polygons: Sequence[str], points: Sequence = (
     return (minx, miny, maxx, maxy)
 
 
-def _setup(gdf: gpd.GeoDataFrame, extent: tuple[float, float, float, float],
-           width: float = MAP_WIDTH, colourbar: bool = False):
+def _setup(
+    gdf: gpd.GeoDataFrame,
+    extent: tuple[float, float, float, float],
+    width: float = MAP_WIDTH,
+    colourbar: bool = False,
+):
     """A figure sized to the box's shape, with the context municipalities drawn in grey."""
     theme.apply_theme()
     minx, miny, maxx, maxy = extent
@@ -120,8 +129,9 @@ def _setup(gdf: gpd.GeoDataFrame, extent: tuple[float, float, float, float],
     fig, ax = plt.subplots(figsize=(width, height + (0.9 if colourbar else 0.0)))
     context = gdf.cx[minx:maxx, miny:maxy]
     # no anti-aliasing on the grey background: halves the PNG's bytes, invisible at 200 dpi
-    context.plot(ax=ax, color=CONTEXT_FILL, edgecolor=CONTEXT_EDGE, linewidth=0.4,
-                 antialiased=False)
+    context.plot(
+        ax=ax, color=CONTEXT_FILL, edgecolor=CONTEXT_EDGE, linewidth=0.4, antialiased=False
+    )
     ax.set_xlim(minx, maxx)
     ax.set_ylim(miny, maxy)
     ax.set_aspect("equal")
@@ -129,17 +139,38 @@ def _setup(gdf: gpd.GeoDataFrame, extent: tuple[float, float, float, float],
     return fig, ax
 
 
-def _label(ax, point, text: str, *, size: float = 10, weight: str = "normal",
-           colour: str = theme.TEXT_COLOUR, style: str = "normal", dy: float = 0.0,
-           zorder: float = 4):
-    return ax.annotate(text, xy=(point.x, point.y), xytext=(0, dy), textcoords="offset points",
-                       ha="center", va="center", fontsize=size, fontweight=weight,
-                       fontstyle=style, color=colour, path_effects=HALO, annotation_clip=True,
-                       zorder=zorder)
+def _label(
+    ax,
+    point,
+    text: str,
+    *,
+    size: float = 10,
+    weight: str = "normal",
+    colour: str = theme.TEXT_COLOUR,
+    style: str = "normal",
+    dy: float = 0.0,
+    zorder: float = 4,
+):
+    return ax.annotate(
+        text,
+        xy=(point.x, point.y),
+        xytext=(0, dy),
+        textcoords="offset points",
+        ha="center",
+        va="center",
+        fontsize=size,
+        fontweight=weight,
+        fontstyle=style,
+        color=colour,
+        path_effects=HALO,
+        annotation_clip=True,
+        zorder=zorder,
+    )
 
 
-def _points(gdf: gpd.GeoDataFrame,
-            anchors: Mapping[str, tuple[float, float]] | None = None) -> gpd.GeoSeries:
+def _points(
+    gdf: gpd.GeoDataFrame, anchors: Mapping[str, tuple[float, float]] | None = None
+) -> gpd.GeoSeries:
     """A point per municipality: inside its polygon, or its anchor (lon, lat in WGS84)."""
     points = representative_points(gdf)
     anchors = {**ANCHORS_WGS84, **(anchors or {})}
@@ -147,9 +178,11 @@ def _points(gdf: gpd.GeoDataFrame,
     if wanted:
         import geopandas as gpd  # only when a map is drawn
 
-        moved = gpd.GeoSeries(gpd.points_from_xy([x for x, _ in wanted.values()],
-                                                 [y for _, y in wanted.values()]),
-                              index=list(wanted), crs="EPSG:4326").to_crs(gdf.crs)
+        moved = gpd.GeoSeries(
+            gpd.points_from_xy([x for x, _ in wanted.values()], [y for _, y in wanted.values()]),
+            index=list(wanted),
+            crs="EPSG:4326",
+        ).to_crs(gdf.crs)
         points = points.copy()
         for code in wanted:
             points[code] = moved[code]
@@ -181,8 +214,9 @@ def locator_map(
     with names in italics. Oslo is shown up to its centre (`ANCHORS_WGS84`).
     """
     gdf = boundaries
-    orientation = {normalise_code(c): n for c, n in orientation.items()
-                   if normalise_code(c) in gdf.index}
+    orientation = {
+        normalise_code(c): n for c, n in orientation.items() if normalise_code(c) in gdf.index
+    }
     points = _points(gdf, anchors)
     extent = _extent(gdf, [*MIPR, *IOR], [points[c] for c in orientation], 0.06)
     fig, ax = _setup(gdf, extent)
@@ -190,10 +224,8 @@ def locator_map(
     ior = gdf.loc[list(IOR)]
     for code in MIPR:
         colour = theme.region_style(code).colour
-        gdf.loc[[code]].plot(ax=ax, color=_tint(colour, 0.55), edgecolor=MIPR_EDGE,
-                             linewidth=0.8)
-    ior.plot(ax=ax, facecolor="white", edgecolor=_tint(IOR_EDGE, 0.25), linewidth=0.0,
-             hatch="//")
+        gdf.loc[[code]].plot(ax=ax, color=_tint(colour, 0.55), edgecolor=MIPR_EDGE, linewidth=0.8)
+    ior.plot(ax=ax, facecolor="white", edgecolor=_tint(IOR_EDGE, 0.25), linewidth=0.0, hatch="//")
     ior.plot(ax=ax, facecolor="none", edgecolor=IOR_EDGE, linewidth=0.8, linestyle="--")
     mipr.dissolve().boundary.plot(ax=ax, color=MIPR_EDGE, linewidth=2.2)
     ior.dissolve().boundary.plot(ax=ax, color=IOR_EDGE, linewidth=1.8, linestyle="--")
@@ -207,21 +239,42 @@ def locator_map(
         _label(ax, points[code], name, size=9, style="italic", colour="#555555")
     _water_label(ax, gdf)
     handles = [
-        Patch(facecolor=_tint(theme.region_style("3103").colour, 0.55), edgecolor=MIPR_EDGE,
-              linewidth=2.0, label="Mosseregionen (MIPR):\nheltrukken kant"),
-        Patch(facecolor="white", edgecolor=IOR_EDGE, hatch="//", linewidth=1.5,
-              linestyle="--", label="Indre Østfold regionråd (IOR):\nskravert, stiplet kant"),
+        Patch(
+            facecolor=_tint(theme.region_style("3103").colour, 0.55),
+            edgecolor=MIPR_EDGE,
+            linewidth=2.0,
+            label="Mosseregionen (MIPR):\nheltrukken kant",
+        ),
+        Patch(
+            facecolor="white",
+            edgecolor=IOR_EDGE,
+            hatch="//",
+            linewidth=1.5,
+            linestyle="--",
+            label="Indre Østfold regionråd (IOR):\nskravert, stiplet kant",
+        ),
     ]
-    ax.legend(handles=handles, loc="upper right", fontsize=8.5, frameon=True, framealpha=0.95,
-              edgecolor="#CCCCCC", handlelength=2.0, handleheight=1.6, labelspacing=0.9)
+    ax.legend(
+        handles=handles,
+        loc="upper right",
+        fontsize=8.5,
+        frameon=True,
+        framealpha=0.95,
+        edgecolor="#CCCCCC",
+        handlelength=2.0,
+        handleheight=1.6,
+        labelspacing=0.9,
+    )
     _finish(fig, ax, title, source)
     mipr_names = _join([names[c] for c in MIPR])
     ior_names = _join([names[c] for c in IOR])
     others = _join(list(orientation.values()))
-    alt = (f"Kart over Mosseregionen, de fire kommunene {mipr_names} på østsiden av "
-           f"Oslofjorden, og Indre Østfold regionråd, de fire kommunene {ior_names} øst for "
-           f"dem. Mosseregionen har heltrukken kant, Indre Østfold regionråd skravur og stiplet "
-           f"kant. {others} er navngitt for orientering.")
+    alt = (
+        f"Kart over Mosseregionen, de fire kommunene {mipr_names} på østsiden av "
+        f"Oslofjorden, og Indre Østfold regionråd, de fire kommunene {ior_names} øst for "
+        f"dem. Mosseregionen har heltrukken kant, Indre Østfold regionråd skravur og stiplet "
+        f"kant. {others} er navngitt for orientering."
+    )
     return fig, alt
 
 
@@ -233,13 +286,24 @@ coastline-clipped boundaries."""
 def _water_label(ax, gdf: gpd.GeoDataFrame) -> None:
     import geopandas as gpd  # only when a map is drawn
 
-    point = gpd.GeoSeries(gpd.points_from_xy([FJORD_LABEL[0]], [FJORD_LABEL[1]]),
-                          crs="EPSG:4326").to_crs(gdf.crs).iloc[0]
+    point = (
+        gpd.GeoSeries(gpd.points_from_xy([FJORD_LABEL[0]], [FJORD_LABEL[1]]), crs="EPSG:4326")
+        .to_crs(gdf.crs)
+        .iloc[0]
+    )
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     if x0 <= point.x <= x1 and y0 <= point.y <= y1:
-        ax.annotate("Oslofjorden", xy=(point.x, point.y), ha="center", va="center",
-                    rotation=80, fontsize=9, fontstyle="italic", color=WATER_TEXT,
-                    path_effects=HALO)
+        ax.annotate(
+            "Oslofjorden",
+            xy=(point.x, point.y),
+            ha="center",
+            va="center",
+            rotation=80,
+            fontsize=9,
+            fontstyle="italic",
+            color=WATER_TEXT,
+            path_effects=HALO,
+        )
 
 
 WATER_TEXT = "#2F5F7F"
@@ -263,10 +327,13 @@ def _flow_frame(flows: pd.DataFrame) -> pd.DataFrame:
         out = rows.rename(columns={"region": "residence", "counterpart": "workplace"})
         out = out[["year", "residence", "workplace", "count"]]
     else:
-        raise KeyError("flows: expected `commuting.flows` (residence, workplace, count) or "
-                       "`commuting.commuting_table` (topic, region, counterpart, count).")
-    return out.assign(residence=out["residence"].astype(str),
-                      workplace=out["workplace"].astype(str))
+        raise KeyError(
+            "flows: expected `commuting.flows` (residence, workplace, count) or "
+            "`commuting.commuting_table` (topic, region, counterpart, count)."
+        )
+    return out.assign(
+        residence=out["residence"].astype(str), workplace=out["workplace"].astype(str)
+    )
 
 
 def flow_map(
@@ -293,9 +360,12 @@ def flow_map(
     """
     data = _flow_frame(flows)
     origins = [normalise_code(o) for o in origins]
-    data = data[(data["year"] == year) & data["residence"].isin(origins)
-                & data["workplace"].isin(boundaries.index)
-                & (data["workplace"] != data["residence"])]
+    data = data[
+        (data["year"] == year)
+        & data["residence"].isin(origins)
+        & data["workplace"].isin(boundaries.index)
+        & (data["workplace"] != data["residence"])
+    ]
     if destinations is not None:
         data = data[data["workplace"].isin([normalise_code(d) for d in destinations])]
     if data["count"].notna().sum() == 0:
@@ -314,10 +384,17 @@ def flow_map(
     fig.draw_without_rendering()
     for code in places:
         origin = code in origins
-        text = _label(ax, points[code], names[code], size=10.5 if origin else 9.5,
-                      weight="bold", style="normal" if origin else "italic",
-                      colour=theme.TEXT_COLOUR if origin else "#444444",
-                      dy=-12 if origin else 8, zorder=6)
+        text = _label(
+            ax,
+            points[code],
+            names[code],
+            size=10.5 if origin else 9.5,
+            weight="bold",
+            style="normal" if origin else "italic",
+            colour=theme.TEXT_COLOUR if origin else "#444444",
+            dy=-12 if origin else 8,
+            zorder=6,
+        )
         taken.append(text.get_window_extent())
     labels = []
     for r in shown.sort_values("count").itertuples():  # the big ones on top
@@ -325,20 +402,36 @@ def flow_map(
         start, end = points[r.residence], points[r.workplace]
         width = max_width * float(r.count) / biggest  # proportional to the count
         arrow = FancyArrowPatch(
-            (start.x, start.y), (end.x, end.y), connectionstyle=f"arc3,rad={FLOW_BEND}",
+            (start.x, start.y),
+            (end.x, end.y),
+            connectionstyle=f"arc3,rad={FLOW_BEND}",
             arrowstyle=f"simple,tail_width={width:.2f},head_width={width * 1.6 + 5:.2f},"
-                       f"head_length={min(width * 0.9 + 6, 16):.2f}",
-            mutation_scale=1, facecolor=style.colour, edgecolor="white", linewidth=0.5,
-            shrinkA=2, shrinkB=4, zorder=3)
+            f"head_length={min(width * 0.9 + 6, 16):.2f}",
+            mutation_scale=1,
+            facecolor=style.colour,
+            edgecolor="white",
+            linewidth=0.5,
+            shrinkA=2,
+            shrinkB=4,
+            zorder=3,
+        )
         ax.add_patch(arrow)
         if r.count >= label_min:
             labels.append((r.count, start, end, style.colour))
     for count, start, end, colour in sorted(labels, key=lambda item: -item[0]):
         for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.5):  # the first free spot on the arc
             x, y = _arc_point((start.x, start.y), (end.x, end.y), FLOW_BEND, t)
-            text = ax.annotate(fmt_number(count), xy=(x, y), ha="center", va="center",
-                               fontsize=9, fontweight="bold", color=theme.text_colour(colour),
-                               path_effects=HALO, zorder=5)
+            text = ax.annotate(
+                fmt_number(count),
+                xy=(x, y),
+                ha="center",
+                va="center",
+                fontsize=9,
+                fontweight="bold",
+                color=theme.text_colour(colour),
+                path_effects=HALO,
+                zorder=5,
+            )
             box = text.get_window_extent()
             if not any(box.overlaps(other) for other in taken):
                 break
@@ -348,8 +441,9 @@ def flow_map(
         taken.append(box)
     _width_key(ax, biggest, max_width)
     _finish(fig, ax, title or f"Pendling ut av kommunene i Mosseregionen, {year}", source)
-    return fig, _flow_alt(data, shown, names | _names(gdf, data["workplace"].unique()), year,
-                          min_count, origins)
+    return fig, _flow_alt(
+        data, shown, names | _names(gdf, data["workplace"].unique()), year, min_count, origins
+    )
 
 
 FLOW_BEND = 0.2
@@ -360,8 +454,10 @@ def _arc_point(a, b, rad: float, t: float) -> tuple[float, float]:
     """The point at `t` on matplotlib's arc3 connection from a to b (a quadratic Bézier)."""
     (x1, y1), (x2, y2) = a, b
     cx, cy = (x1 + x2) / 2 + rad * (y2 - y1), (y1 + y2) / 2 - rad * (x2 - x1)
-    return ((1 - t) ** 2 * x1 + 2 * t * (1 - t) * cx + t ** 2 * x2,
-            (1 - t) ** 2 * y1 + 2 * t * (1 - t) * cy + t ** 2 * y2)
+    return (
+        (1 - t) ** 2 * x1 + 2 * t * (1 - t) * cx + t**2 * x2,
+        (1 - t) ** 2 * y1 + 2 * t * (1 - t) * cy + t**2 * y2,
+    )
 
 
 def _nice_steps(biggest: float) -> list[float]:
@@ -370,26 +466,49 @@ def _nice_steps(biggest: float) -> list[float]:
 
 
 def _width_key(ax, biggest: float, max_width: float) -> None:
-    handles = [Line2D([], [], color="#555555", linewidth=max_width * s / biggest,
-                      solid_capstyle="butt", label=f"{fmt_number(s)} personer")
-               for s in _nice_steps(biggest)]
-    ax.legend(handles=handles, loc="upper right", fontsize=8.5, title="Pendlere (bredde)",
-              title_fontsize=8.5, frameon=True, framealpha=0.95, edgecolor="#CCCCCC",
-              handlelength=2.6, borderpad=0.7, labelspacing=0.9)
+    handles = [
+        Line2D(
+            [],
+            [],
+            color="#555555",
+            linewidth=max_width * s / biggest,
+            solid_capstyle="butt",
+            label=f"{fmt_number(s)} personer",
+        )
+        for s in _nice_steps(biggest)
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper right",
+        fontsize=8.5,
+        title="Pendlere (bredde)",
+        title_fontsize=8.5,
+        frameon=True,
+        framealpha=0.95,
+        edgecolor="#CCCCCC",
+        handlelength=2.6,
+        borderpad=0.7,
+        labelspacing=0.9,
+    )
 
 
 def _flow_alt(data, shown, names, year, min_count, origins) -> str:
     top = shown.head(6)
-    listed = "; ".join(f"{names[r.residence]} til {names[r.workplace]} {fmt_number(r.count)}"
-                       for r in top.itertuples())
+    listed = "; ".join(
+        f"{names[r.residence]} til {names[r.workplace]} {fmt_number(r.count)}"
+        for r in top.itertuples()
+    )
     left_out = int(((data["count"] < min_count) & data["count"].notna()).sum())
     missing = int(data["count"].isna().sum())
-    text = (f"Kart over pendling i {year} fra {_join([names[o] for o in origins])} til "
-            "arbeid i andre kommuner. Pilene går fra bostedskommunen til arbeidskommunen, og "
-            f"bredden er proporsjonal med antall pendlere. Største strømmer: {listed}.")
+    text = (
+        f"Kart over pendling i {year} fra {_join([names[o] for o in origins])} til "
+        "arbeid i andre kommuner. Pilene går fra bostedskommunen til arbeidskommunen, og "
+        f"bredden er proporsjonal med antall pendlere. Største strømmer: {listed}."
+    )
     if left_out:
-        text += (f" {left_out} mindre strømmer (under {fmt_number(min_count)} personer) er "
-                 "ikke tegnet.")
+        text += (
+            f" {left_out} mindre strømmer (under {fmt_number(min_count)} personer) er ikke tegnet."
+        )
     if missing:
         text += f" {missing} strømmer mangler tall."
     return text
@@ -440,30 +559,49 @@ def choropleth(
     colours = _truncated(plt.get_cmap(cmap))
     fills = {c: to_hex(colours(norm(v))) for c, v in shapes.loc[known, "value"].items()}
     if known.any():
-        shapes.loc[known].plot(ax=ax, color=[fills[c] for c in shapes.index[known]],
-                               edgecolor="white", linewidth=1.0)
+        shapes.loc[known].plot(
+            ax=ax, color=[fills[c] for c in shapes.index[known]], edgecolor="white", linewidth=1.0
+        )
     if (~known).any():
-        shapes.loc[~known].plot(ax=ax, facecolor=MISSING_FILL, edgecolor="#999999",
-                                hatch="..", linewidth=0.8)
+        shapes.loc[~known].plot(
+            ax=ax, facecolor=MISSING_FILL, edgecolor="#999999", hatch="..", linewidth=0.8
+        )
     points = _points(gdf)
     names = _names(gdf, codes)
     for code, row in shapes.iterrows():
         fill = fills.get(code, MISSING_FILL)
         ink = _ink_on(fill)
-        value = fmt_value(row["value"], unit, decimals) if pd.notna(row["value"]) else (
-            "tall mangler")
+        value = (
+            fmt_value(row["value"], unit, decimals) if pd.notna(row["value"]) else ("tall mangler")
+        )
         halo = "white" if ink != "white" else "#1A1A1A"
-        ax.annotate(f"{names[code]}\n{value}", xy=(points[code].x, points[code].y),
-                    ha="center", va="center", fontsize=10, fontweight="bold", color=ink,
-                    linespacing=1.15, zorder=5,
-                    path_effects=[pe.withStroke(linewidth=2, foreground=halo)])
+        ax.annotate(
+            f"{names[code]}\n{value}",
+            xy=(points[code].x, points[code].y),
+            ha="center",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+            color=ink,
+            linespacing=1.15,
+            zorder=5,
+            path_effects=[pe.withStroke(linewidth=2, foreground=halo)],
+        )
     if known.any():
         scalar = plt.cm.ScalarMappable(norm=norm, cmap=colours)
-        bar = fig.colorbar(scalar, ax=ax, orientation="horizontal", fraction=0.035, pad=0.01,
-                           shrink=0.55, aspect=30)
+        bar = fig.colorbar(
+            scalar,
+            ax=ax,
+            orientation="horizontal",
+            fraction=0.035,
+            pad=0.01,
+            shrink=0.55,
+            aspect=30,
+        )
         bar.ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
         bar.ax.xaxis.set_major_formatter(
-            FuncFormatter(lambda x, _pos=None: fmt_value(x, unit, _tick_decimals(lo, hi))))
+            FuncFormatter(lambda x, _pos=None: fmt_value(x, unit, _tick_decimals(lo, hi)))
+        )
         bar.ax.tick_params(labelsize=8.5)
         bar.set_label(label or title, fontsize=9)
         bar.outline.set_visible(False)
@@ -495,8 +633,9 @@ def _ink_on(fill: str) -> str:
 
 def _choropleth_alt(shapes, names, label, unit, decimals, absent) -> str:
     known = shapes[shapes["value"].notna()].sort_values("value", ascending=False)
-    listed = "; ".join(f"{names[c]} {fmt_value(v, unit, decimals)}"
-                       for c, v in known["value"].items())
+    listed = "; ".join(
+        f"{names[c]} {fmt_value(v, unit, decimals)}" for c, v in known["value"].items()
+    )
     text = f"Kart: {label[0].lower() + label[1:]}. {listed}."
     if len(known) > 1:
         text += f" Høyest i {names[known.index[0]]}, lavest i {names[known.index[-1]]}."

@@ -40,13 +40,22 @@ FRONT_PAGE = "index.html"
 FILE_STEM = "Mosseregionen-indikatorer"
 DOCUMENT_TITLE = "Indikatorer for Mosseregionen"
 AUTHOR = "Mosseregionen interkommunalt politisk råd (sekretariatet)"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 MARGIN = {"top": "18mm", "right": "15mm", "bottom": "16mm", "left": "15mm"}
 """The sheet margins; the same as ``@page`` in page.css. Headers and footers sit inside them."""
-STATE_NOTE = {"failed": "feilet", "interrupted": "avbrutt, fra en tidligere kjøring",
-              "never": "ikke laget ennå"}
+STATE_NOTE = {
+    "failed": "feilet",
+    "interrupted": "avbrutt, fra en tidligere kjøring",
+    "never": "ikke laget ennå",
+}
 """What the table of contents says next to a page that is not an up-to-date, good page."""
 TIMEOUT_MS = 120_000
 
@@ -71,7 +80,7 @@ class Section:
 
     @property
     def note(self) -> str:
-        """"" for a good page; else what the table of contents says about it."""
+        """What the table of contents says about a page that is not in order ("" if it is)."""
         if self.state in STATE_NOTE:
             return STATE_NOTE[self.state]
         return "" if self.html is not None else "mangler"
@@ -86,8 +95,10 @@ def _run_record(reports_dir: Path) -> dict:
     front = reports_dir / "html" / FRONT_PAGE
     if not path.is_file() or not front.is_file():
         missing = path if not path.is_file() else front
-        raise MiprError(f"ingen rapport å lage PDF av ({missing} finnes ikke): kjør `make report` "
-                        "(eller `mipr report`) først.")
+        raise MiprError(
+            f"ingen rapport å lage PDF av ({missing} finnes ikke): kjør `make report` "
+            "(eller `mipr report`) først."
+        )
     try:
         run = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(run.get("pages"), list):
@@ -101,8 +112,7 @@ def _run_record(reports_dir: Path) -> dict:
 def _page_title(path: Path, fallback: str) -> str:
     from bs4 import BeautifulSoup
 
-    head = path.read_text(encoding="utf-8", errors="replace")[:400_000]
-    title = BeautifulSoup(head, "html.parser").title
+    title = BeautifulSoup(path.read_text(encoding="utf-8", errors="replace"), "html.parser").title
     return title.get_text(" ", strip=True) if title and title.get_text(strip=True) else fallback
 
 
@@ -117,8 +127,15 @@ def plan_sections(reports_dir: Path, run: dict | None = None) -> list[Section]:
     sections = [Section(_page_title(front, DOCUMENT_TITLE), "Forside", front)]
     for page in sorted(run["pages"], key=lambda p: (p.get("order", 0), p.get("title", ""))):
         path = html_dir / page["html"]
-        sections.append(Section(page["title"], page.get("group") or "", path if path.is_file()
-                                else None, page.get("state") or "ok", page.get("error")))
+        sections.append(
+            Section(
+                page["title"],
+                page.get("group") or "",
+                path if path.is_file() else None,
+                page.get("state") or "ok",
+                page.get("error"),
+            )
+        )
     return sections
 
 
@@ -134,12 +151,17 @@ def default_pdf_path(reports_dir: Path, run: dict | None = None) -> Path:
 
 
 def _chromium() -> str:
-    path = os.environ.get("MIPR_CHROMIUM") or shutil.which("chromium") \
+    path = (
+        os.environ.get("MIPR_CHROMIUM")
+        or shutil.which("chromium")
         or shutil.which("chromium-browser")
+    )
     if not path or not Path(path).is_file():
-        raise MiprError("Chromium mangler, og PDF-en lages med Chromiums utskrift: installer den "
-                        "med `make browser` (Debian: sudo apt-get install chromium), eller sett "
-                        "MIPR_CHROMIUM til nettleserens sti.")
+        raise MiprError(
+            "Chromium mangler, og PDF-en lages med Chromiums utskrift: installer den "
+            "med `make browser` (Debian: sudo apt-get install chromium), eller sett "
+            "MIPR_CHROMIUM til nettleserens sti."
+        )
     return path
 
 
@@ -154,17 +176,20 @@ class _Printer:
         try:
             from playwright.sync_api import sync_playwright
         except ImportError:
-            raise MiprError("Python-pakken playwright mangler: kjør `make install` (eller "
-                            "`.venv/bin/pip install -e .`).") from None
+            raise MiprError(
+                "Python-pakken playwright mangler: kjør `make install` (eller "
+                "`.venv/bin/pip install -e .`)."
+            ) from None
         self._pw = sync_playwright().start()
         try:
-            self._browser = self._pw.chromium.launch(executable_path=chromium,
-                                                     args=CHROMIUM_ARGS)
+            self._browser = self._pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         except Exception as exc:
             self._pw.stop()
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise MiprError(f"Chromium ({chromium}) startet ikke: {first}. Sjekk installasjonen "
-                            "med `chromium --version`.") from None
+            raise MiprError(
+                f"Chromium ({chromium}) startet ikke: {first}. Sjekk installasjonen "
+                "med `chromium --version`."
+            ) from None
         self._context = self._browser.new_context(service_workers="block")
         self._context.route("**/*", self._local_only)
         self.page = self._context.new_page()
@@ -187,8 +212,9 @@ class _Printer:
 
     def _print(self, margin: dict | None = None) -> bytes:
         self.page.emulate_media(media="print")
-        return self.page.pdf(format="A4", margin=margin or MARGIN, print_background=True,
-                             prefer_css_page_size=False)
+        return self.page.pdf(
+            format="A4", margin=margin or MARGIN, print_background=True, prefer_css_page_size=False
+        )
 
     def close(self) -> None:
         try:
@@ -201,8 +227,9 @@ def _sheets(pdf: bytes) -> list[bool]:
     """One entry per sheet of a PDF: True where it is landscape."""
     from pypdf import PdfReader
 
-    return [float(p.mediabox.width) > float(p.mediabox.height)
-            for p in PdfReader(io.BytesIO(pdf)).pages]
+    return [
+        float(p.mediabox.width) > float(p.mediabox.height) for p in PdfReader(io.BytesIO(pdf)).pages
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,7 +246,7 @@ main { max-width: none; padding: 0; }
 .toc .leader { flex: 1; border-bottom: 1px dotted #8a8a8a; transform: translateY(-0.25em); }
 .toc .page { min-width: 2.2em; text-align: right; font-variant-numeric: tabular-nums; }
 .toc .note { font-weight: 600; }
-h2.toc-group { font-size: 12pt; margin: 1rem 0 0.3rem; }
+h3.toc-group { font-size: 12pt; margin: 1rem 0 0.3rem; }
 .toc-failed { border-left: 4px solid #9a3a00; padding: 0.2rem 0 0.2rem 0.6rem; }
 """
 
@@ -228,17 +255,22 @@ def _toc_html(sections: list[Section], run: dict, report_date: str) -> str:
     from mipr_analysis.report.page_shell import render_page
 
     started = _started(run)
-    parts = [f"<h1>{html.escape(DOCUMENT_TITLE)}</h1>",
-             f'<p class="toc-meta">Rapport kjørt {html.escape(report_date)} kl. '
-             f"{started:%H:%M}, programversjon {html.escape(str(run.get('git', 'ukjent')))}. "
-             "Den elektroniske utgaven (reports/html/index.html) har tallene bak hver figur og "
-             "lenker mellom sidene.</p>"]
+    parts = [
+        f"<h1>{html.escape(DOCUMENT_TITLE)}</h1>",
+        f'<p class="toc-meta">Rapport kjørt {html.escape(report_date)} kl. '
+        f"{started:%H:%M}, programversjon {html.escape(str(run.get('git', 'ukjent')))}. "
+        "Den elektroniske utgaven (reports/html/index.html) har tallene bak hver figur og "
+        "lenker mellom sidene.</p>",
+    ]
     bad = [s for s in sections if s.state not in ("ok",) or s.html is None]
     if bad:
-        items = "; ".join(f"{html.escape(s.title)} ({html.escape(s.note or 'mangler')})"
-                          for s in bad)
-        parts.append(f'<p class="toc-failed"><strong>Ikke i orden:</strong> {items}. En side som '
-                     "feilet står i dokumentet med feilmeldingen.</p>")
+        items = "; ".join(
+            f"{html.escape(s.title)} ({html.escape(s.note or 'mangler')})" for s in bad
+        )
+        parts.append(
+            f'<p class="toc-failed"><strong>Ikke i orden:</strong> {items}. En side som '
+            "feilet står i dokumentet med feilmeldingen.</p>"
+        )
     parts.append("<h2>Innhold</h2>")
     group = None
     for s in sections:
@@ -254,8 +286,10 @@ def _toc_html(sections: list[Section], run: dict, report_date: str) -> str:
             title = f'<a href="{html.escape(s.html.resolve().as_uri())}">{title}</a>'
         note = f' <span class="note">({html.escape(s.note)})</span>' if s.note else ""
         number = str(s.first_page) if s.first_page else "–"
-        parts.append(f'<li><span class="entry">{title}{note}</span><span class="leader"></span>'
-                     f'<span class="page">{number}</span></li>')
+        parts.append(
+            f'<li><span class="entry">{title}{note}</span><span class="leader"></span>'
+            f'<span class="page">{number}</span></li>'
+        )
     parts.append("</ul>")
     page = render_page(f"{DOCUMENT_TITLE}: innhold", "\n".join(parts), lang="nb")
     return page.replace("</style>", _FRONT_MATTER_CSS + "</style>", 1)
@@ -289,10 +323,13 @@ def _stamps_html(titles: list[str], wide: list[bool], report_date: str) -> str:
             f'<div class="run head"><span>{html.escape(title)}</span>'
             f"<span>{html.escape(DOCUMENT_TITLE)}</span></div>"
             f'<div class="run foot"><span>Rapport kjørt {html.escape(report_date)}</span>'
-            f"<span>Side {number} av {total}</span></div></section>")
+            f"<span>Side {number} av {total}</span></div></section>"
+        )
     css = _STAMP_CSS % {"left": MARGIN["left"], "right": MARGIN["right"]}
-    return (f'<!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"><style>{css}</style>'
-            f"</head><body>{''.join(sheets)}</body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"><style>{css}</style>'
+        f"</head><body>{''.join(sheets)}</body></html>"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,8 +338,7 @@ def _stamps_html(titles: list[str], wide: list[bool], report_date: str) -> str:
 
 def _link_targets(sections: list[Section]) -> dict[str, int]:
     """Page file name -> index (0-based) of its first sheet in the document."""
-    return {s.html.name: s.first_page - 1 for s in sections if s.html is not None and
-            s.first_page}
+    return {s.html.name: s.first_page - 1 for s in sections if s.html is not None and s.first_page}
 
 
 def _relink(writer, targets: dict[str, int]) -> None:
@@ -327,17 +363,27 @@ def _relink(writer, targets: dict[str, int]) -> None:
             if name not in targets:
                 continue
             target = writer.pages[targets[name]].indirect_reference
-            annot[NameObject("/A")] = DictionaryObject({
-                NameObject("/S"): NameObject("/GoTo"),
-                NameObject("/D"): ArrayObject([target, NameObject("/XYZ"), NumberObject(0),
-                                               NumberObject(842), NumberObject(0)]),
-            })
+            annot[NameObject("/A")] = DictionaryObject(
+                {
+                    NameObject("/S"): NameObject("/GoTo"),
+                    NameObject("/D"): ArrayObject(
+                        [
+                            target,
+                            NameObject("/XYZ"),
+                            NumberObject(0),
+                            NumberObject(842),
+                            NumberObject(0),
+                        ]
+                    ),
+                }
+            )
             kept.append(ref)
         page[NameObject("/Annots")] = kept
 
 
-def _join(parts: list[bytes], stamps: bytes, sections: list[Section], run: dict,
-          report_date: str) -> bytes:
+def _join(
+    parts: list[bytes], stamps: bytes, sections: list[Section], run: dict, report_date: str
+) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, TextStringObject
 
@@ -346,8 +392,9 @@ def _join(parts: list[bytes], stamps: bytes, sections: list[Section], run: dict,
         writer.append(PdfReader(io.BytesIO(part)), import_outline=False)
     stamp_pages = PdfReader(io.BytesIO(stamps)).pages
     if len(stamp_pages) != len(writer.pages):
-        raise RuntimeError(f"running heads: {len(stamp_pages)} sheets for "
-                           f"{len(writer.pages)} pages")
+        raise RuntimeError(
+            f"running heads: {len(stamp_pages)} sheets for {len(writer.pages)} pages"
+        )
     for page, stamp in zip(writer.pages, stamp_pages, strict=True):
         page.merge_page(stamp)
     _relink(writer, _link_targets(sections))
@@ -359,15 +406,23 @@ def _join(parts: list[bytes], stamps: bytes, sections: list[Section], run: dict,
             continue
         if s.group != group:
             group = s.group
-            parent = (None if s.group in ("", "Forside")
-                      else writer.add_outline_item(title=s.group, page_number=s.first_page - 1))
+            parent = (
+                None
+                if s.group in ("", "Forside")
+                else writer.add_outline_item(title=s.group, page_number=s.first_page - 1)
+            )
         title = s.title + (f" ({s.note})" if s.note else "")
         writer.add_outline_item(title=title, page_number=s.first_page - 1, parent=parent)
     writer.page_mode = "/UseOutlines"
-    writer.add_metadata({"/Title": f"{DOCUMENT_TITLE} – rapport kjørt {report_date}",
-                         "/Author": AUTHOR, "/Subject": sections[0].title,
-                         "/Creator": "mipr pdf (mipr_analysis)",
-                         "/Keywords": str(run.get("git", ""))})
+    writer.add_metadata(
+        {
+            "/Title": f"{DOCUMENT_TITLE} – rapport kjørt {report_date}",
+            "/Author": AUTHOR,
+            "/Subject": sections[0].title,
+            "/Creator": "mipr pdf (mipr_analysis)",
+            "/Keywords": str(run.get("git", "")),
+        }
+    )
     writer._root_object[NameObject("/Lang")] = TextStringObject("nb")
     out = io.BytesIO()
     writer.write(out)
@@ -377,8 +432,9 @@ def _join(parts: list[bytes], stamps: bytes, sections: list[Section], run: dict,
 # --------------------------------------------------------------------------------------------
 
 
-def make_pdf(reports_dir: Path, out: Path | None = None, *,
-             echo: Callable[[str], object] = print) -> Path:
+def make_pdf(
+    reports_dir: Path, out: Path | None = None, *, echo: Callable[[str], object] = print
+) -> Path:
     """Print the report set in `reports_dir` (front page and every page) as one A4 PDF.
 
     `out` defaults to ``<reports_dir>/Mosseregionen-indikatorer-<date of the run>.pdf``.
@@ -412,11 +468,12 @@ def make_pdf(reports_dir: Path, out: Path | None = None, *,
             toc_sheets = _sheets(toc)
         else:
             raise RuntimeError("the table of contents does not settle on a page count")
-        titles = ["Innhold"] * len(toc_sheets) + [s.title for s in printable
-                                                  for _ in s.sheets]
+        titles = ["Innhold"] * len(toc_sheets) + [s.title for s in printable for _ in s.sheets]
         wide = [*toc_sheets, *(w for s in printable for w in s.sheets)]
-        stamps = printer.text(_stamps_html(titles, wide, report_date),
-                              margin={"top": "0", "right": "0", "bottom": "0", "left": "0"})
+        stamps = printer.text(
+            _stamps_html(titles, wide, report_date),
+            margin={"top": "0", "right": "0", "bottom": "0", "left": "0"},
+        )
     finally:
         printer.close()
 

@@ -17,18 +17,44 @@ def plan_jobs() -> list[Job]:
     """Every page of the report set, in the order the front page lists them."""
     notebooks = config.notebooks_dir() / "reports"
     registry = load_registry()
-    jobs = [Job(notebooks / "forside.ipynb", {}, "forside", FRONT_TITLE, "Forside", order=0,
-                all_indicators=True, front=True)]
+    jobs = [
+        Job(
+            notebooks / "forside.ipynb",
+            {},
+            "forside",
+            FRONT_TITLE,
+            "Forside",
+            order=0,
+            all_indicators=True,
+            front=True,
+        )
+    ]
     for order, ind in enumerate((i for i in registry if i.is_result), start=1):
-        jobs.append(Job(notebooks / "indikator.ipynb", {"indicator_id": ind.id},
-                        f"indikator_{ind.id}", ind.title, goal_title(ind.goal).split(":")[0],
-                        order=order, indicators=_with_parts(ind)))
+        jobs.append(
+            Job(
+                notebooks / "indikator.ipynb",
+                {"indicator_id": ind.id},
+                f"indikator_{ind.id}",
+                ind.title,
+                goal_title(ind.goal).split(":")[0],
+                order=order,
+                indicators=_with_parts(ind),
+            )
+        )
     for order, (area, title) in enumerate(focus_titles().items(), start=100):
         members = tuple(i.id for i in registry if i.goal == area)
-        jobs.append(Job(notebooks / f"bakgrunn_{area}.ipynb", {}, f"bakgrunn_{area}",
-                        f"Bakgrunn: {title}", "Bakgrunn for strategiens innsatsområder",
-                        order=order, indicators=members,
-                        tables=BACKGROUND_TABLES.get(area, ())))
+        jobs.append(
+            Job(
+                notebooks / f"bakgrunn_{area}.ipynb",
+                {},
+                f"bakgrunn_{area}",
+                f"Bakgrunn: {title}",
+                "Bakgrunn for strategiens innsatsområder",
+                order=order,
+                indicators=members,
+                tables=BACKGROUND_TABLES.get(area, ()),
+            )
+        )
     return jobs
 
 

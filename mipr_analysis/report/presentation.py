@@ -15,7 +15,7 @@ from mipr_analysis.indicators.page_data import ChartSeries, IndicatorPage
 
 
 def status_text(code: str) -> str:
-    """"▲ bedre", "◆ bare nullpunkt": a shape and a word, never colour alone."""
+    """ "▲ bedre", "◆ bare nullpunkt": a shape and a word, never colour alone."""
     return f"{status.MARKERS.get(code, '')} {status.label(code)}".strip()
 
 
@@ -24,18 +24,25 @@ def latest_table(page: IndicatorPage, latest: pd.DataFrame) -> pd.DataFrame:
     ind = page.indicator
     unit, decimals = ind.unit, ind.decimals
     at_baseline = latest["status"].isin([status.BASELINE, status.BASELINE_ONLY])
-    table = pd.DataFrame({
-        "Område": latest["region_name"],
-        "År": latest["period"].astype(str),
-        "Siste tall": [fmt.fmt_value(v, unit, decimals) for v in latest["value"]],
-        f"Nullpunkt {ind.baseline_year}": [fmt.fmt_value(v, unit, decimals)
-                                           for v in latest["baseline_value"]],
-        "Endring": [fmt.MISSING if base else fmt.fmt_change(c, decimals, unit)
-                    for c, base in zip(latest["change_abs"], at_baseline)],
-        "Plassering": [fmt.fmt_rank(r, o, s) for r, o, s in
-                       zip(latest["rank"], latest["rank_of"], latest["rank_scope"])],
-        "Status": [status_text(s) for s in latest["status"]],
-    })
+    table = pd.DataFrame(
+        {
+            "Område": latest["region_name"],
+            "År": latest["period"].astype(str),
+            "Siste tall": [fmt.fmt_value(v, unit, decimals) for v in latest["value"]],
+            f"Nullpunkt {ind.baseline_year}": [
+                fmt.fmt_value(v, unit, decimals) for v in latest["baseline_value"]
+            ],
+            "Endring": [
+                fmt.MISSING if base else fmt.fmt_change(c, decimals, unit)
+                for c, base in zip(latest["change_abs"], at_baseline)
+            ],
+            "Plassering": [
+                fmt.fmt_rank(r, o, s)
+                for r, o, s in zip(latest["rank"], latest["rank_of"], latest["rank_scope"])
+            ],
+            "Status": [status_text(s) for s in latest["status"]],
+        }
+    )
     if (table["Plassering"] == fmt.MISSING).all():
         table = table.drop(columns="Plassering")
     if not ind.is_result:  # background figures have no baseline in the plan
@@ -49,22 +56,26 @@ def series_alt_text(series: ChartSeries, what: str, unit: str, decimals: int) ->
     last = frame.sort_values("year").groupby("region_label", sort=False).tail(1)
     years = f"{frame['year'].min()}–{frame['year'].max()}"
     kind = f"Linjediagram ({series.ylabel_suffix})" if series.kind == "index" else "Linjediagram"
-    values = "; ".join(f"{r.region_label} {_value(series, r.value, unit, decimals)} i {r.year}"
-                       for r in last.itertuples())
+    values = "; ".join(
+        f"{r.region_label} {_value(series, r.value, unit, decimals)} i {r.year}"
+        for r in last.itertuples()
+    )
     return f"{kind} av {what.lower()} {years}. Siste verdier: {values}."
 
 
 def series_numbers(series: ChartSeries, unit: str, decimals: int) -> pd.DataFrame:
     """The numbers of a line chart as a table: one row per year, one column per line."""
-    wide = series.frame.pivot_table(index="year", columns="region_label", values="value",
-                                    sort=False)
+    wide = series.frame.pivot_table(
+        index="year", columns="region_label", values="value", sort=False
+    )
     wide = wide.map(lambda v: _value(series, v, unit, decimals))
     return wide.reset_index().rename(columns={"year": "År"}).rename_axis(columns=None)
 
 
 def _value(series: ChartSeries, value: float, unit: str, decimals: int) -> str:
-    return fmt.fmt_number(value, 1) if series.kind == "index" else fmt.fmt_value(value, unit,
-                                                                                   decimals)
+    return (
+        fmt.fmt_number(value, 1) if series.kind == "index" else fmt.fmt_value(value, unit, decimals)
+    )
 
 
 def changes_table(changed: pd.DataFrame, unit: str, decimals: int) -> pd.DataFrame:
@@ -76,10 +87,12 @@ def changes_table(changed: pd.DataFrame, unit: str, decimals: int) -> pd.DataFra
             return status_text(str(value)) if isinstance(value, str) else fmt.MISSING
         return fmt.fmt_value(value, unit, decimals)
 
-    return pd.DataFrame({
-        "Område": changed["region_name"],
-        "År": changed["period"].astype(str),
-        "Endring": changed["kind"].map(KIND_LABELS),
-        "Før": [shown(k, v) for k, v in zip(changed["kind"], changed["before"])],
-        "Nå": [shown(k, v) for k, v in zip(changed["kind"], changed["after"])],
-    })
+    return pd.DataFrame(
+        {
+            "Område": changed["region_name"],
+            "År": changed["period"].astype(str),
+            "Endring": changed["kind"].map(KIND_LABELS),
+            "Før": [shown(k, v) for k, v in zip(changed["kind"], changed["before"])],
+            "Nå": [shown(k, v) for k, v in zip(changed["kind"], changed["after"])],
+        }
+    )

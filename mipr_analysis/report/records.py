@@ -47,8 +47,9 @@ def current_figures(data_dir: Path | str | None = None) -> pd.DataFrame:
     return shown[COLUMNS].sort_values(COLUMNS[:3], kind="stable").reset_index(drop=True)
 
 
-def update(reports_dir: Path, data_dir: Path | str | None = None,
-           now: datetime | None = None) -> Reference:
+def update(
+    reports_dir: Path, data_dir: Path | str | None = None, now: datetime | None = None
+) -> Reference:
     """Save the current figures as a new record when they differ from the newest one, and
     write and return the reference (the record before the current figures)."""
     folder = reports_dir / FOLDER
@@ -65,11 +66,18 @@ def update(reports_dir: Path, data_dir: Path | str | None = None,
         names = _records(folder)
     reference_name = names[-2] if len(names) >= 2 else None
     reference = _reference(folder, reference_name)
-    atomic_write_text(folder / REFERENCE, json.dumps({
-        "record": reference.name,
-        "made_at": reference.made_at.isoformat() if reference.made_at else None,
-        "digests": reference.digests,
-    }, indent=1, sort_keys=True))
+    atomic_write_text(
+        folder / REFERENCE,
+        json.dumps(
+            {
+                "record": reference.name,
+                "made_at": reference.made_at.isoformat() if reference.made_at else None,
+                "digests": reference.digests,
+            },
+            indent=1,
+            sort_keys=True,
+        ),
+    )
     return reference
 
 
@@ -85,12 +93,18 @@ def load_reference(reports_dir: Path | str | None) -> Reference:
     """The reference the last `update` chose (`Reference(None, None, {})` without one)."""
     info = reference_digests(Path(reports_dir)) if reports_dir else {}
     made = info.get("made_at")
-    return Reference(info.get("record"), datetime.fromisoformat(made) if made else None,
-                     info.get("digests") or {})
+    return Reference(
+        info.get("record"),
+        datetime.fromisoformat(made) if made else None,
+        info.get("digests") or {},
+    )
 
 
-def changes(reports_dir: Path | str | None, data_dir: Path | str | None = None,
-            indicators: list[str] | None = None) -> tuple[Reference, pd.DataFrame]:
+def changes(
+    reports_dir: Path | str | None,
+    data_dir: Path | str | None = None,
+    indicators: list[str] | None = None,
+) -> tuple[Reference, pd.DataFrame]:
     """What is new or revised in the current figures against the reference record
     (`reports_dir` None: the project's reports folder).
 
@@ -102,8 +116,7 @@ def changes(reports_dir: Path | str | None, data_dir: Path | str | None = None,
 
     reports_dir = Path(reports_dir or config.reports_dir())
     reference = load_reference(reports_dir)
-    columns = ["indicator", "title", "region", "region_name", "period", "kind", "before",
-               "after"]
+    columns = ["indicator", "title", "region", "region_name", "period", "kind", "before", "after"]
     if reference.name is None:
         return reference, pd.DataFrame(columns=columns)
     before = _read(reports_dir / FOLDER / reference.name)
@@ -112,8 +125,9 @@ def changes(reports_dir: Path | str | None, data_dir: Path | str | None = None,
         before = before[before["indicator"].isin(indicators)]
         now = now[now["indicator"].isin(indicators)]
     registry = {i.id: i for i in load_registry()}
-    merged = now.merge(before, on=["indicator", "region", "period"], how="left",
-                       suffixes=("", "_before"))
+    merged = now.merge(
+        before, on=["indicator", "region", "period"], how="left", suffixes=("", "_before")
+    )
     rows = []
     for r in merged.to_dict("records"):
         ind = registry.get(r["indicator"])
@@ -121,24 +135,37 @@ def changes(reports_dir: Path | str | None, data_dir: Path | str | None = None,
             continue
         if pd.isna(r["value_before"]):
             rows.append(_change(ind, r, NEW_PERIOD, None, r["value"]))
-        elif (round_half_up(r["value"], ind.decimals)
-              != round_half_up(r["value_before"], ind.decimals)):
+        elif round_half_up(r["value"], ind.decimals) != round_half_up(
+            r["value_before"], ind.decimals
+        ):
             rows.append(_change(ind, r, REVISED, r["value_before"], r["value"]))
         judged = {status.BETTER, status.SAME, status.WORSE}
-        if (isinstance(r["status_before"], str) and r["status_before"] != r["status"]
-                and (r["status"] in judged or r["status_before"] in judged)):
+        if (
+            isinstance(r["status_before"], str)
+            and r["status_before"] != r["status"]
+            and (r["status"] in judged or r["status_before"] in judged)
+        ):
             rows.append(_change(ind, r, STATUS_CHANGED, r["status_before"], r["status"]))
     out = pd.DataFrame(rows, columns=columns)
     order = {i: n for n, i in enumerate(registry)}
     return reference, out.sort_values(
-        ["indicator", "region", "period"], key=lambda s: s.map(order) if s.name == "indicator"
-        else s, kind="stable").reset_index(drop=True)
+        ["indicator", "region", "period"],
+        key=lambda s: s.map(order) if s.name == "indicator" else s,
+        kind="stable",
+    ).reset_index(drop=True)
 
 
 def _change(ind, r: dict, kind: str, old: object, new: object) -> dict:
-    return {"indicator": ind.id, "title": ind.title, "region": r["region"],
-            "region_name": regions.region_name(r["region"]), "period": int(r["period"]),
-            "kind": kind, "before": old, "after": new}
+    return {
+        "indicator": ind.id,
+        "title": ind.title,
+        "region": r["region"],
+        "region_name": regions.region_name(r["region"]),
+        "period": int(r["period"]),
+        "kind": kind,
+        "before": old,
+        "after": new,
+    }
 
 
 def _records(folder: Path) -> list[str]:
@@ -146,8 +173,12 @@ def _records(folder: Path) -> list[str]:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype={"indicator": str, "region": str, "status": str},
-                        keep_default_na=False, na_values={"value": [""], "period": [""]})
+    frame = pd.read_csv(
+        path,
+        dtype={"indicator": str, "region": str, "status": str},
+        keep_default_na=False,
+        na_values={"value": [""], "period": [""]},
+    )
     frame["period"] = frame["period"].astype("Int64")
     frame["value"] = frame["value"].astype(float)
     return frame[COLUMNS]
@@ -161,7 +192,8 @@ def _reference(folder: Path, name: str | None) -> Reference:
     if name is None:
         return Reference(None, None, {})
     frame = _read(folder / name)
-    digests = {ind: digest(part.to_csv(index=False))
-               for ind, part in frame.groupby("indicator", sort=True)}
+    digests = {
+        ind: digest(part.to_csv(index=False)) for ind, part in frame.groupby("indicator", sort=True)
+    }
     made = datetime.strptime(name.removesuffix(".csv.gz"), "%Y-%m-%dT%H%M%S")
     return Reference(name, made, digests)

@@ -39,8 +39,9 @@ def summary_markdown(run: dict) -> str:
     ]
     failed = [p for p in run["pages"] if p["state"] == "failed"]
     if failed:
-        lines.append("**Feilet:** " + "; ".join(f"{p['title']} ({p['error']})" for p in failed)
-                     + ".")
+        lines.append(
+            "**Feilet:** " + "; ".join(f"{p['title']} ({p['error']})" for p in failed) + "."
+        )
     return "\n\n".join(lines)
 
 
@@ -57,6 +58,13 @@ def pages_frame(run: dict) -> pd.DataFrame:
             state += f": {p['error']}"
         if p.get("ran_now"):
             state += " i denne kjøringen"
-        rows.append({"Side": p["title"], "href": p["html"], "Gruppe": p["group"],
-                     "Status": state, "Laget": when})
+        rows.append(
+            {
+                "Side": p["title"],
+                "href": p["html"],
+                "Gruppe": p["group"],
+                "Status": state,
+                "Laget": when,
+            }
+        )
     return pd.DataFrame(rows, columns=["Side", "href", "Gruppe", "Status", "Laget"])

@@ -74,7 +74,9 @@ def resolve_kernel(name: str = config.KERNEL_NAME) -> str:
         log.warning(
             "Jupyter kernel %r is not installed; running the notebooks with 'python3' (%s). "
             "Register it with `python -m ipykernel install --sys-prefix --name %s` (make does).",
-            name, sys.executable, name,
+            name,
+            sys.executable,
+            name,
         )
         return "python3"
     return name
@@ -169,26 +171,40 @@ def run_batch(
             records.update(reports)
         manifest = _manifest()
         reference = _reference(reports)
-        keys = {j.name: _job_key(j, manifest, hashes, figure_files, reference=reference)
-                for j in selected if not j.front}
-        pages = [j for j in selected if not j.front
-                 and (force or not _unchanged(j, keys[j.name], state["jobs"], reports))]
+        keys = {
+            j.name: _job_key(j, manifest, hashes, figure_files, reference=reference)
+            for j in selected
+            if not j.front
+        }
+        pages = [
+            j
+            for j in selected
+            if not j.front and (force or not _unchanged(j, keys[j.name], state["jobs"], reports))
+        ]
         for job in pages:
             check_parameters(job)
         outcomes: dict[str, JobResult] = {}
         if pages:
             pool = pool or _start_pool(reports, workers, len(pages))
-            outcomes = _run_pages(pages, pool, ctx, timeout, export, progress, figure_files,
-                                  keys)
+            outcomes = _run_pages(pages, pool, ctx, timeout, export, progress, figure_files, keys)
         results = _results(jobs, outcomes, keys, state)
-        batch = BatchResult(results, started, 0.0, reports, pool.kernel_name if pool else None,
-                            prepared, git_state(config.REPO_ROOT), notes)
+        batch = BatchResult(
+            results,
+            started,
+            0.0,
+            reports,
+            pool.kernel_name if pool else None,
+            prepared,
+            git_state(config.REPO_ROOT),
+            notes,
+        )
         batch.interrupted = ctx.stop.is_set()
         front = next((j for j in selected if j.front), None)
         if front is not None and not batch.interrupted:
             record = _run_record(batch, jobs)
-            key = _job_key(front, manifest, hashes, figure_files, extra=_standing(record),
-                           reference=reference)
+            key = _job_key(
+                front, manifest, hashes, figure_files, extra=_standing(record), reference=reference
+            )
             if force or outcomes or not _unchanged(front, key, state["jobs"], reports):
                 check_parameters(front)
                 record_path = reports / RUN_RECORD
@@ -197,8 +213,9 @@ def run_batch(
                 atomic_write_text(record_path, _json(record))
                 pool = pool or _start_pool(reports, workers, 1)
                 job = _with_parameters(front, run_record=str(record_path))
-                done = _run_pages([job], pool, ctx, timeout, export, progress, figure_files,
-                                  {front.name: key})
+                done = _run_pages(
+                    [job], pool, ctx, timeout, export, progress, figure_files, {front.name: key}
+                )
                 outcomes.update(done)
             batch.results = _results(jobs, outcomes, {**keys, front.name: key}, state)
             batch.interrupted = ctx.stop.is_set()
@@ -215,8 +232,18 @@ def run_batch(
 
 
 def _with_parameters(job: Job, **extra: Any) -> Job:
-    return Job(job.notebook, {**job.parameters, **extra}, job.name, job.title, job.group,
-               job.order, job.indicators, job.tables, job.all_indicators, job.front)
+    return Job(
+        job.notebook,
+        {**job.parameters, **extra},
+        job.name,
+        job.title,
+        job.group,
+        job.order,
+        job.indicators,
+        job.tables,
+        job.all_indicators,
+        job.front,
+    )
 
 
 def _prepared(before: dict, key: str, hashes: cache.FileHashes) -> bool:
@@ -247,8 +274,14 @@ def _reference(reports: Path) -> dict:
         return {}
 
 
-def _job_key(job: Job, manifest: dict, hashes: cache.FileHashes, figure_files: bool,
-             extra: object = None, reference: dict | None = None) -> str:
+def _job_key(
+    job: Job,
+    manifest: dict,
+    hashes: cache.FileHashes,
+    figure_files: bool,
+    extra: object = None,
+    reference: dict | None = None,
+) -> str:
     """What the page's output depends on (see `cache` for the rules)."""
     notebook = hashes.of(job.notebook) if job.notebook.is_file() else None
     modules = cache.notebook_imports(job.notebook) | set(cache.EXPORT_MODULES)
@@ -260,14 +293,27 @@ def _job_key(job: Job, manifest: dict, hashes: cache.FileHashes, figure_files: b
         data = {i: [digests.get(i), before.get(i)] for i in job.indicators}
     files = manifest.get("files", {})
     tables = {t: files.get(t) for t in job.tables}
-    return hashing.digest([notebook, job.parameters, job.title, cache.code_digest(modules, hashes),
-                           manifest.get("schema_version"), data, tables, figure_files, extra])
+    return hashing.digest(
+        [
+            notebook,
+            job.parameters,
+            job.title,
+            cache.code_digest(modules, hashes),
+            manifest.get("schema_version"),
+            data,
+            tables,
+            figure_files,
+            extra,
+        ]
+    )
 
 
 def _unchanged(job: Job, key: str, previous: dict, reports: Path) -> bool:
     before = previous.get(job.name)
     return bool(
-        before and before.get("status") == "ok" and before.get("key") == key
+        before
+        and before.get("status") == "ok"
+        and before.get("key") == key
         and (reports / "executed" / f"{job.name}.ipynb").is_file()
         and (reports / "html" / job.html_name).is_file()
     )
@@ -286,16 +332,27 @@ def _start_pool(reports: Path, workers: int | None, pages: int):
 # Running pages
 
 
-def _run_pages(pages: list[Job], pool, ctx: _Context, timeout: int, export: Exporter | None,
-               progress: bool, figure_files: bool, keys: dict[str, str]) -> dict[str, JobResult]:
+def _run_pages(
+    pages: list[Job],
+    pool,
+    ctx: _Context,
+    timeout: int,
+    export: Exporter | None,
+    progress: bool,
+    figure_files: bool,
+    keys: dict[str, str],
+) -> dict[str, JobResult]:
     """Run the pages on the pool's kernels; stop cleanly on Ctrl-C or SIGTERM."""
     from tqdm.auto import tqdm
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     outcomes: dict[str, JobResult] = {}
     env = {"MIPR_FIGURE_FILES": "1" if figure_files else "", "MIPR_REPORTS_DIR": str(ctx.reports)}
-    with _stoppable(ctx, pool), ThreadPoolExecutor(max_workers=pool.size) as threads, \
-            tqdm(total=len(pages), desc="Sider", unit="side", disable=not progress) as bar:
+    with (
+        _stoppable(ctx, pool),
+        ThreadPoolExecutor(max_workers=pool.size) as threads,
+        tqdm(total=len(pages), desc="Sider", unit="side", disable=not progress) as bar,
+    ):
         futures: dict[Future, Job] = {
             threads.submit(_run_one, job, pool, ctx, timeout, export, env, keys[job.name]): job
             for job in pages
@@ -317,8 +374,9 @@ def _run_pages(pages: list[Job], pool, ctx: _Context, timeout: int, export: Expo
             pool.close()
             for future in pending:
                 job = futures[future]
-                outcomes[job.name] = (JobResult(job, INTERRUPTED) if future.cancelled()
-                                      else future.result())
+                outcomes[job.name] = (
+                    JobResult(job, INTERRUPTED) if future.cancelled() else future.result()
+                )
     return outcomes
 
 
@@ -351,8 +409,15 @@ class _stoppable:
             signal.signal(sig, handler)
 
 
-def _run_one(job: Job, pool, ctx: _Context, timeout: int, export: Exporter | None,
-             env: dict[str, str], key: str) -> JobResult:
+def _run_one(
+    job: Job,
+    pool,
+    ctx: _Context,
+    timeout: int,
+    export: Exporter | None,
+    env: dict[str, str],
+    key: str,
+) -> JobResult:
     """Run one page (in a worker thread); never raises."""
     reports = ctx.reports
     executed = reports / "executed" / f"{job.name}.ipynb"
@@ -387,15 +452,21 @@ def _run_one(job: Job, pool, ctx: _Context, timeout: int, export: Exporter | Non
         except Exception as exc:
             error = f"HTML-eksport feilet ({type(exc).__name__}): {exc}"
     if error is None:
-        _record_state(ctx, job.name, {"status": "ok", "key": key, "finished_at": finished,
-                                      "seconds": round(seconds, 2)})
+        _record_state(
+            ctx,
+            job.name,
+            {"status": "ok", "key": key, "finished_at": finished, "seconds": round(seconds, 2)},
+        )
         return JobResult(job, RAN, seconds=seconds, finished_at=finished)
     if cell is not None:
         error += f" (celle {cell})"
     result = JobResult(job, FAILED, error=error, cell=cell, seconds=seconds, finished_at=finished)
     _failure_page(result, executed, page)
-    _record_state(ctx, job.name, {"status": "failed", "key": key, "error": error, "cell": cell,
-                                  "finished_at": finished})
+    _record_state(
+        ctx,
+        job.name,
+        {"status": "failed", "key": key, "error": error, "cell": cell, "finished_at": finished},
+    )
     return result
 
 
@@ -413,9 +484,15 @@ def _execute(job: Job, kernel, output: Path, timeout: int) -> tuple[str | None, 
 
     try:
         papermill.execute_notebook(
-            str(job.notebook.resolve()), str(output), parameters=job.parameters,
-            kernel_name=kernel.kernel_name, engine_name=ENGINE_NAME, warm_kernel=kernel,
-            execution_timeout=timeout, progress_bar=False, request_save_on_cell_execute=False,
+            str(job.notebook.resolve()),
+            str(output),
+            parameters=job.parameters,
+            kernel_name=kernel.kernel_name,
+            engine_name=ENGINE_NAME,
+            warm_kernel=kernel,
+            execution_timeout=timeout,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
         last = next((ln.strip() for ln in reversed(exc.evalue.splitlines()) if ln.strip()), "")
@@ -432,8 +509,9 @@ def _record_state(ctx: _Context, name: str, entry: dict) -> None:
         cache.save_state(ctx.reports, ctx.state)
 
 
-def _results(jobs: list[Job], outcomes: dict[str, JobResult], keys: dict[str, str],
-             state: dict) -> list[JobResult]:
+def _results(
+    jobs: list[Job], outcomes: dict[str, JobResult], keys: dict[str, str], state: dict
+) -> list[JobResult]:
     """Every job's result in this batch (removed jobs are forgotten by the state)."""
     previous, results = state["jobs"], []
     for job in jobs:
@@ -446,9 +524,13 @@ def _results(jobs: list[Job], outcomes: dict[str, JobResult], keys: dict[str, st
             result = JobResult(job, SKIPPED, finished_at=before.get("finished_at"))
         else:
             before = previous.get(job.name, {})
-            result = JobResult(job, NOT_SELECTED, error=before.get("error"),
-                               finished_at=before.get("finished_at"),
-                               previous=before.get("status"))
+            result = JobResult(
+                job,
+                NOT_SELECTED,
+                error=before.get("error"),
+                finished_at=before.get("finished_at"),
+                previous=before.get("status"),
+            )
         results.append(result)
     state["jobs"] = {j.name: previous[j.name] for j in jobs if j.name in previous}
     return results
@@ -472,8 +554,12 @@ def _failure_page(result: JobResult, executed: Path, page: Path) -> None:
     from .page_shell import render_page
 
     name = html.escape(executed.name)
-    link = (f' Den kjørte notatboken (for feilsøking) ligger i '
-            f'<a href="../executed/{name}">executed/{name}</a>.' if executed.is_file() else "")
+    link = (
+        f" Den kjørte notatboken (for feilsøking) ligger i "
+        f'<a href="../executed/{name}">executed/{name}</a>.'
+        if executed.is_file()
+        else ""
+    )
     body = (
         f"<h1>{html.escape(result.job.title)}</h1>\n"
         f"<p><strong>Denne siden feilet</strong> og viser ingen tall.</p>\n"
@@ -500,18 +586,28 @@ def _fallback_index(batch: BatchResult) -> None:
     rows = "\n".join(
         f'<li><a href="{html.escape(r.job.html_name)}">{html.escape(r.job.title)}</a>'
         f" – {html.escape(_status_text(r))}</li>"
-        for r in sorted(batch.results, key=lambda r: (r.job.order, r.job.title)) if not r.job.front)
-    failed = (f"<p><strong>Forsiden feilet:</strong> <code>{html.escape(front.error or '')}"
-              "</code></p>" if front is not None and front.status == FAILED else "")
-    body = (f"<h1>Indikatorrapporter for Mosseregionen</h1>\n{failed}\n"
-            f"<p>Sider: {html.escape(batch.counts())}.</p>\n<ul>\n{rows}\n</ul>")
+        for r in sorted(batch.results, key=lambda r: (r.job.order, r.job.title))
+        if not r.job.front
+    )
+    failed = (
+        f"<p><strong>Forsiden feilet:</strong> <code>{html.escape(front.error or '')}</code></p>"
+        if front is not None and front.status == FAILED
+        else ""
+    )
+    body = (
+        f"<h1>Indikatorrapporter for Mosseregionen</h1>\n{failed}\n"
+        f"<p>Sider: {html.escape(batch.counts())}.</p>\n<ul>\n{rows}\n</ul>"
+    )
     atomic_write_text(index, render_page("Indikatorrapporter for Mosseregionen", body, lang="nb"))
 
 
 def _status_text(r: JobResult) -> str:
-    return {RAN: "oppdatert i denne kjøringen", SKIPPED: "uendret siden forrige kjøring",
-            FAILED: f"feilet: {r.error}", INTERRUPTED: "avbrutt, kjøres neste gang"}.get(
-        r.status, "ikke med i denne kjøringen")
+    return {
+        RAN: "oppdatert i denne kjøringen",
+        SKIPPED: "uendret siden forrige kjøring",
+        FAILED: f"feilet: {r.error}",
+        INTERRUPTED: "avbrutt, kjøres neste gang",
+    }.get(r.status, "ikke med i denne kjøringen")
 
 
 def _run_record(batch: BatchResult, jobs: list[Job]) -> dict:
@@ -523,15 +619,27 @@ def _run_record(batch: BatchResult, jobs: list[Job]) -> dict:
         if r.job.front:
             continue
         state = {RAN: "ok", SKIPPED: "ok", FAILED: "failed", INTERRUPTED: "interrupted"}.get(
-            r.status, r.previous or "never")
-        pages.append({"name": r.name, "title": r.job.title, "group": r.job.group,
-                      "order": r.job.order, "html": r.job.html_name,
-                      "indicators": list(r.job.indicators), "state": state,
-                      "ran_now": r.status == RAN, "error": r.error,
-                      "finished_at": r.finished_at})
+            r.status, r.previous or "never"
+        )
+        pages.append(
+            {
+                "name": r.name,
+                "title": r.job.title,
+                "group": r.job.group,
+                "order": r.job.order,
+                "html": r.job.html_name,
+                "indicators": list(r.job.indicators),
+                "state": state,
+                "ran_now": r.status == RAN,
+                "error": r.error,
+                "finished_at": r.finished_at,
+            }
+        )
     return {
         "started_at": batch.started_at.isoformat(timespec="seconds"),
-        "git": batch.git, "kernel": batch.kernel, "prepared": batch.prepared,
+        "git": batch.git,
+        "kernel": batch.kernel,
+        "prepared": batch.prepared,
         "counts": batch.counts(),
         "pages": pages,
     }
@@ -550,9 +658,11 @@ def _json(obj: object) -> str:
 
 def git_state(repo: Path) -> str:
     """'git <short hash>' plus ' + endringer' when the work tree is dirty, or why there is none."""
+
     def git(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                              timeout=20)
+        return subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=20
+        )
 
     try:
         head = git("rev-parse", "--short", "HEAD")

@@ -30,7 +30,9 @@ def sparkline_svg(years: Sequence[int], values: Sequence[float], label: str) -> 
     coords = [xy(y, v) for y, v in points]
     path = " ".join(f"{x},{y}" for x, y in coords)
     cx, cy = coords[-1]
-    return (f'<svg class="sparkline" role="img" aria-label="{html.escape(label)}" '
-            f'width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}">'
-            f'<polyline points="{path}" fill="none" stroke="#1A1A1A" stroke-width="1.5"/>'
-            f'<circle cx="{cx}" cy="{cy}" r="2.2" fill="#1A1A1A"/></svg>')
+    return (
+        f'<svg class="sparkline" role="img" aria-label="{html.escape(label)}" '
+        f'width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}">'
+        f'<polyline points="{path}" fill="none" stroke="#1A1A1A" stroke-width="1.5"/>'
+        f'<circle cx="{cx}" cy="{cy}" r="2.2" fill="#1A1A1A"/></svg>'
+    )

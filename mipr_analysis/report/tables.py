@@ -12,29 +12,51 @@ from collections.abc import Iterable
 from IPython.display import HTML
 
 
-def html_table(frame, caption: str, *, row_header: str | None = None,
-               links: dict[str, str] | None = None, html_columns: Iterable[str] = (),
-               numeric: Iterable[str] = (), css_class: str = "mipr-table") -> HTML:
+def html_table(
+    frame,
+    caption: str,
+    *,
+    row_header: str | None = None,
+    links: dict[str, str] | None = None,
+    html_columns: Iterable[str] = (),
+    numeric: Iterable[str] = (),
+    css_class: str = "mipr-table",
+) -> HTML:
     """An HTML table of `frame` (text cells) for display in a notebook.
 
     `row_header` names the column whose cells are row headers (`<th scope="row">`); `links`
     maps a column to another column holding each row's href (the cell becomes a link);
     `numeric` columns are right-aligned.
     """
-    return HTML(table_html(frame, caption, row_header=row_header, links=links,
-                           html_columns=html_columns, numeric=numeric, css_class=css_class))
+    return HTML(
+        table_html(
+            frame,
+            caption,
+            row_header=row_header,
+            links=links,
+            html_columns=html_columns,
+            numeric=numeric,
+            css_class=css_class,
+        )
+    )
 
 
-def table_html(frame, caption: str, *, row_header: str | None = None,
-               links: dict[str, str] | None = None, html_columns: Iterable[str] = (),
-               numeric: Iterable[str] = (), css_class: str = "mipr-table") -> str:
+def table_html(
+    frame,
+    caption: str,
+    *,
+    row_header: str | None = None,
+    links: dict[str, str] | None = None,
+    html_columns: Iterable[str] = (),
+    numeric: Iterable[str] = (),
+    css_class: str = "mipr-table",
+) -> str:
     """The HTML text behind `html_table`."""
     links = links or {}
     raw, right = set(html_columns), set(numeric)
     hidden = set(links.values())
     columns = [c for c in frame.columns if c not in hidden]
-    head = "".join(f'<th scope="col"{_align(c, right)}>{html.escape(str(c))}</th>'
-                   for c in columns)
+    head = "".join(f'<th scope="col"{_align(c, right)}>{html.escape(str(c))}</th>' for c in columns)
     rows = []
     for record in frame.to_dict("records"):
         cells = []
@@ -46,8 +68,10 @@ def table_html(frame, caption: str, *, row_header: str | None = None,
             scope = ' scope="row"' if tag == "th" else ""
             cells.append(f"<{tag}{scope}{_align(c, right)}>{text}</{tag}>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="{css_class}"><caption>{html.escape(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f'<table class="{css_class}"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _text(value: object) -> str:

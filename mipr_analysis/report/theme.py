@@ -60,8 +60,9 @@ REGION_STYLES: dict[str, RegionStyle] = {
     "3112": RegionStyle("Råde", OKABE_ITO["bluish_green"], "^", "-."),
     "3114": RegionStyle("Våler", OKABE_ITO["reddish_purple"], "D", ":"),
     "MIPR": RegionStyle("MIPR", OKABE_ITO["black"], "P", "-", 2.8),
-    "IOR": RegionStyle("Indre Østfold regionråd", OKABE_ITO["orange"], "v",
-                       (0, (3, 1, 1, 1, 1, 1))),
+    "IOR": RegionStyle(
+        "Indre Østfold regionråd", OKABE_ITO["orange"], "v", (0, (3, 1, 1, 1, 1, 1))
+    ),
     "0": RegionStyle("Norge", OKABE_ITO["sky_blue"], "X", (0, (8, 3))),
 }
 OTHER_STYLE = RegionStyle("", NEUTRAL_GREY, ".", "-", 1.2)
@@ -115,33 +116,35 @@ def year_formatter() -> FuncFormatter:
 def apply_theme() -> None:
     """Set matplotlib/seaborn defaults for every figure in the project."""
     sns.set_theme(context="notebook", style="ticks", palette=list(OKABE_ITO.values()))
-    mpl.rcParams.update({
-        "font.family": "DejaVu Sans",
-        "font.size": 11,
-        "axes.titlesize": 13,
-        "axes.titleweight": "bold",
-        "axes.titlelocation": "left",
-        "axes.labelsize": 11,
-        "xtick.labelsize": 10,
-        "ytick.labelsize": 10,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.grid": True,
-        "axes.grid.axis": "y",
-        "grid.color": "#DDDDDD",
-        "grid.linewidth": 0.8,
-        "axes.edgecolor": "#444444",
-        "text.color": TEXT_COLOUR,
-        "axes.labelcolor": TEXT_COLOUR,
-        "xtick.color": "#333333",
-        "ytick.color": "#333333",
-        "axes.unicode_minus": True,
-        "figure.figsize": (8, 4.5),
-        "figure.dpi": 100,
-        "savefig.dpi": 300,
-        "savefig.bbox": "tight",
-        "legend.frameon": False,
-    })
+    mpl.rcParams.update(
+        {
+            "font.family": "DejaVu Sans",
+            "font.size": 11,
+            "axes.titlesize": 13,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.labelsize": 11,
+            "xtick.labelsize": 10,
+            "ytick.labelsize": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "axes.grid.axis": "y",
+            "grid.color": "#DDDDDD",
+            "grid.linewidth": 0.8,
+            "axes.edgecolor": "#444444",
+            "text.color": TEXT_COLOUR,
+            "axes.labelcolor": TEXT_COLOUR,
+            "xtick.color": "#333333",
+            "ytick.color": "#333333",
+            "axes.unicode_minus": True,
+            "figure.figsize": (8, 4.5),
+            "figure.dpi": 100,
+            "savefig.dpi": 300,
+            "savefig.bbox": "tight",
+            "legend.frameon": False,
+        }
+    )
 
 
 def source_text(table_id: str, updated: object | None = None, publisher: str = "SSB") -> str:
@@ -154,8 +157,10 @@ def source_from_attrs(df: pd.DataFrame) -> str:
     """The source line from a frame's ``attrs`` (``table_id``, ``updated``) as loaders set them."""
     table_id = df.attrs.get("table_id")
     if not table_id:
-        raise ValueError("The frame has no attrs['table_id']; give the figure's source "
-                         "explicitly, e.g. source='Kilde: NHO, Kommune-NM 2024'.")
+        raise ValueError(
+            "The frame has no attrs['table_id']; give the figure's source "
+            "explicitly, e.g. source='Kilde: NHO, Kommune-NM 2024'."
+        )
     return source_text(table_id, df.attrs.get("updated"))
 
 
@@ -180,9 +185,18 @@ def add_source(fig: Figure, text: str) -> None:
         if ax.get_xlabel():
             lines = ax.get_xlabel().count("\n") + 1
             below += rc["axes.labelpad"] + 1.25 * lines * _points(rc["axes.labelsize"])
-    ax.annotate(text, xy=(0.0, 0.0), xycoords=("figure fraction", "axes fraction"),
-                xytext=(0, -below), textcoords="offset points", ha="left", va="top",
-                fontsize=9, color="#444444", annotation_clip=False)
+    ax.annotate(
+        text,
+        xy=(0.0, 0.0),
+        xycoords=("figure fraction", "axes fraction"),
+        xytext=(0, -below),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=9,
+        color="#444444",
+        annotation_clip=False,
+    )
 
 
 def _points(size: object) -> float:
@@ -239,9 +253,17 @@ def line_chart(
     ends: list[tuple[float, float, str, str]] = []
     for code, part in data.groupby("_code", sort=False):
         style = region_style(code)
-        ax.plot(part[x], part[y], color=style.colour, marker=style.marker,
-                linestyle=style.linestyle, linewidth=style.linewidth, markersize=6,
-                markeredgecolor=text_colour(style.colour), label=labels[code])
+        ax.plot(
+            part[x],
+            part[y],
+            color=style.colour,
+            marker=style.marker,
+            linestyle=style.linestyle,
+            linewidth=style.linewidth,
+            markersize=6,
+            markeredgecolor=text_colour(style.colour),
+            label=labels[code],
+        )
         ends.append((part[x].iloc[-1], part[y].iloc[-1], labels[code], style.colour))
     if not ends:
         raise ValueError(f"line_chart: no non-missing values in column {y!r} to draw.")
@@ -268,9 +290,17 @@ def _direct_labels(fig: Figure, ax: plt.Axes, ends: list[tuple[float, float, str
     gap = mpl.rcParams["font.size"] * 1.25 * fig.dpi / 72
     placed = _spread([p[0] for p in points], gap)
     for (pixel_y, x, y, label, colour), target in zip(points, placed, strict=True):
-        ax.annotate(label, xy=(x, y), xytext=(8, (target - pixel_y) * 72 / fig.dpi),
-                    textcoords="offset points", va="center", ha="left", fontsize=10,
-                    color=text_colour(colour), annotation_clip=False)
+        ax.annotate(
+            label,
+            xy=(x, y),
+            xytext=(8, (target - pixel_y) * 72 / fig.dpi),
+            textcoords="offset points",
+            va="center",
+            ha="left",
+            fontsize=10,
+            color=text_colour(colour),
+            annotation_clip=False,
+        )
 
 
 def bar_chart(
@@ -292,11 +322,20 @@ def bar_chart(
     labels = _labels(data, y)
     codes = data[y].astype(str).tolist()
     fig, ax = plt.subplots(figsize=(8, max(2.0, 0.45 * len(data) + 1.2)))
-    bars = ax.barh([labels[c] for c in codes], data[x],
-                   color=[region_style(c).colour for c in codes], edgecolor=TEXT_COLOUR,
-                   linewidth=0.6)
-    ax.bar_label(bars, labels=[fmt_value(v, unit, decimals) for v in data[x]], padding=4,
-                 fontsize=10, color=TEXT_COLOUR)
+    bars = ax.barh(
+        [labels[c] for c in codes],
+        data[x],
+        color=[region_style(c).colour for c in codes],
+        edgecolor=TEXT_COLOUR,
+        linewidth=0.6,
+    )
+    ax.bar_label(
+        bars,
+        labels=[fmt_value(v, unit, decimals) for v in data[x]],
+        padding=4,
+        fontsize=10,
+        color=TEXT_COLOUR,
+    )
     ax.set_title(_wrap(title))
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
@@ -313,12 +352,16 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 def save_figure(fig: Figure, name: str, alt: str) -> tuple[Path, Path]:
     """Save as PNG (300 dpi) and SVG under ``<reports_dir>/figures/``; returns both paths."""
     if not _NAME.match(name) or name.endswith((".png", ".svg")):
-        raise ValueError(f"Figure name {name!r}: use letters, digits, '_', '-' and no extension, "
-                         "e.g. 'befolkning_2015_2025'.")
+        raise ValueError(
+            f"Figure name {name!r}: use letters, digits, '_', '-' and no extension, "
+            "e.g. 'befolkning_2015_2025'."
+        )
     folder = config.reports_dir() / "figures"
     paths = []
-    for fmt, metadata in (("png", {"Description": alt}),
-                          ("svg", {"Description": alt, "Date": None})):
+    for fmt, metadata in (
+        ("png", {"Description": alt}),
+        ("svg", {"Description": alt, "Date": None}),
+    ):
         buffer = io.BytesIO()
         fig.savefig(buffer, format=fmt, dpi=300, bbox_inches="tight", metadata=metadata)
         paths.append(atomic_write_bytes(folder / f"{name}.{fmt}", buffer.getvalue()))
@@ -333,8 +376,7 @@ def print_files_wanted() -> bool:
     return os.environ.get(FIGURE_FILES_ENV, "").strip() in {"1", "true", "yes"}
 
 
-def show(fig: Figure, alt: str, name: str | None = None, data: pd.DataFrame | None = None
-         ) -> None:
+def show(fig: Figure, alt: str, name: str | None = None, data: pd.DataFrame | None = None) -> None:
     """Display the figure as one PNG render with alt text, then close it.
 
     `data` (the figure's numbers, already formatted for reading) is shown under the figure as a
@@ -344,8 +386,10 @@ def show(fig: Figure, alt: str, name: str | None = None, data: pd.DataFrame | No
     from IPython.display import HTML, Image, display
 
     if not alt or not alt.strip():
-        raise ValueError("show() needs alt text that says what the figure shows, e.g. "
-                         "'Linjediagram: folketallet i Moss økte fra 2015 til 2025.'")
+        raise ValueError(
+            "show() needs alt text that says what the figure shows, e.g. "
+            "'Linjediagram: folketallet i Moss økte fra 2015 til 2025.'"
+        )
     if name and print_files_wanted():
         save_figure(fig, name, alt)
     buffer = io.BytesIO()
@@ -360,10 +404,20 @@ def figure_data_html(data: pd.DataFrame, summary: str = "Tallene i figuren") -> 
     """A collapsed `<details>` table of a figure's numbers, with a caption and header scopes."""
     head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in data.columns)
     body = "".join(
-        "<tr>" + "".join(
-            (f'<th scope="row">{html.escape(str(v))}</th>' if i == 0
-             else f"<td>{html.escape(str(v))}</td>") for i, v in enumerate(row)) + "</tr>"
-        for row in data.itertuples(index=False))
-    return (f'<details class="figure-data"><summary>{html.escape(summary)}</summary>'
-            f"<table><caption>{html.escape(summary)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table></details>")
+        "<tr>"
+        + "".join(
+            (
+                f'<th scope="row">{html.escape(str(v))}</th>'
+                if i == 0
+                else f"<td>{html.escape(str(v))}</td>"
+            )
+            for i, v in enumerate(row)
+        )
+        + "</tr>"
+        for row in data.itertuples(index=False)
+    )
+    return (
+        f'<details class="figure-data"><summary>{html.escape(summary)}</summary>'
+        f"<table><caption>{html.escape(summary)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></details>"
+    )

@@ -24,8 +24,23 @@ from .statbank_csv import import_statbank_csv
 from .store import InUse, Snapshot, SnapshotStore, load_table, verify_store
 
 __all__ = [
-    "BadQuery", "CSVFormatError", "Client", "InUse", "InvalidResponse", "NoSnapshot",
-    "RateLimited", "SSBError", "Snapshot", "SnapshotCorrupt", "SnapshotStore", "TableMetadata",
-    "TableNotFound", "Unavailable", "import_statbank_csv", "load_table", "read_jsonstat",
-    "read_metadata", "verify_store",
+    "BadQuery",
+    "CSVFormatError",
+    "Client",
+    "InUse",
+    "InvalidResponse",
+    "NoSnapshot",
+    "RateLimited",
+    "SSBError",
+    "Snapshot",
+    "SnapshotCorrupt",
+    "SnapshotStore",
+    "TableMetadata",
+    "TableNotFound",
+    "Unavailable",
+    "import_statbank_csv",
+    "load_table",
+    "read_jsonstat",
+    "read_metadata",
+    "verify_store",
 ]

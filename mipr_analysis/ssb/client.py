@@ -96,8 +96,9 @@ LIMITER_NOTICE = 1.0
 OSLO = ZoneInfo("Europe/Oslo")
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _OFFLINE_HINT = "bruk lagrede uttak med MIPR_OFFLINE=1"
-_NAME_ERRORS = tuple(e for e in (socket.gaierror,
-                                 getattr(urllib3.exceptions, "NameResolutionError", None)) if e)
+_NAME_ERRORS = tuple(
+    e for e in (socket.gaierror, getattr(urllib3.exceptions, "NameResolutionError", None)) if e
+)
 
 Selection = Mapping[str, Sequence[str] | str]
 
@@ -242,8 +243,11 @@ class Client:
         self.retries = retries
         self.backoff_factor = backoff_factor
         self.budget = _seconds_from_env(BUDGET_ENV, DEFAULT_BUDGET) if budget is None else budget
-        self.max_retry_wait = (_seconds_from_env(MAX_RETRY_WAIT_ENV, DEFAULT_MAX_RETRY_WAIT)
-                               if max_retry_wait is None else max_retry_wait)
+        self.max_retry_wait = (
+            _seconds_from_env(MAX_RETRY_WAIT_ENV, DEFAULT_MAX_RETRY_WAIT)
+            if max_retry_wait is None
+            else max_retry_wait
+        )
         self.progress = progress
         self.limiter = limiter_for(self.base_url)
         self.session = requests.Session()  # its adapters never retry: `_send` does
@@ -319,8 +323,9 @@ class Client:
         if self.offline:
             snap = self.store.latest(table_id, key, kind="metadata")
             if snap is None:
-                raise NoSnapshot(no_snapshot_message(table_id)
-                                 + " (ingen lagret metadata; frakoblet modus)")
+                raise NoSnapshot(
+                    no_snapshot_message(table_id) + " (ingen lagret metadata; frakoblet modus)"
+                )
             meta = snap.metadata()
         else:
             url = self._url(f"/tables/{quote(table_id)}/metadata", [("lang", lang)])
@@ -329,13 +334,22 @@ class Client:
                 meta = read_metadata(body)
             except InvalidResponse as exc:
                 log.debug("metadata of %s unreadable: %s", table_id, exc)
-                raise InvalidResponse(_bad_body_message(f"metadataen for tabell {table_id}",
-                                                        body)) from exc
+                raise InvalidResponse(
+                    _bad_body_message(f"metadataen for tabell {table_id}", body)
+                ) from exc
             stored = self.store.latest(table_id, key, kind="metadata")
             if stored is None or stored.meta.get("sha256") != sha256_bytes(body):
                 self.store.save(  # unchanged metadata is not stored again
-                    table_id, body, source=PXWEB, query_key=key, kind="metadata", url=url,
-                    method="GET", query=None, lang=lang, ssb_updated=_iso(meta.updated),
+                    table_id,
+                    body,
+                    source=PXWEB,
+                    query_key=key,
+                    kind="metadata",
+                    url=url,
+                    method="GET",
+                    query=None,
+                    lang=lang,
+                    ssb_updated=_iso(meta.updated),
                 )
         self._metadata[(table_id, lang)] = meta
         return meta
@@ -349,8 +363,10 @@ class Client:
         """`GET /config` once per client; stricter rate limits there tighten the limiter."""
         if self._config is None:
             try:
-                cfg = _json(self._send("GET", self._url("/config", []), what="oppsett (/config)"),
-                            "oppsettet (/config)")
+                cfg = _json(
+                    self._send("GET", self._url("/config", []), what="oppsett (/config)"),
+                    "oppsettet (/config)",
+                )
             except TableNotFound:
                 cfg = {}
             self.limiter.tighten(cfg.get("maxCallsPerTimeWindow"), cfg.get("timeWindow"))
@@ -361,8 +377,9 @@ class Client:
         """The codes of a grouping or valueset (`GET /codelists/{id}`), cached per client."""
         if (codelist_id, lang) not in self._codelists:
             url = self._url(f"/codelists/{quote(codelist_id)}", [("lang", lang)])
-            doc = _json(self._send("GET", url, what=f"kodeliste {codelist_id}"),
-                        f"kodelisten {codelist_id}")
+            doc = _json(
+                self._send("GET", url, what=f"kodeliste {codelist_id}"), f"kodelisten {codelist_id}"
+            )
             try:
                 codes = [str(v["code"]) for v in doc["values"]]
             except (KeyError, TypeError) as exc:
@@ -403,8 +420,11 @@ class Client:
                 codes = self.codelist(codelists[dim], lang)
                 picked: list[str] = []
                 for value in values:
-                    found = matching(codes, value) if not is_explicit([value]) else (
-                        [c for c in codes if c.lower() == value.lower()])
+                    found = (
+                        matching(codes, value)
+                        if not is_explicit([value])
+                        else ([c for c in codes if c.lower() == value.lower()])
+                    )
                     picked += [c for c in found if c not in picked]
                 out[dim] = [c for c in codes if c in picked]
                 if not out[dim] and values:
@@ -446,8 +466,15 @@ class Client:
             part = {"part": number, **split} if split else {}
             snaps.append(
                 self.store.save(
-                    table_id, body, source=PXWEB, query_key=key, fetched_at=fetched_at,
-                    lang=lang, ssb_updated=_iso(frame.attrs.get("updated")), **provenance, **part,
+                    table_id,
+                    body,
+                    source=PXWEB,
+                    query_key=key,
+                    fetched_at=fetched_at,
+                    lang=lang,
+                    ssb_updated=_iso(frame.attrs.get("updated")),
+                    **provenance,
+                    **part,
                 )
             )
         return combine_parts([frame for _, _, frame in received], snaps)
@@ -460,7 +487,8 @@ class Client:
         meta = self.metadata(table_id, lang)
         listed = self._list_codelist_values(selection, codelists, lang)
         return {
-            dim: values if is_explicit(values) or dim.lower() in TIME_DIMENSIONS
+            dim: values
+            if is_explicit(values) or dim.lower() in TIME_DIMENSIONS
             else list(meta.expand(dim, values))
             for dim, values in listed.items()
         }
@@ -476,8 +504,7 @@ class Client:
         path = f"/tables/{quote(table_id)}/data"
         base = [("lang", lang), ("outputFormat", "json-stat2")]
         params = base + [
-            (f"valueCodes[{d}]", ",".join(map(_wrap, v)))
-            for d, v in selection.items()
+            (f"valueCodes[{d}]", ",".join(map(_wrap, v))) for d, v in selection.items()
         ]
         params += [(f"codelist[{d}]", c) for d, c in codelists.items()]
         url = self._url(path, params)
@@ -531,8 +558,9 @@ class Client:
             if read <= 0:
                 raise self._over_budget(budget, subject)
             try:
-                answer = self._attempt(method, url, body, (min(CONNECT_TIMEOUT, read), read),
-                                       budget)
+                answer = self._attempt(
+                    method, url, body, (min(CONNECT_TIMEOUT, read), read), budget
+                )
             except _Failure as failure:
                 log.debug("%s %s try %d: %s", method, url, attempt, failure.kind)
                 if not (failure.kind == "timeout" and read < self.timeout and budget.problem):
@@ -540,13 +568,21 @@ class Client:
                 if failure.kind == "slow-body":
                     raise self._over_budget(budget, subject) from failure.__cause__
                 if failure.kind == "dns":
-                    raise Unreachable(self._unreachable_message(failure.text)) from failure.__cause__
+                    raise Unreachable(
+                        self._unreachable_message(failure.text)
+                    ) from failure.__cause__
                 if failure.kind == "refused":
                     if refused_retried or budget.remaining() <= REFUSED_RETRY_PAUSE:
-                        raise Unreachable(self._unreachable_message(failure.text)) from failure.__cause__
+                        raise Unreachable(
+                            self._unreachable_message(failure.text)
+                        ) from failure.__cause__
                     refused_retried = True
-                    self._tell(table_id, f"{lead}{failure.text}; prøver én gang til om "
-                                         f"{_s(REFUSED_RETRY_PAUSE)} s …", REFUSED_RETRY_PAUSE)
+                    self._tell(
+                        table_id,
+                        f"{lead}{failure.text}; prøver én gang til om "
+                        f"{_s(REFUSED_RETRY_PAUSE)} s …",
+                        REFUSED_RETRY_PAUSE,
+                    )
                     time.sleep(REFUSED_RETRY_PAUSE)
                     attempt -= 1  # the quick retry is not one of `retries`
                     continue
@@ -559,8 +595,12 @@ class Client:
                 wait = self._backoff(backoffs)
                 if wait >= budget.remaining():
                     raise self._over_budget(budget, subject) from failure.__cause__
-                self._tell(table_id, f"{lead}forsøk {attempt} av {tries} {failure.text}; "
-                                     f"forsøk {attempt + 1} om {_s(wait)} s …", wait)
+                self._tell(
+                    table_id,
+                    f"{lead}forsøk {attempt} av {tries} {failure.text}; "
+                    f"forsøk {attempt + 1} om {_s(wait)} s …",
+                    wait,
+                )
                 time.sleep(wait)
                 continue
             if answer.status == 200:
@@ -576,9 +616,13 @@ class Client:
                 raise _http_error(answer, table_id, selection, attempt, retry_after)
             if retry_after is not None:  # SSB's wait, exactly; not counted in the budget
                 until = _oslo(datetime.now(UTC) + timedelta(seconds=retry_after))
-                self._tell(table_id, f"{lead}SSB svarte {said} og ber oss vente "
-                                     f"{_s(retry_after)} s; venter til kl. {until:%H:%M:%S} før "
-                                     f"forsøk {attempt + 1} av {tries} …", retry_after)
+                self._tell(
+                    table_id,
+                    f"{lead}SSB svarte {said} og ber oss vente "
+                    f"{_s(retry_after)} s; venter til kl. {until:%H:%M:%S} før "
+                    f"forsøk {attempt + 1} av {tries} …",
+                    retry_after,
+                )
                 time.sleep(retry_after)
                 budget.exclude(retry_after)
                 continue
@@ -586,12 +630,17 @@ class Client:
             wait = self._backoff(backoffs)
             if wait >= budget.remaining():
                 raise self._over_budget(budget, subject)
-            self._tell(table_id, f"{lead}SSB svarte {said} på forsøk {attempt} av {tries}; "
-                                 f"forsøk {attempt + 1} om {_s(wait)} s …", wait)
+            self._tell(
+                table_id,
+                f"{lead}SSB svarte {said} på forsøk {attempt} av {tries}; "
+                f"forsøk {attempt + 1} om {_s(wait)} s …",
+                wait,
+            )
             time.sleep(wait)
 
-    def _attempt(self, method: str, url: str, body: Any, timeout: tuple[float, float],
-                 budget: _Budget) -> _Answer:
+    def _attempt(
+        self, method: str, url: str, body: Any, timeout: tuple[float, float], budget: _Budget
+    ) -> _Answer:
         """One HTTP try; the body is read within the budget. Transport errors: `_Failure`."""
         try:
             response = self.session.request(method, url, json=body, timeout=timeout, stream=True)
@@ -601,13 +650,21 @@ class Client:
                     chunks.append(chunk)
                     if budget.remaining() <= 0:
                         raise _Failure("slow-body", "svaret kom for sakte")
-                return _Answer(response.status_code, response.reason or "", response.headers,
-                               response.url, b"".join(chunks))
+                return _Answer(
+                    response.status_code,
+                    response.reason or "",
+                    response.headers,
+                    response.url,
+                    b"".join(chunks),
+                )
             except BaseException:
                 response.close()
                 raise
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema) as exc:
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ) as exc:
             raise SSBError(
                 f"Adressen til SSB er ugyldig: {url} ({type(exc).__name__}). Rett MIPR_SSB_URL "
                 f"(eller Client(base_url=...)), for eksempel til {config.SSB_API_URL}."
@@ -626,15 +683,23 @@ class Client:
         if any(isinstance(c, _NAME_ERRORS) for c in causes):
             return _Failure("dns", f"fant ikke vertsnavnet {host}")
         if isinstance(exc, requests.ConnectTimeout):
-            return _Failure("timeout", f"fikk ikke koblet til {host}:{port} på "
-                                       f"{_s(min(CONNECT_TIMEOUT, read))} s")
+            return _Failure(
+                "timeout",
+                f"fikk ikke koblet til {host}:{port} på {_s(min(CONNECT_TIMEOUT, read))} s",
+            )
         if isinstance(exc, requests.Timeout) or any(
             isinstance(c, (urllib3.exceptions.ReadTimeoutError, TimeoutError, socket.timeout))
             for c in causes
         ):
             return _Failure("timeout", f"fikk ikke svar på {_s(read)} s")
-        root = next((c for c in causes if not isinstance(
-            c, (requests.RequestException, urllib3.exceptions.HTTPError))), exc)
+        root = next(
+            (
+                c
+                for c in causes
+                if not isinstance(c, (requests.RequestException, urllib3.exceptions.HTTPError))
+            ),
+            exc,
+        )
         return _Failure("broken", f"mistet forbindelsen ({type(root).__name__})")
 
     def _unreachable_message(self, text: str) -> str:
@@ -653,8 +718,11 @@ class Client:
 
     def _too_long_wait(self, answer: _Answer, subject: str, seconds: float) -> RetryAfterTooLong:
         at = _oslo(datetime.now(UTC) + timedelta(seconds=seconds))
-        at_minute = at if at == at.replace(second=0, microsecond=0) else (
-            at + timedelta(minutes=1)).replace(second=0, microsecond=0)  # never too early
+        at_minute = (
+            at
+            if at == at.replace(second=0, microsecond=0)
+            else (at + timedelta(minutes=1)).replace(second=0, microsecond=0)
+        )  # never too early
         return RetryAfterTooLong(
             f"SSB svarte {_said(answer)} for {subject} og ber oss vente {_s(seconds)} s, lenger "
             f"enn grensen på {_s(self.max_retry_wait)} s. Prøv igjen etter kl. "
@@ -665,9 +733,13 @@ class Client:
 
     def _limiter_wait(self, table_id: str | None, seconds: float) -> None:
         if seconds >= LIMITER_NOTICE:
-            self._tell(table_id, f"venter {_s(seconds)} s på ledig plass i kvoten hos SSB "
-                                 f"({self.limiter.max_calls} kall per "
-                                 f"{_s(self.limiter.window)} s) …", seconds)
+            self._tell(
+                table_id,
+                f"venter {_s(seconds)} s på ledig plass i kvoten hos SSB "
+                f"({self.limiter.max_calls} kall per "
+                f"{_s(self.limiter.window)} s) …",
+                seconds,
+            )
 
     def _backoff(self, number: int) -> float:
         return min(BACKOFF_MAX, self.backoff_factor * 2 ** (number - 1))
@@ -694,8 +766,9 @@ class Client:
             current = _iso(self.table_info(table_id, lang).get("updated"))
         else:  # inside `one_check_per_table()`
             if (table_id, lang) not in self._updated:
-                self._updated[(table_id, lang)] = _iso(self.table_info(table_id, lang)
-                                                       .get("updated"))
+                self._updated[(table_id, lang)] = _iso(
+                    self.table_info(table_id, lang).get("updated")
+                )
             current = self._updated[(table_id, lang)]
         if current is None or current != _iso(parts[0].meta.get("ssb_updated")):
             return None
@@ -712,8 +785,12 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
             continue
         seen.add(id(current))
         yield current
-        stack += [current.__cause__, current.__context__, getattr(current, "reason", None),
-                  *current.args]
+        stack += [
+            current.__cause__,
+            current.__context__,
+            getattr(current, "reason", None),
+            *current.args,
+        ]
 
 
 def _s(seconds: float) -> str:
@@ -790,8 +867,10 @@ def _bad_body_message(what: str, body: bytes) -> str:
         except ValueError:
             start = " ".join(body[:40].decode("utf-8", "replace").split())
             found = f"noe som ikke er gyldig JSON (begynner med «{start}»)"
-    return (f"SSB sendte {found} for {what}, så ingenting ble lagret. Prøv igjen om litt; "
-            "fortsetter det, sjekk SSBs driftsmeldinger på ssb.no.")
+    return (
+        f"SSB sendte {found} for {what}, så ingenting ble lagret. Prøv igjen om litt; "
+        "fortsetter det, sjekk SSBs driftsmeldinger på ssb.no."
+    )
 
 
 def _problem(answer: _Answer) -> tuple[str, str]:

@@ -65,10 +65,20 @@ from .store import (
 SYMBOLS = ("..", ".", ":", "-")
 """SSB's symbols for missing values: not available, not applicable, confidential, nil."""
 
-REGION_DIMENSIONS = frozenset({
-    "region", "arbstedkomm", "bokommuen", "bokommune", "arbstedkommune", "kommune", "kommunenr",
-    "kommunenummer", "location_code", "komm",
-})
+REGION_DIMENSIONS = frozenset(
+    {
+        "region",
+        "arbstedkomm",
+        "bokommuen",
+        "bokommune",
+        "arbstedkommune",
+        "kommune",
+        "kommunenr",
+        "kommunenummer",
+        "location_code",
+        "komm",
+    }
+)
 """Column names (lower case) that always hold region codes."""
 
 NATIONAL_AND_REST = frozenset({"0", "00", "nation_nor", "Rest", "K-Rest", "21-22", "K-21-22"})
@@ -129,8 +139,10 @@ def parse_keep(items: Sequence[str] | None) -> dict[str, tuple[str, ...]]:
         dim, eq, codes = str(item).partition("=")
         values = [c.strip() for c in codes.split(",") if c.strip()]
         if not eq or not dim.strip() or not values:
-            raise ImportRefused(f"--keep {excerpt(item)}: skrives DIM=KODE,KODE (f.eks. "
-                                "location_code=municip_nor3103,nation_nor)")
+            raise ImportRefused(
+                f"--keep {excerpt(item)}: skrives DIM=KODE,KODE (f.eks. "
+                "location_code=municip_nor3103,nation_nor)"
+            )
         keep.setdefault(dim.strip(), []).extend(values)
     return {d: tuple(dict.fromkeys(v)) for d, v in keep.items()}
 
@@ -138,8 +150,10 @@ def parse_keep(items: Sequence[str] | None) -> dict[str, tuple[str, ...]]:
 def cut_description(keep: Mapping[str, Sequence[str]], rows: int, kept: int) -> str:
     """The sidecar's words for a cut."""
     parts = [f"{dim} er {', '.join(codes)}" for dim, codes in keep.items()]
-    return (f"utsnitt: bare rader der {' og '.join(parts)}; originalfilen har "
-            f"{_thousands(rows)} rader, utsnittet {_thousands(kept)}")
+    return (
+        f"utsnitt: bare rader der {' og '.join(parts)}; originalfilen har "
+        f"{_thousands(rows)} rader, utsnittet {_thousands(kept)}"
+    )
 
 
 def _thousands(n: int) -> str:
@@ -149,8 +163,14 @@ def _thousands(n: int) -> str:
 # --- the streaming check ------------------------------------------------------------------------
 
 
-def scan_codes_csv(path: Path, layout: Layout, *, keep: Mapping[str, Sequence[str]] | None,
-                   known: Collection[str], name: str | None = None) -> Scan:
+def scan_codes_csv(
+    path: Path,
+    layout: Layout,
+    *,
+    keep: Mapping[str, Sequence[str]] | None,
+    known: Collection[str],
+    name: str | None = None,
+) -> Scan:
     """Read the file once, row by row, checking everything (module docstring); stop at the
     first problem with `CSVFormatError` naming the file and line."""
     name = name or path.name
@@ -177,16 +197,30 @@ def _lines(text: io.TextIOWrapper, name: str) -> Iterator[tuple[int, str]]:
         for lineno, line in enumerate(text, start=1):
             line = line.rstrip("\r\n")
             if match := _CONTROL.search(line):
-                raise _error(name, lineno, f"binære data (byte 0x{ord(match.group()):02x})",
-                             "Importer en CSV-fil (tekst, eventuelt gzip-komprimert)")
+                raise _error(
+                    name,
+                    lineno,
+                    f"binære data (byte 0x{ord(match.group()):02x})",
+                    "Importer en CSV-fil (tekst, eventuelt gzip-komprimert)",
+                )
             yield lineno, line
     except (OSError, EOFError, zlib.error) as exc:
-        raise _error(name, None, f"ikke en gyldig gzip-fil ({excerpt(exc)})",
-                     "Pakk den ut og inn igjen, eller importer den ukomprimerte filen") from None
+        raise _error(
+            name,
+            None,
+            f"ikke en gyldig gzip-fil ({excerpt(exc)})",
+            "Pakk den ut og inn igjen, eller importer den ukomprimerte filen",
+        ) from None
 
 
-def _scan(path: Path, encoding: str, layout: Layout, keep: Mapping[str, Sequence[str]] | None,
-          known: Collection[str], name: str) -> Scan:
+def _scan(
+    path: Path,
+    encoding: str,
+    layout: Layout,
+    keep: Mapping[str, Sequence[str]] | None,
+    known: Collection[str],
+    name: str,
+) -> Scan:
     text, gzipped = _open_text(path, encoding, name)
     with text:
         lines = _lines(text, name)
@@ -196,8 +230,9 @@ def _scan(path: Path, encoding: str, layout: Layout, keep: Mapping[str, Sequence
         header_no, header_line = first
         delimiter = _sniff(header_line)
         header = _header(header_line, delimiter, layout, keep, name, header_no)
-        return _body(lines, header_no, header, delimiter, encoding, gzipped, layout, keep, known,
-                     name)
+        return _body(
+            lines, header_no, header, delimiter, encoding, gzipped, layout, keep, known, name
+        )
 
 
 def _sniff(line: str) -> str:
@@ -211,61 +246,98 @@ def _sniff(line: str) -> str:
     return max(counts, key=counts.get)
 
 
-def _header(line: str, delimiter: str, layout: Layout, keep: Mapping | None, name: str,
-            lineno: int) -> list[str]:
+def _header(
+    line: str, delimiter: str, layout: Layout, keep: Mapping | None, name: str, lineno: int
+) -> list[str]:
     try:
         header = [h.strip() for h in next(csv.reader([line], delimiter=delimiter, strict=True))]
     except csv.Error as exc:
-        raise _error(name, lineno, f"overskriften har feil bruk av anførselstegn ({exc})",
-                     "Rett overskriften") from None
+        raise _error(
+            name,
+            lineno,
+            f"overskriften har feil bruk av anførselstegn ({exc})",
+            "Rett overskriften",
+        ) from None
     columns = f"{len(header)} kolonner: {excerpt(', '.join(header))}"
     fix = "Oppgi riktig kolonne med --value-column og --period-column"
     if layout.value not in header:
-        raise _error(name, lineno, f"fant ikke verdikolonnen {excerpt(layout.value)} blant "
-                     f"{columns}", fix)
+        raise _error(
+            name, lineno, f"fant ikke verdikolonnen {excerpt(layout.value)} blant {columns}", fix
+        )
     if layout.period not in header:
-        raise _error(name, lineno, f"fant ikke periodekolonnen {excerpt(layout.period)} blant "
-                     f"{columns}", fix)
+        raise _error(
+            name, lineno, f"fant ikke periodekolonnen {excerpt(layout.period)} blant {columns}", fix
+        )
     if layout.value == layout.period:
         raise _error(name, lineno, "verdikolonnen og periodekolonnen er den samme", fix)
     seen: set[str] = set()
     for position, column in enumerate(header, start=1):
         if not column:
-            raise _error(name, lineno, f"kolonne {position} har ikke navn",
-                         "Gi alle kolonnene navn")
+            raise _error(
+                name, lineno, f"kolonne {position} har ikke navn", "Gi alle kolonnene navn"
+            )
         if column in seen:
-            raise _error(name, lineno, f"kolonnen {excerpt(column)} står to ganger",
-                         "Gi kolonnene ulike navn")
+            raise _error(
+                name,
+                lineno,
+                f"kolonnen {excerpt(column)} står to ganger",
+                "Gi kolonnene ulike navn",
+            )
         seen.add(column)
         reserved = column in _RESERVED and column not in (layout.period,)
         if reserved or column.endswith("_label") or (column == "value" and column != layout.value):
-            raise _error(name, lineno, f"kolonnenavnet {excerpt(column)} er reservert",
-                         "Gi kolonnen et annet navn")
+            raise _error(
+                name,
+                lineno,
+                f"kolonnenavnet {excerpt(column)} er reservert",
+                "Gi kolonnen et annet navn",
+            )
     for dim in keep or {}:
         if dim not in header or dim == layout.value:
-            raise ImportRefused(f"--keep {excerpt(dim)}: ingen slik kodekolonne i {name} "
-                                f"({columns}). Bruk et av kolonnenavnene")
+            raise ImportRefused(
+                f"--keep {excerpt(dim)}: ingen slik kodekolonne i {name} "
+                f"({columns}). Bruk et av kolonnenavnene"
+            )
     return header
 
 
-def _body(lines: Iterator[tuple[int, str]], header_no: int, header: list[str], delimiter: str,
-          encoding: str, gzipped: bool, layout: Layout, keep: Mapping[str, Sequence[str]] | None,
-          known: Collection[str], name: str) -> Scan:
+def _body(
+    lines: Iterator[tuple[int, str]],
+    header_no: int,
+    header: list[str],
+    delimiter: str,
+    encoding: str,
+    gzipped: bool,
+    layout: Layout,
+    keep: Mapping[str, Sequence[str]] | None,
+    known: Collection[str],
+    name: str,
+) -> Scan:
     width = len(header)
     value_at = header.index(layout.value)
     period_at = header.index(layout.period)
     key_at = [i for i in range(width) if i != value_at]
     dims = [header[i] for i in key_at]
     keep_at = [(header.index(d), frozenset(codes)) for d, codes in (keep or {}).items()]
-    region_at = {header.index(c) for c in header
-                 if c.lower() in REGION_DIMENSIONS and c not in (layout.value, layout.period)}
+    region_at = {
+        header.index(c)
+        for c in header
+        if c.lower() in REGION_DIMENSIONS and c not in (layout.value, layout.period)
+    }
     decided = False
     interned: list[dict[str, str]] = [{} for _ in range(width)]
     values_ok: dict[str, bool] = {}
     regions_ok: dict[str, bool] = {}
     seen: dict[tuple[str, ...], int] = {}
-    scan = Scan(header, delimiter, "utf-8" if encoding == "utf-8-sig" else encoding, gzipped,
-                dims, [], kept=[] if keep else None)
+    scan = Scan(
+        header,
+        delimiter,
+        "utf-8" if encoding == "utf-8-sig" else encoding,
+        gzipped,
+        dims,
+        [],
+        kept=[] if keep else None,
+    )
     current = [header_no]
 
     def feed() -> Iterator[str]:
@@ -281,61 +353,85 @@ def _body(lines: Iterator[tuple[int, str]], header_no: int, header: list[str], d
         except StopIteration:
             break
         except csv.Error as exc:
-            raise _error(name, current[0], f"feil bruk av anførselstegn ({exc})",
-                         "Rett linjen") from None
+            raise _error(
+                name, current[0], f"feil bruk av anførselstegn ({exc})", "Rett linjen"
+            ) from None
         if reader.line_num - consumed > 1:
-            raise _error(name, current[0], "et felt i anførselstegn går over flere linjer",
-                         "Skriv én rad per linje")
+            raise _error(
+                name,
+                current[0],
+                "et felt i anførselstegn går over flere linjer",
+                "Skriv én rad per linje",
+            )
         consumed = reader.line_num
         line = current[0]
         if not any(f.strip() for f in fields):
             continue
         if len(fields) != width:
-            raise _error(name, line, f"{len(fields)} felt, men overskriften har {width}",
-                         "Rett raden")
+            raise _error(
+                name, line, f"{len(fields)} felt, men overskriften har {width}", "Rett raden"
+            )
         scan.rows += 1
         if keep_at and not all(fields[i] in codes for i, codes in keep_at):
             continue
         if not decided:  # region-like by value: the first stored row decides
-            region_at |= {i for i in key_at if i != period_at
-                          and _looks_like_municipality(fields[i], known)}
+            region_at |= {
+                i for i in key_at if i != period_at and _looks_like_municipality(fields[i], known)
+            }
             scan.region_dimensions = [header[i] for i in sorted(region_at)]
             decided = True
         key = tuple(interned[i].setdefault(fields[i], fields[i]) for i in key_at)
         for i, code in zip(key_at, key):
             if not code.strip():
-                raise _error(name, line, f"tom kode i kolonnen {excerpt(header[i])}",
-                             "Fyll inn koden")
+                raise _error(
+                    name, line, f"tom kode i kolonnen {excerpt(header[i])}", "Fyll inn koden"
+                )
             if i in region_at:
                 ok = regions_ok.get(code)
                 if ok is None:
                     ok = regions_ok.setdefault(code, region_code_ok(code, known))
                 if not ok:
-                    raise _error(name, line, f"ukjent regionkode {excerpt(code)} i kolonnen "
-                                 f"{excerpt(header[i])} (verken landet, et fylke eller en "
-                                 "kommunekode KLASS kjenner)",
-                                 "Rett koden, eller importer en nyere KLASS-liste med `mipr "
-                                 "import-file FIL --table klass/kommuneendringer-ÅR`")
+                    raise _error(
+                        name,
+                        line,
+                        f"ukjent regionkode {excerpt(code)} i kolonnen "
+                        f"{excerpt(header[i])} (verken landet, et fylke eller en "
+                        "kommunekode KLASS kjenner)",
+                        "Rett koden, eller importer en nyere KLASS-liste med `mipr "
+                        "import-file FIL --table klass/kommuneendringer-ÅR`",
+                    )
         if key in seen:
             text = ", ".join(f"{d} {c}" for d, c in zip(dims, key))
-            raise _error(name, line, f"cellen ({cut(text, 80)}) står to ganger (første gang på "
-                         f"linje {seen[key]})", "Behold én rad per celle")
+            raise _error(
+                name,
+                line,
+                f"cellen ({cut(text, 80)}) står to ganger (første gang på linje {seen[key]})",
+                "Behold én rad per celle",
+            )
         seen[key] = line
         raw = fields[value_at]
         ok = values_ok.get(raw)
         if ok is None:
             ok = values_ok.setdefault(raw, _parse_value(raw) is not None)
         if not ok:
-            raise _error(name, line, f"verdien {excerpt(raw)} i kolonnen {excerpt(layout.value)}",
-                         "Skriv et tall med punktum som desimaltegn, eller et av SSBs symboler "
-                         + " ".join(SYMBOLS))
+            raise _error(
+                name,
+                line,
+                f"verdien {excerpt(raw)} i kolonnen {excerpt(layout.value)}",
+                "Skriv et tall med punktum som desimaltegn, eller et av SSBs symboler "
+                + " ".join(SYMBOLS),
+            )
         scan.periods.add(key[key_at.index(period_at)])
         if scan.kept is not None:
             scan.kept.append(fields)
     if not seen:
         what = "ingen rader ble beholdt med --keep" if keep_at and scan.rows else "ingen datarader"
-        raise _error(name, header_no + 1, what,
-                     "Sjekk --keep-kodene" if keep_at and scan.rows else "Importer en fil med rader")
+        raise _error(
+            name,
+            header_no + 1,
+            what,
+            "Sjekk --keep-kodene" if keep_at and scan.rows else "Importer en fil med rader",
+        )
     if not decided:
         scan.region_dimensions = [header[i] for i in sorted(region_at)]
     return scan
@@ -362,8 +458,14 @@ def cut_body(scan: Scan) -> bytes:
     return gzip.compress(out.getvalue().encode("utf-8"), compresslevel=9, mtime=0)
 
 
-def read_codes_body(data: bytes, layout: Layout, *, delimiter: str = ",", encoding: str = "utf-8",
-                    name: str = "<CSV>") -> pd.DataFrame:
+def read_codes_body(
+    data: bytes,
+    layout: Layout,
+    *,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    name: str = "<CSV>",
+) -> pd.DataFrame:
     """A stored body (plain or gzip) as the package's tidy frame.
 
     Dimension columns keep the file's names and hold codes as strings; the value column becomes
@@ -372,8 +474,13 @@ def read_codes_body(data: bytes, layout: Layout, *, delimiter: str = ",", encodi
     """
     if data[:2] == _GZIP:
         data = gzip.decompress(data)
-    df = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=str, keep_default_na=False,
-                     encoding="utf-8-sig" if encoding == "utf-8" else encoding)
+    df = pd.read_csv(
+        io.BytesIO(data),
+        sep=delimiter,
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+    )
     df.columns = [str(c).strip() for c in df.columns]
     raw = df.pop(layout.value)
     dims = [c for c in df.columns if c != layout.period] + [layout.period]
@@ -388,8 +495,7 @@ def read_codes_body(data: bytes, layout: Layout, *, delimiter: str = ",", encodi
     out["value"] = values.to_numpy()
     out["status"] = pd.Series(np.where(symbol, stripped, None), dtype=object)
     period = out[layout.period].astype(str)
-    out["year"] = pd.array(period.str.extract(_YEAR, expand=False), dtype="string").astype(
-        "Int64")
+    out["year"] = pd.array(period.str.extract(_YEAR, expand=False), dtype="string").astype("Int64")
     out.attrs = {"dimensions": dims, "period": layout.period, "filename": name}
     return out
 
@@ -397,12 +503,19 @@ def read_codes_body(data: bytes, layout: Layout, *, delimiter: str = ",", encodi
 def _read_snapshot(snap: Snapshot, data: bytes) -> pd.DataFrame:
     columns = snap.meta.get("columns") or {}
     layout = Layout(columns.get("value", "value"), columns.get("period", "Tid"))
-    df = read_codes_body(data, layout, delimiter=columns.get("delimiter", ","),
-                         encoding=columns.get("encoding", "utf-8"),
-                         name=snap.meta.get("original_filename") or snap.body_path.name)
-    df.attrs.update(table_id=snap.table_id, label=snap.meta.get("label") or snap.table_id,
-                    updated=snap.meta.get("ssb_updated"),
-                    source=snap.meta.get("source_text") or CODES_CSV)
+    df = read_codes_body(
+        data,
+        layout,
+        delimiter=columns.get("delimiter", ","),
+        encoding=columns.get("encoding", "utf-8"),
+        name=snap.meta.get("original_filename") or snap.body_path.name,
+    )
+    df.attrs.update(
+        table_id=snap.table_id,
+        label=snap.meta.get("label") or snap.table_id,
+        updated=snap.meta.get("ssb_updated"),
+        source=snap.meta.get("source_text") or CODES_CSV,
+    )
     return df
 
 
@@ -439,8 +552,9 @@ def store_codes_csv(
     if not path.is_file():
         raise ImportRefused(f"{display_path(path)}: finner ikke filen. Oppgi stien til en CSV-fil")
     if not str(source_text or "").strip():
-        raise ImportRefused("--source mangler tekst. Skriv hvor filen kommer fra (utgiver, "
-                            "tabell, nettadresse)")
+        raise ImportRefused(
+            "--source mangler tekst. Skriv hvor filen kommer fra (utgiver, tabell, nettadresse)"
+        )
     extra = read_provenance(Path(provenance), path.name) if provenance else None
     store = SnapshotStore(data_dir)
     keep = {d: tuple(c) for d, c in (keep or {}).items()}
@@ -451,8 +565,10 @@ def store_codes_csv(
         return existing
     expected = (extra or {}).get("sha256")
     if expected and expected != digest:
-        raise ImportRefused(f"{path.name}: sha256 er {digest[:12]}…, men proveniensfilen sier "
-                            f"{str(expected)[:12]}…. Bruk filen proveniensen beskriver")
+        raise ImportRefused(
+            f"{path.name}: sha256 er {digest[:12]}…, men proveniensfilen sier "
+            f"{str(expected)[:12]}…. Bruk filen proveniensen beskriver"
+        )
     scan = scan_codes_csv(path, layout, keep=keep, known=known_municipalities)
     if keep:
         body: bytes | Path = cut_body(scan)
@@ -476,11 +592,16 @@ def store_codes_csv(
         periods=periods,
         ssb_updated=None,
         label=(extra or {}).get("title") or path.name,
-        publisher=publisher or (extra or {}).get("publisher")
+        publisher=publisher
+        or (extra or {}).get("publisher")
         or ("SSB" if is_ssb_table(dataset_id) else dataset_id.split("/")[0]),
         source_text=source_text,
-        columns={"value": layout.value, "period": layout.period, "dimensions": scan.dimensions,
-                 **stored_layout},
+        columns={
+            "value": layout.value,
+            "period": layout.period,
+            "dimensions": scan.dimensions,
+            **stored_layout,
+        },
         rows=len(frame),
         region_check={"dimensions": scan.region_dimensions, "reference": reference},
     )
@@ -496,13 +617,22 @@ def store_codes_csv(
         fields["provenance"] = extra
     if supersedes:
         fields["supersedes"] = supersedes
-    return store.save(dataset_id, body, expected_sha256=None if keep else digest,
-                      source=CODES_CSV, query_key=key, ext=ext, fetched_at=now, **fields)
+    return store.save(
+        dataset_id,
+        body,
+        expected_sha256=None if keep else digest,
+        source=CODES_CSV,
+        query_key=key,
+        ext=ext,
+        fetched_at=now,
+        **fields,
+    )
 
 
 def _options_key(digest: str, keep: Mapping[str, Sequence[str]], layout: Layout) -> str:
-    return canonical_digest([digest, {d: list(c) for d, c in keep.items()}, layout.value,
-                             layout.period])[:12]
+    return canonical_digest(
+        [digest, {d: list(c) for d, c in keep.items()}, layout.value, layout.period]
+    )[:12]
 
 
 def _periods(found: set[str]) -> list:

@@ -56,9 +56,16 @@ def import_codes_csv(
     kept = parse_keep(keep) if keep is None or not isinstance(keep, Mapping) else dict(keep)
     known, reference = regions.known_municipality_codes(data_dir)
     return store_codes_csv(
-        path, dataset_id, data_dir, source_text=source_text, known_municipalities=known,
-        reference=reference, provenance=provenance, keep=kept,
-        layout=Layout(value_column, period_column), replace=replace,
+        path,
+        dataset_id,
+        data_dir,
+        source_text=source_text,
+        known_municipalities=known,
+        reference=reference,
+        provenance=provenance,
+        keep=kept,
+        layout=Layout(value_column, period_column),
+        replace=replace,
     )
 
 
@@ -79,21 +86,25 @@ def import_file(
         raise DatasetIdError(
             f"--table {dataset_id}: en referansefil lagres under utgiver/datasett, f.eks. "
             "klass/kommuneendringer-2024 eller kartverket/kommuner-2024. SSB-tabeller importeres "
-            "med `mipr import-csv` eller `mipr import-codes`")
+            "med `mipr import-csv` eller `mipr import-codes`"
+        )
     if not path.is_file():
         raise ImportRefused(f"{display_path(path)}: finner ikke filen. Oppgi stien til filen")
     if path.stat().st_size == 0:
         raise ImportRefused(f"{display_path(path)}: filen er tom. Importer filen med innhold")
     if not str(source_text or "").strip():
-        raise ImportRefused("--source mangler tekst. Skriv hvor filen kommer fra (utgiver, "
-                            "nettadresse, arkiv)")
+        raise ImportRefused(
+            "--source mangler tekst. Skriv hvor filen kommer fra (utgiver, nettadresse, arkiv)"
+        )
     extra = read_provenance(Path(provenance), path.name) if provenance else None
     store = SnapshotStore(data_dir)
     digest = file_sha256(path)
     expected = (extra or {}).get("sha256")
     if expected and expected != digest:
-        raise ImportRefused(f"{path.name}: sha256 er {digest[:12]}…, men proveniensfilen sier "
-                            f"{str(expected)[:12]}…. Bruk filen proveniensen beskriver")
+        raise ImportRefused(
+            f"{path.name}: sha256 er {digest[:12]}…, men proveniensfilen sier "
+            f"{str(expected)[:12]}…. Bruk filen proveniensen beskriver"
+        )
     key = "file-" + digest[:12]
     existing = find_import(store, dataset_id, key)
     if existing is not None:
@@ -109,7 +120,8 @@ def import_file(
                 f"{path.name}: datasettet {dataset_id} har allerede filen "
                 f"{old.meta.get('original_filename') or old.relative_path} (importert "
                 f"{str(old.meta.get('imported_at') or old.meta['fetched_at'])[:10]}). Bruk "
-                "--replace for å erstatte den")
+                "--replace for å erstatte den"
+            )
         supersedes = [{"file": s.relative_path, "periods": None} for s in current]
     now = utc_now()
     fields = dict(
@@ -125,8 +137,16 @@ def import_file(
         fields["provenance"] = extra
     if supersedes:
         fields["supersedes"] = supersedes
-    return store.save(dataset_id, path, expected_sha256=digest, source=FILE, query_key=key,
-                      ext=_extension(path), fetched_at=now, **fields)
+    return store.save(
+        dataset_id,
+        path,
+        expected_sha256=digest,
+        source=FILE,
+        query_key=key,
+        ext=_extension(path),
+        fetched_at=now,
+        **fields,
+    )
 
 
 def _extension(path: Path) -> str:

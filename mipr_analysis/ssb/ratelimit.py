@@ -110,8 +110,11 @@ def limiter_for(base_url: str) -> RateLimiter:
     with _REGISTRY_LOCK:
         if key not in _LIMITERS:
             name = sha256_bytes(key.encode())[:16]
-            _LIMITERS[key] = RateLimiter(clock=time.time, margin=1.0,
-                                         state_file=config.cache_dir() / f"ssb-calls-{name}.json")
+            _LIMITERS[key] = RateLimiter(
+                clock=time.time,
+                margin=1.0,
+                state_file=config.cache_dir() / f"ssb-calls-{name}.json",
+            )
         return _LIMITERS[key]
 
 

@@ -34,8 +34,10 @@ _PART = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CONFLICT = re.compile(r"^(<{7}|>{7}|={7})(\s|$)", re.MULTILINE)
 
-ID_RULE = ("SSB-tabeller har fem sifre, f.eks. 07459; andre kilder skrives utgiver/datasett med "
-           "små bokstaver, sifre og bindestrek, f.eks. fhi/befolkning-b2024")
+ID_RULE = (
+    "SSB-tabeller har fem sifre, f.eks. 07459; andre kilder skrives utgiver/datasett med "
+    "små bokstaver, sifre og bindestrek, f.eks. fhi/befolkning-b2024"
+)
 REQUIRED = ("table_id", "source", "fetched_at", "sha256")
 EXCERPT = 60
 """Longest excerpt of file content or user input quoted in a message."""
@@ -70,8 +72,12 @@ def check_dataset_id(dataset_id: object) -> str:
     if _SSB_TABLE.fullmatch(text):
         return text
     publisher, slash, name = text.partition("/")
-    if (slash and _PART.fullmatch(publisher) and _PART.fullmatch(name)
-            and publisher not in RESERVED_PUBLISHERS):
+    if (
+        slash
+        and _PART.fullmatch(publisher)
+        and _PART.fullmatch(name)
+        and publisher not in RESERVED_PUBLISHERS
+    ):
         return text
     why = "ugyldig"
     if publisher in RESERVED_PUBLISHERS and slash:
@@ -141,14 +147,15 @@ def advice(dataset_id: str | None, path: Path) -> str:
     """What to do about a broken stored file of `dataset_id`."""
     restore = f"gjenopprett filen fra git (`git checkout -- {display_path(path)}`)"
     if dataset_id and is_ssb_table(dataset_id):
-        return (f"Hent tabellen på nytt med `mipr fetch --table {dataset_id}` (eller importer "
-                f"filen på nytt), eller {restore}")
+        return (
+            f"Hent tabellen på nytt med `mipr fetch --table {dataset_id}` (eller importer "
+            f"filen på nytt), eller {restore}"
+        )
     return f"Importer filen på nytt (se data/import-shared.sh), eller {restore}"
 
 
 def corrupt(path: Path, dataset_id: str | None, why: str) -> SnapshotCorrupt:
-    return SnapshotCorrupt(f"{display_path(path)} er ødelagt ({why}). "
-                           f"{advice(dataset_id, path)}")
+    return SnapshotCorrupt(f"{display_path(path)} er ødelagt ({why}). {advice(dataset_id, path)}")
 
 
 def read_sidecar(path: Path, dataset_id: str | None = None) -> dict[str, Any]:
@@ -164,13 +171,13 @@ def read_sidecar(path: Path, dataset_id: str | None = None) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise corrupt(path, dataset_id,
-                      f"ikke gyldig UTF-8: byte 0x{raw[exc.start]:02x} på linje {line}") from None
+        raise corrupt(
+            path, dataset_id, f"ikke gyldig UTF-8: byte 0x{raw[exc.start]:02x} på linje {line}"
+        ) from None
     marker = _CONFLICT.search(text)
     if marker:
         line = text.count("\n", 0, marker.start()) + 1
-        raise corrupt(path, dataset_id,
-                      f"uløst git-konflikt: {marker.group(1)} på linje {line}")
+        raise corrupt(path, dataset_id, f"uløst git-konflikt: {marker.group(1)} på linje {line}")
     try:
         meta = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -228,8 +235,9 @@ def read_provenance(path: Path, imported_name: str) -> dict[str, Any]:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ImportRefused(f"{shown}: kan ikke leses ({exc.strerror}). Oppgi en YAML-fil med "
-                            "proveniens") from None
+        raise ImportRefused(
+            f"{shown}: kan ikke leses ({exc.strerror}). Oppgi en YAML-fil med proveniens"
+        ) from None
     except UnicodeDecodeError:
         raise ImportRefused(f"{shown}: er ikke UTF-8. Lagre filen som UTF-8") from None
     except yaml.YAMLError as exc:
@@ -241,23 +249,29 @@ def read_provenance(path: Path, imported_name: str) -> dict[str, Any]:
     files = doc.pop("files", None)
     if files is not None:
         if not isinstance(files, dict):
-            raise ImportRefused(f"{shown}: 'files' skal være en tabell fra filnavn til felt. "
-                                "Rett filen")
+            raise ImportRefused(
+                f"{shown}: 'files' skal være en tabell fra filnavn til felt. Rett filen"
+            )
         entry = files.get(imported_name)
         if not isinstance(entry, dict):
             raise ImportRefused(
                 f"{shown}: 'files' har ingen oppføring for {excerpt(imported_name)}. Legg den til, "
-                "eller bruk en proveniensfil uten 'files'")
+                "eller bruk en proveniensfil uten 'files'"
+            )
         doc = _merge(doc, entry)
     sha = doc.get("sha256")
     if sha is not None and not (isinstance(sha, str) and _SHA256.fullmatch(sha)):
-        raise ImportRefused(f"{shown}: sha256 {excerpt(sha)} er ikke en sjekksum (64 tegn 0-9a-f, "
-                            "i anførselstegn). Rett filen")
+        raise ImportRefused(
+            f"{shown}: sha256 {excerpt(sha)} er ikke en sjekksum (64 tegn 0-9a-f, "
+            "i anførselstegn). Rett filen"
+        )
     try:
         json.dumps(doc, ensure_ascii=False, default=_no_default)
     except (TypeError, ValueError):
-        raise ImportRefused(f"{shown}: inneholder verdier som ikke er tekst, tall eller lister "
-                            "(f.eks. datoer uten anførselstegn). Sett dem i anførselstegn") from None
+        raise ImportRefused(
+            f"{shown}: inneholder verdier som ikke er tekst, tall eller lister "
+            "(f.eks. datoer uten anførselstegn). Sett dem i anførselstegn"
+        ) from None
     return doc
 
 

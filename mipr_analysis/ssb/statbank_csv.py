@@ -73,8 +73,12 @@ CONTENTS_CODES = {
 """
 
 SEX_CODES = {
-    "males": "1", "menn": "1", "females": "2", "kvinner": "2",
-    "both sexes": "0", "begge kjønn": "0",
+    "males": "1",
+    "menn": "1",
+    "females": "2",
+    "kvinner": "2",
+    "both sexes": "0",
+    "begge kjønn": "0",
 }
 
 _HEADING = re.compile(r"^(?P<contents>.+?) (?P<year>\d{4})(?: (?P<rest>.+))?$")
@@ -85,8 +89,10 @@ _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 _TITLE_TABLE = re.compile(r"(?<!\d)(\d{5}):")
-_ADVICE = ("Eksporter tabellen på nytt fra Statistikkbanken som CSV (semikolon-, tabulator- eller "
-           "kommaseparert) og importer den filen")
+_ADVICE = (
+    "Eksporter tabellen på nytt fra Statistikkbanken som CSV (semikolon-, tabulator- eller "
+    "kommaseparert) og importer den filen"
+)
 
 
 def parse_statbank_csv(
@@ -122,8 +128,9 @@ def _lines(stream, encoding: str, name: str, state: dict) -> Iterator[tuple[int,
         yield lineno, line
 
 
-def _parse(data: bytes | Path, encoding: str, table_id: str, name: str, meta: Mapping
-           ) -> pd.DataFrame:
+def _parse(
+    data: bytes | Path, encoding: str, table_id: str, name: str, meta: Mapping
+) -> pd.DataFrame:
     state: dict = {}
     with _open(data) as stream:
         lines = _lines(stream, encoding, name, state)
@@ -135,13 +142,26 @@ def _parse(data: bytes | Path, encoding: str, table_id: str, name: str, meta: Ma
         stubs, headings = _split_header(header, name, header_no)
         stub_ids = [_dimension_id(s, meta) for s in stubs]
         if {"ContentsCode", "Tid"} & set(stub_ids):
-            raise _error(name, header_no, f"innhold eller år som forspaltekolonne "
-                         f"({excerpt(', '.join(stubs))})",
-                         "innhold og år i overskriftene, slik Statistikkbanken eksporterer dem")
-        extra_id = _extra_dimension(_title_dimensions(title), stubs, headings, meta, name,
-                                    header_no)
-        rows, lineno = _rows(itertools.chain(pending, lines), header_no, delimiter, len(header),
-                             stub_ids, headings, table_id, meta, name)
+            raise _error(
+                name,
+                header_no,
+                f"innhold eller år som forspaltekolonne ({excerpt(', '.join(stubs))})",
+                "innhold og år i overskriftene, slik Statistikkbanken eksporterer dem",
+            )
+        extra_id = _extra_dimension(
+            _title_dimensions(title), stubs, headings, meta, name, header_no
+        )
+        rows, lineno = _rows(
+            itertools.chain(pending, lines),
+            header_no,
+            delimiter,
+            len(header),
+            stub_ids,
+            headings,
+            table_id,
+            meta,
+            name,
+        )
     df = _frame(rows, lineno, stub_ids, headings, extra_id, table_id, meta, name)
     df.attrs = {
         "table_id": table_id,
@@ -161,8 +181,16 @@ def _parse(data: bytes | Path, encoding: str, table_id: str, name: str, meta: Ma
     return df
 
 
-def _frame(rows: list[list[str]], lineno: np.ndarray, stub_ids: list[str], headings: list,
-           extra_id: str | None, table_id: str, meta: Mapping | None, name: str) -> pd.DataFrame:
+def _frame(
+    rows: list[list[str]],
+    lineno: np.ndarray,
+    stub_ids: list[str],
+    headings: list,
+    extra_id: str | None,
+    table_id: str,
+    meta: Mapping | None,
+    name: str,
+) -> pd.DataFrame:
     """Melt the wide rows: every stub row repeats once per heading, heading by heading."""
     columns = list(zip(*rows))
     n_rows, n_head = len(rows), len(headings)
@@ -209,10 +237,13 @@ def import_statbank_csv(
     if not is_ssb_table(table_id):
         raise DatasetIdError(
             f"--table {excerpt(table_id)}: en CSV-fil fra Statistikkbanken er en SSB-tabell. Oppgi "
-            "tabellnummeret med fem sifre, f.eks. 07459 (andre kilder: `mipr import-codes`)")
+            "tabellnummeret med fem sifre, f.eks. 07459 (andre kilder: `mipr import-codes`)"
+        )
     if not path.is_file():
-        raise ImportRefused(f"{display_path(path)}: finner ikke filen. Oppgi stien til en CSV-fil "
-                            "lastet ned fra Statistikkbanken")
+        raise ImportRefused(
+            f"{display_path(path)}: finner ikke filen. Oppgi stien til en CSV-fil "
+            "lastet ned fra Statistikkbanken"
+        )
     extra = read_provenance(Path(provenance), path.name) if provenance else None
     store = SnapshotStore(data_dir)
     digest = file_sha256(path)
@@ -240,13 +271,25 @@ def import_statbank_csv(
         fields["provenance"] = extra
     if supersedes:
         fields["supersedes"] = supersedes
-    return store.save(table_id, path, expected_sha256=digest, source=STATBANK_CSV,
-                      query_key=key, ext="csv", fetched_at=now, **fields)
+    return store.save(
+        table_id,
+        path,
+        expected_sha256=digest,
+        source=STATBANK_CSV,
+        query_key=key,
+        ext="csv",
+        fetched_at=now,
+        **fields,
+    )
 
 
 def _read_snapshot(snap: Snapshot, data: bytes) -> pd.DataFrame:
-    return parse_statbank_csv(data, snap.table_id, snap.meta.get("original_filename") or "",
-                              metadata=snap.stored_metadata() or {})
+    return parse_statbank_csv(
+        data,
+        snap.table_id,
+        snap.meta.get("original_filename") or "",
+        metadata=snap.stored_metadata() or {},
+    )
 
 
 register_reader(STATBANK_CSV, _read_snapshot)
@@ -259,8 +302,9 @@ def _error(name: str, line: int, found: str, expected: str) -> CSVFormatError:
     return CSVFormatError(f"{name}, linje {line}: fant {found}; forventet {expected}. {_ADVICE}")
 
 
-def _title(lines: Iterator[tuple[int, str]], name: str
-           ) -> tuple[str | None, tuple[int, str], list[tuple[int, str]]]:
+def _title(
+    lines: Iterator[tuple[int, str]], name: str
+) -> tuple[str | None, tuple[int, str], list[tuple[int, str]]]:
     """The title (a single quoted field followed by a blank line), the header line, and lines
     already read that belong to the body."""
     first = next(((n, t) for n, t in lines if t.strip()), None)
@@ -279,8 +323,9 @@ def _title(lines: Iterator[tuple[int, str]], name: str
         return None, first, [after] if after is not None else []
     header = next(((n, t) for n, t in lines if t.strip()), None)
     if header is None:
-        raise _error(name, first[0] + 1, "ingen overskrift etter tittelen",
-                     'en overskrift som "region";...')
+        raise _error(
+            name, first[0] + 1, "ingen overskrift etter tittelen", 'en overskrift som "region";...'
+        )
     return next(csv.reader([line]))[0].strip(), header, []
 
 
@@ -291,7 +336,8 @@ def _check_title_table(title: str, table_id: str, name: str) -> None:
         raise CSVFormatError(
             f"{name}: filen er tabell {match[1]} ifølge tittellinjen, men --table er {table_id}. "
             f"Importer den med --table {match[1]}, eller last ned tabell {table_id} fra "
-            "Statistikkbanken")
+            "Statistikkbanken"
+        )
 
 
 def _outside_quotes(line: str) -> dict[str, int]:
@@ -311,8 +357,12 @@ def _sniff(line: str, name: str, lineno: int) -> str:
     counts = _outside_quotes(line)
     best = max(counts, key=counts.get)
     if counts[best] == 0:
-        raise _error(name, lineno, f"en overskrift med én kolonne ({excerpt(line)})",
-                     "forspaltekolonner og overskrifter skilt med ';', tabulator eller ','")
+        raise _error(
+            name,
+            lineno,
+            f"en overskrift med én kolonne ({excerpt(line)})",
+            "forspaltekolonner og overskrifter skilt med ';', tabulator eller ','",
+        )
     return best
 
 
@@ -320,40 +370,66 @@ def _fields(line: str, delimiter: str, name: str, lineno: int) -> list[str]:
     try:
         return next(csv.reader([line], delimiter=delimiter, strict=True))
     except csv.Error as exc:
-        raise _error(name, lineno, f"feil bruk av anførselstegn ({exc})",
-                     "felt med riktige anførselstegn") from exc
+        raise _error(
+            name, lineno, f"feil bruk av anførselstegn ({exc})", "felt med riktige anførselstegn"
+        ) from exc
 
 
-def _split_header(header: list[str], name: str, lineno: int
-                  ) -> tuple[list[str], list[tuple[str, str, str, str | None]]]:
+def _split_header(
+    header: list[str], name: str, lineno: int
+) -> tuple[list[str], list[tuple[str, str, str, str | None]]]:
     """Stub columns (before the first heading with a year) and parsed headings."""
     parsed = [_HEADING.match(h.strip()) for h in header]
     first = next((i for i, m in enumerate(parsed) if m), None)
     if first is None:
-        raise _error(name, lineno, f"ingen overskrift med årstall blant {len(header)} kolonner "
-                     f"({excerpt(', '.join(header))})",
-                     'overskrifter som "Persons 2024" etter forspaltekolonnene')
+        raise _error(
+            name,
+            lineno,
+            f"ingen overskrift med årstall blant {len(header)} kolonner "
+            f"({excerpt(', '.join(header))})",
+            'overskrifter som "Persons 2024" etter forspaltekolonnene',
+        )
     if first == 0:
-        raise _error(name, lineno, f"en overskrift ({excerpt(header[0])}) som første kolonne",
-                     'forspaltekolonner som "region" først')
+        raise _error(
+            name,
+            lineno,
+            f"en overskrift ({excerpt(header[0])}) som første kolonne",
+            'forspaltekolonner som "region" først',
+        )
     headings = []
     for column, match in zip(header[first:], parsed[first:]):
         if match is None:
-            raise _error(name, lineno, f"overskriften {excerpt(column)} uten årstall",
-                         'overskrifter som "Persons 2024" (innhold, år, kategori)')
+            raise _error(
+                name,
+                lineno,
+                f"overskriften {excerpt(column)} uten årstall",
+                'overskrifter som "Persons 2024" (innhold, år, kategori)',
+            )
         headings.append((column, match["contents"], match["year"], match["rest"]))
     seen: set[str] = set()
     for heading in headings:
         if heading[0] in seen:
-            raise _error(name, lineno, f"overskriften {excerpt(heading[0])} to ganger",
-                         "én kolonne per innhold, år og kategori")
+            raise _error(
+                name,
+                lineno,
+                f"overskriften {excerpt(heading[0])} to ganger",
+                "én kolonne per innhold, år og kategori",
+            )
         seen.add(heading[0])
     return [h.strip() for h in header[:first]], headings
 
 
-def _rows(lines: Iterator[tuple[int, str]], header_no: int, delimiter: str, width: int,
-          stub_ids: list[str], headings: list, table_id: str, meta: Mapping, name: str
-          ) -> tuple[list[list[str]], np.ndarray]:
+def _rows(
+    lines: Iterator[tuple[int, str]],
+    header_no: int,
+    delimiter: str,
+    width: int,
+    stub_ids: list[str],
+    headings: list,
+    table_id: str,
+    meta: Mapping,
+    name: str,
+) -> tuple[list[list[str]], np.ndarray]:
     """Data rows and their line numbers, checked row by row (stopping at the first problem);
     blank lines are skipped."""
     current = [header_no]
@@ -377,11 +453,19 @@ def _rows(lines: Iterator[tuple[int, str]], header_no: int, delimiter: str, widt
         except StopIteration:
             break
         except csv.Error as exc:
-            raise _error(name, current[0], f"feil bruk av anførselstegn ({exc})",
-                         "felt med riktige anførselstegn") from exc
+            raise _error(
+                name,
+                current[0],
+                f"feil bruk av anførselstegn ({exc})",
+                "felt med riktige anførselstegn",
+            ) from exc
         if reader.line_num - consumed > 1:
-            raise _error(name, current[0] - (reader.line_num - consumed - 1),
-                         "et felt i anførselstegn som går over flere linjer", "én linje per rad")
+            raise _error(
+                name,
+                current[0] - (reader.line_num - consumed - 1),
+                "et felt i anførselstegn som går over flere linjer",
+                "én linje per rad",
+            )
         consumed = reader.line_num
         line = current[0]
         if not fields or (not fields[0].strip() and not "".join(fields).strip()):
@@ -399,9 +483,12 @@ def _rows(lines: Iterator[tuple[int, str]], header_no: int, delimiter: str, widt
                 if _parse_value(raw) is not None:
                     good.add(raw)
                     continue
-                raise _error(name, line, f"verdien {excerpt(raw)} i "
-                             f"{excerpt(headings[j - n_stub][0])}",
-                             "et tall eller et av SSBs symboler " + " ".join(sorted(SYMBOLS)))
+                raise _error(
+                    name,
+                    line,
+                    f"verdien {excerpt(raw)} i {excerpt(headings[j - n_stub][0])}",
+                    "et tall eller et av SSBs symboler " + " ".join(sorted(SYMBOLS)),
+                )
         seen[key] = line
         rows.append(fields)
         numbers.append(line)
@@ -411,17 +498,36 @@ def _rows(lines: Iterator[tuple[int, str]], header_no: int, delimiter: str, widt
     return rows, np.asarray(numbers)
 
 
-def _duplicate(name: str, line: int, first: int, stub_ids: list[str], labels: tuple[str, ...],
-               table_id: str, known: list[dict[str, str]]) -> CSVFormatError:
-    codes = [_code(dim, label, table_id, known[i])[0]
-             for i, (dim, label) in enumerate(zip(stub_ids, labels))]
+def _duplicate(
+    name: str,
+    line: int,
+    first: int,
+    stub_ids: list[str],
+    labels: tuple[str, ...],
+    table_id: str,
+    known: list[dict[str, str]],
+) -> CSVFormatError:
+    codes = [
+        _code(dim, label, table_id, known[i])[0]
+        for i, (dim, label) in enumerate(zip(stub_ids, labels))
+    ]
     text = ", ".join(f"{d} {c}" for d, c in zip(stub_ids, codes))
-    return _error(name, line, f"cellen ({cut(text, 80)}) en gang til (første gang på linje "
-                  f"{first})", "hver celle én gang")
+    return _error(
+        name,
+        line,
+        f"cellen ({cut(text, 80)}) en gang til (første gang på linje {first})",
+        "hver celle én gang",
+    )
 
 
-def _check_codes_unique(rows: list[list[str]], numbers: list[int], stub_ids: list[str],
-                        table_id: str, known: list[dict[str, str]], name: str) -> None:
+def _check_codes_unique(
+    rows: list[list[str]],
+    numbers: list[int],
+    stub_ids: list[str],
+    table_id: str,
+    known: list[dict[str, str]],
+    name: str,
+) -> None:
     """Rows with different labels but the same codes ("K-3103 Moss", "K-3103 Moss (x)") are the
     same cell too. Only needed when two labels of a stub column share a code."""
     maps = []
@@ -435,8 +541,9 @@ def _check_codes_unique(rows: list[list[str]], numbers: list[int], stub_ids: lis
     for row, line in zip(rows, numbers):
         key = tuple(m[label] for m, label in zip(maps, row))
         if key in seen:
-            raise _duplicate(name, line, seen[key], stub_ids, tuple(row[:len(stub_ids)]),
-                             table_id, known)
+            raise _duplicate(
+                name, line, seen[key], stub_ids, tuple(row[: len(stub_ids)]), table_id, known
+            )
         seen[key] = line
 
 
@@ -451,8 +558,9 @@ def _parse_value(raw: str) -> tuple[float, str | None] | None:
     return None
 
 
-def _values(cells: list[tuple[str, ...]], lineno: np.ndarray, headings: list, name: str
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _values(
+    cells: list[tuple[str, ...]], lineno: np.ndarray, headings: list, name: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Numbers ("1234", "7.54", "7,54", "1 234") to float; SSB symbols to NaN with `status`.
 
     `cells` holds one tuple of raw values per heading; the result runs heading by heading.
@@ -465,8 +573,12 @@ def _values(cells: list[tuple[str, ...]], lineno: np.ndarray, headings: list, na
         if parsed is None:  # checked row by row already; kept as a guard
             at = int(np.argmax(codes == i))
             heading = headings[at // len(lineno)][0]
-            raise _error(name, int(lineno[at % len(lineno)]),
-                         f"verdien {excerpt(raw)} i {excerpt(heading)}", "et tall")
+            raise _error(
+                name,
+                int(lineno[at % len(lineno)]),
+                f"verdien {excerpt(raw)} i {excerpt(heading)}",
+                "et tall",
+            )
         values[i], status[i] = parsed
     return values[codes], status[codes]
 
@@ -482,25 +594,38 @@ def _title_dimensions(title: str | None) -> list[str]:
     return [p.strip().lower() for p in re.split(r", | and | og ", tail) if p.strip()]
 
 
-def _extra_dimension(title_dims: list[str], stubs: list[str], headings: list, meta: Mapping | None,
-                     name: str, lineno: int) -> str | None:
+def _extra_dimension(
+    title_dims: list[str],
+    stubs: list[str],
+    headings: list,
+    meta: Mapping | None,
+    name: str,
+    lineno: int,
+) -> str | None:
     """The id of the dimension after contents and year in the headings, if there is one."""
     rests = {h[3] for h in headings}
     if rests == {None}:
         return None
     if None in rests:
-        raise _error(name, lineno, "overskrifter både med og uten kategori etter året",
-                     "samme oppbygning i alle overskriftene")
+        raise _error(
+            name,
+            lineno,
+            "overskrifter både med og uten kategori etter året",
+            "samme oppbygning i alle overskriftene",
+        )
     known = {s.lower() for s in stubs} | {"contents", "statistikkvariabel", "year", "år"}
     extra = [d for d in title_dims if d not in known]
     if len(extra) == 1:
         return _dimension_id(extra[0], meta)
     if not extra and {r.lower() for r in rests} <= set(SEX_CODES):
         return "Kjonn"
-    raise _error(name, lineno, f"overskrifter med kategori etter året ({excerpt(sorted(rests)[0])}) "
-                 f"og dimensjonene {excerpt(', '.join(extra) or 'ukjent')} i tittelen",
-                 "en tittellinje som nevner nøyaktig én dimensjon i tillegg til forspalten, "
-                 "innhold og år")
+    raise _error(
+        name,
+        lineno,
+        f"overskrifter med kategori etter året ({excerpt(sorted(rests)[0])}) "
+        f"og dimensjonene {excerpt(', '.join(extra) or 'ukjent')} i tittelen",
+        "en tittellinje som nevner nøyaktig én dimensjon i tillegg til forspalten, innhold og år",
+    )
 
 
 def _dimension_id(label: str, meta: Mapping | None) -> str:

@@ -291,7 +291,8 @@ class Snapshot:
         if reader is None:
             raise SSBError(
                 f"{display_path(self.body_path)}: kilden {excerpt(self.source)} er ikke en tabell "
-                "som kan leses (en referansefil?). Bruk filen direkte, ikke som tabell")
+                "som kan leses (en referansefil?). Bruk filen direkte, ikke som tabell"
+            )
         df = parsed_frame(reader, self, self.read_bytes())
         df.attrs["snapshot"] = SharedDict(self.provenance())
         return df
@@ -414,7 +415,9 @@ class SnapshotStore:
         body_path = folder / f"{stem}.{ext}"
         sidecar_path = folder / f"{stem}{SIDECAR_SUFFIX}"
         if body_path.exists() or sidecar_path.exists():
-            raise FileExistsError(f"{body_path} finnes allerede; øyeblikksbilder skrives aldri over")
+            raise FileExistsError(
+                f"{body_path} finnes allerede; øyeblikksbilder skrives aldri over"
+            )
         temps: list[Path] = []
         placed: list[Path] = []
         try:
@@ -422,7 +425,8 @@ class SnapshotStore:
             if expected_sha256 is not None and sha != expected_sha256:
                 raise ImportRefused(
                     f"{display_path(Path(body)) if isinstance(body, Path) else 'filen'}: endret "
-                    "seg mens den ble importert (sjekksummen stemmer ikke). Importer den igjen")
+                    "seg mens den ble importert (sjekksummen stemmer ikke). Importer den igjen"
+                )
             meta: dict[str, Any] = {
                 "table_id": table_id,
                 "source": source,
@@ -504,15 +508,19 @@ class SnapshotStore:
         rel = PurePosixPath(str(relative).strip())
         parts = rel.parts
         if rel.is_absolute() or ".." in parts or len(parts) != 4 or parts[0] != "raw":
-            raise NoSnapshot(f"{excerpt(relative)}: ikke en lagret fil (forventet "
-                             "raw/<kilde>/<datasett>/<fil>). Bygg dataene på nytt med `mipr build`")
+            raise NoSnapshot(
+                f"{excerpt(relative)}: ikke en lagret fil (forventet "
+                "raw/<kilde>/<datasett>/<fil>). Bygg dataene på nytt med `mipr build`"
+            )
         dataset = parts[2] if parts[1] == "ssb" else f"{parts[1]}/{parts[2]}"
         check_dataset_id(dataset)
         body = self.data_dir.joinpath(*parts)
         sidecar = body.with_name(stem_of(body.name) + SIDECAR_SUFFIX)
         if not sidecar.is_file():
-            raise NoSnapshot(f"{display_path(body)}: finnes ikke i datamappen (ingen sidefil). "
-                             "Bygg dataene på nytt med `mipr build`")
+            raise NoSnapshot(
+                f"{display_path(body)}: finnes ikke i datamappen (ingen sidefil). "
+                "Bygg dataene på nytt med `mipr build`"
+            )
         meta = read_sidecar(sidecar, dataset)
         if not body.is_file():
             raise corrupt(sidecar, dataset, f"filen den beskriver, {body.name}, mangler")
@@ -544,7 +552,8 @@ class SnapshotStore:
         for folder in strays:
             out.problems.append(
                 f"{display_path(folder)}: mappenavnet er ikke et gyldig datasett-navn. Flytt "
-                "filene ut og importer dem med `mipr import-…`, eller slett mappen")
+                "filene ut og importer dem med `mipr import-…`, eller slett mappen"
+            )
         out.problems.extend(_loose_files(self.raw))
         for ds, folder in datasets:
             snaps, problems = _scan(ds, folder)
@@ -575,12 +584,15 @@ def verify_store(data_dir: Path | str, hashes: Mapping[str, str] | None = None) 
     if problems:
         raise SnapshotCorrupt(
             f"{display_path(store.raw)}: {len(problems)} feil i de lagrede dataene (se alle med "
-            f"`mipr status` og rett dem før dataene brukes); den første: {problems[0]}")
+            f"`mipr status` og rett dem før dataene brukes); den første: {problems[0]}"
+        )
 
 
 def _mismatch(body: Path, sidecar: Path, dataset_id: str | None) -> str:
-    return (f"{display_path(body)} stemmer ikke med sjekksummen i {sidecar.name}: filen er endret "
-            f"etter at den ble lagret. {advice(dataset_id, body)}")
+    return (
+        f"{display_path(body)} stemmer ikke med sjekksummen i {sidecar.name}: filen er endret "
+        f"etter at den ble lagret. {advice(dataset_id, body)}"
+    )
 
 
 def _scan(dataset_id: str, folder: Path) -> tuple[list[Snapshot], list[_Problem]]:
@@ -591,13 +603,23 @@ def _scan(dataset_id: str, folder: Path) -> tuple[list[Snapshot], list[_Problem]
     for path in sorted(folder.iterdir()):
         name = path.name
         if name.startswith(TMP_PREFIX):
-            problems.append(_Problem(path, f"{display_path(path)}: midlertidig fil fra en avbrutt "
-                                           "lagring. Slett den", False))
+            problems.append(
+                _Problem(
+                    path,
+                    f"{display_path(path)}: midlertidig fil fra en avbrutt lagring. Slett den",
+                    False,
+                )
+            )
         elif name.startswith("."):
             continue
         elif path.is_dir():
-            problems.append(_Problem(path, f"{display_path(path)}: en mappe inne i et datasett. "
-                                           "Flytt eller slett den", False))
+            problems.append(
+                _Problem(
+                    path,
+                    f"{display_path(path)}: en mappe inne i et datasett. Flytt eller slett den",
+                    False,
+                )
+            )
         elif name.endswith(SIDECAR_SUFFIX):
             sidecars[stem_of(name)] = path
         else:
@@ -614,15 +636,23 @@ def _scan(dataset_id: str, folder: Path) -> tuple[list[Snapshot], list[_Problem]
         if len(found) == 1:
             snaps.append(Snapshot(meta, found[0], sidecar))
             continue
-        why = (f"filen den beskriver ({stem}.*) mangler" if not found
-               else f"flere filer heter {stem}.* ({', '.join(p.name for p in found)})")
+        why = (
+            f"filen den beskriver ({stem}.*) mangler"
+            if not found
+            else f"flere filer heter {stem}.* ({', '.join(p.name for p in found)})"
+        )
         problems.append(_Problem(sidecar, str(corrupt(sidecar, dataset_id, why)), True))
     for paths in bodies.values():
         for path in paths:
-            problems.append(_Problem(
-                path, f"{display_path(path)}: mangler sidefil ({stem_of(path.name)}"
-                f"{SIDECAR_SUFFIX}); en lagring ble avbrutt, eller sidefilen er slettet. "
-                f"Slett filen, eller gjenopprett sidefilen fra git", False))
+            problems.append(
+                _Problem(
+                    path,
+                    f"{display_path(path)}: mangler sidefil ({stem_of(path.name)}"
+                    f"{SIDECAR_SUFFIX}); en lagring ble avbrutt, eller sidefilen er slettet. "
+                    f"Slett filen, eller gjenopprett sidefilen fra git",
+                    False,
+                )
+            )
     return snaps, problems
 
 
@@ -636,9 +666,11 @@ def _loose_files(raw: Path) -> list[str]:
             continue
         for path in sorted(pub.iterdir()):
             if path.is_file() and not path.name.startswith("."):
-                out.append(f"{display_path(path)}: ligger utenfor en datasett-mappe og leses ikke. "
-                           "Importer den med `mipr import-file` eller `mipr import-codes`, og "
-                           "slett den")
+                out.append(
+                    f"{display_path(path)}: ligger utenfor en datasett-mappe og leses ikke. "
+                    "Importer den med `mipr import-file` eller `mipr import-codes`, og "
+                    "slett den"
+                )
     return out
 
 
@@ -657,8 +689,9 @@ def _complete_fetches(dataset_id: str, snaps: Sequence[Snapshot]) -> list[InUse]
         group = snap.meta.get("group") or snap.sidecar_path.name
         groups.setdefault((snap.meta.get("query_key", ""), group), []).append(snap)
     newest: dict[str, list[Snapshot]] = {}
-    for (key, _), members in sorted(groups.items(), key=lambda kv: kv[1][0].fetched_at,
-                                    reverse=True):
+    for (key, _), members in sorted(
+        groups.items(), key=lambda kv: kv[1][0].fetched_at, reverse=True
+    ):
         if key in newest:
             continue
         expected = members[0].meta.get("parts") or 1
@@ -695,8 +728,11 @@ def _in_use(dataset_id: str, snaps: Sequence[Snapshot]) -> list[InUse]:
         periods = tuple(p for p in snap.periods if str(p) not in gone)
         if periods or not snap.periods:
             out.append(InUse(dataset_id, (snap,), periods))
-    files = [s for s in newest_first if s.source == FILE
-             and replaced.get(s.relative_path, set()) is not None]
+    files = [
+        s
+        for s in newest_first
+        if s.source == FILE and replaced.get(s.relative_path, set()) is not None
+    ]
     if files:
         out.append(InUse(dataset_id, (files[0],)))
     return out
@@ -766,8 +802,10 @@ def load_table(
 def no_snapshot_message(table_id: str, query_key: str | None = None) -> str:
     which = f"av denne spørringen ({query_key}) " if query_key else ""
     if not is_ssb_table(table_id):
-        return (f"{table_id}: ingen lagrede data. Importer datasettet med `mipr import-codes` "
-                "eller `mipr import-file` (se data/import-shared.sh)")
+        return (
+            f"{table_id}: ingen lagrede data. Importer datasettet med `mipr import-codes` "
+            "eller `mipr import-file` (se data/import-shared.sh)"
+        )
     return (
         f"tabell {table_id}: ingen lagrede data {which}i datamappen. Med internett: kjør "
         f"`mipr fetch --table {table_id}`; uten: last ned tabellen som CSV fra Statistikkbanken "
@@ -833,7 +871,8 @@ def _union_of_imports(table_id: str, imports: Sequence[InUse]) -> pd.DataFrame:
                     raise SnapshotCorrupt(
                         f"tabell {table_id}: importene {other} og {snap.relative_path} gir begge "
                         f"perioden {period}, men med ulike dimensjoner. Fjern den ene, eller "
-                        "importer den riktige på nytt med --replace")
+                        "importer den riktige på nytt med --replace"
+                    )
             else:
                 dims_of[period] = (dims, snap.relative_path)
         frames.append(df)
@@ -865,8 +904,14 @@ def find_import(store: SnapshotStore, dataset_id: str, key: str) -> Snapshot | N
     return next((s for s in reversed(same) if s.body_path in used), None)
 
 
-def check_overlap(store: SnapshotStore, dataset_id: str, frame: pd.DataFrame, periods: Sequence,
-                  name: str, replace: bool) -> list[dict[str, Any]]:
+def check_overlap(
+    store: SnapshotStore,
+    dataset_id: str,
+    frame: pd.DataFrame,
+    periods: Sequence,
+    name: str,
+    replace: bool,
+) -> list[dict[str, Any]]:
     """Refuse an import whose cells differ from those of imports in use for the same periods,
     unless `replace`; then return the sidecar's `supersedes` (file and periods taken over)."""
     if not store.folder(dataset_id).is_dir():
@@ -890,7 +935,8 @@ def check_overlap(store: SnapshotStore, dataset_id: str, frame: pd.DataFrame, pe
                 f"{name}: {word} {_span(common)} finnes allerede i "
                 f"{use.first.meta.get('original_filename') or use.first.relative_path} "
                 f"({use.first.relative_path}) med {difference}. Bruk --replace for å la denne "
-                "filen erstatte dem, eller la være å importere den")
+                "filen erstatte dem, eller la være å importere den"
+            )
         supersedes.append({"file": use.first.relative_path, "periods": _typed(common, periods)})
     return supersedes
 
@@ -908,8 +954,10 @@ def _first_difference(old: pd.DataFrame, new: pd.DataFrame) -> str | None:
     """None when the cells both frames hold are equal, else a short description of one."""
     old_dims, new_dims = key_columns(old), key_columns(new)
     if set(old_dims) != set(new_dims):
-        return (f"andre dimensjoner ({excerpt(','.join(old_dims), 40)} mot "
-                f"{excerpt(','.join(new_dims), 40)})")
+        return (
+            f"andre dimensjoner ({excerpt(','.join(old_dims), 40)} mot "
+            f"{excerpt(','.join(new_dims), 40)})"
+        )
     right = new[new_dims + ["value", "status"]]
     merged = old[old_dims + ["value", "status"]].merge(right, on=old_dims, suffixes=("_old", ""))
     if merged.empty:
@@ -925,5 +973,7 @@ def _first_difference(old: pd.DataFrame, new: pd.DataFrame) -> str | None:
     def shown(value: float, status: object) -> str:
         return str(status) if pd.isna(value) else f"{value:g}"
 
-    return (f"andre verdier, f.eks. {cut(key, 100)}: {shown(row['value_old'], row['status_old'])}"
-            f" mot {shown(row['value'], row['status'])}")
+    return (
+        f"andre verdier, f.eks. {cut(key, 100)}: {shown(row['value_old'], row['status_old'])}"
+        f" mot {shown(row['value'], row['status'])}"
+    )
