@@ -47,13 +47,28 @@ def plain_commands(out: Path) -> list[list[str]]:
     commands = [[str(VENV_BIN / "mipr"), "build"]]
     for job in plan_jobs():
         executed = out / "executed" / f"{job.name}.ipynb"
-        cmd = [str(VENV_BIN / "papermill"), str(job.notebook), str(executed), "-k", "mipr",
-               "--no-progress-bar"]
+        cmd = [
+            str(VENV_BIN / "papermill"),
+            str(job.notebook),
+            str(executed),
+            "-k",
+            "mipr",
+            "--no-progress-bar",
+        ]
         for name, value in job.parameters.items():
             cmd += ["-r", name, str(value)] if isinstance(value, str) else ["-p", name, str(value)]
         commands.append(cmd)
-        commands.append([str(VENV_BIN / "jupyter"), "nbconvert", "--to", "html", str(executed),
-                         "--output-dir", str(out / "html")])
+        commands.append(
+            [
+                str(VENV_BIN / "jupyter"),
+                "nbconvert",
+                "--to",
+                "html",
+                str(executed),
+                "--output-dir",
+                str(out / "html"),
+            ]
+        )
     return commands
 
 
@@ -70,23 +85,30 @@ def ran_nothing(m: Measurement) -> bool:
 def ran_pages(reports: Path, before: dict) -> set[str]:
     """The pages whose state changed since `before` (their finish time is new)."""
     state = json.loads((reports / ".batch-state.json").read_text(encoding="utf-8"))["jobs"]
-    return {n for n, s in state.items() if s.get("finished_at") != before.get(n, {}).get(
-        "finished_at")}
+    return {
+        n for n, s in state.items() if s.get("finished_at") != before.get(n, {}).get("finished_at")
+    }
 
 
 def change_one_file(data: Path) -> None:
     """The hand-made edit: one typed-in figure of the plan's table 3."""
     table = data / "raw" / "manual" / "handlingsplan_2026_tabell_3.csv"
     text = table.read_text(encoding="utf-8")
-    edited = text.replace("skatteinntekt_per_innbygger,3103,2024,35696,",
-                          "skatteinntekt_per_innbygger,3103,2024,35700,", 1)
+    edited = text.replace(
+        "skatteinntekt_per_innbygger,3103,2024,35696,",
+        "skatteinntekt_per_innbygger,3103,2024,35700,",
+        1,
+    )
     assert edited != text, "table 3 no longer holds Moss' 35696"
     table.write_text(edited, encoding="utf-8")
 
 
 def expected_pages(digests_before: dict, digests_after: dict) -> set[str]:
-    changed = {i for i in set(digests_before) | set(digests_after)
-               if digests_before.get(i) != digests_after.get(i)}
+    changed = {
+        i
+        for i in set(digests_before) | set(digests_after)
+        if digests_before.get(i) != digests_after.get(i)
+    }
     jobs = plan_jobs()
     return {j.name for j in jobs if j.front or changed & set(j.indicators)}
 
@@ -111,9 +133,12 @@ def run_scenario(root: Path, scenario: str, runs: int, verbose: bool) -> tuple[l
                 plain.append(m)
                 plain_pages = len(list((out / "html").glob("*.html")))
             if verbose:
-                print(f"  [{scenario}] round {i + 1}/{runs} {way}: wall {m.wall:.1f} s, "
-                      f"cpu {m.cpu:.1f} s, peak RSS {m.peak_rss / MB:.0f} MB, "
-                      f"PSS {m.peak_pss / MB:.0f} MB", flush=True)
+                print(
+                    f"  [{scenario}] round {i + 1}/{runs} {way}: wall {m.wall:.1f} s, "
+                    f"cpu {m.cpu:.1f} s, peak RSS {m.peak_rss / MB:.0f} MB, "
+                    f"PSS {m.peak_pss / MB:.0f} MB",
+                    flush=True,
+                )
     pages = counts(batch[-1])[0]
 
     report = [[str(VENV_BIN / "mipr"), "report", "--no-progress"]]
@@ -143,24 +168,34 @@ def run_scenario(root: Path, scenario: str, runs: int, verbose: bool) -> tuple[l
         print(f"  [{scenario}] one file changed: ran {sorted(ran)} in {one.wall:.1f} s")
     s = f"[{scenario}]"
     lines = [
-        line(f"{s} pages (batch / plain)", f"{pages} / {plain_pages}", "equal",
-             pages == plain_pages),
+        line(
+            f"{s} pages (batch / plain)", f"{pages} / {plain_pages}", "equal", pages == plain_pages
+        ),
         line(f"{s} batch wall (median of {runs})", f"{bw:.1f} s", "-", None),
         line(f"{s} plain wall (median of {runs})", f"{pw:.1f} s", "-", None),
         line(f"{s} speed-up plain/batch (wall)", f"{pw / bw:.2f}x", ">= 10.00x", pw / bw >= 10),
         line(f"{s} batch CPU, all processes (median)", f"{bc:.1f} s", "-", None),
         line(f"{s} plain CPU, all processes (median)", f"{pc:.1f} s", "-", None),
-        line(f"{s} CPU per page in the batch", f"{bc / pages:.2f} s", "<= 0.50 s",
-             bc / pages <= 0.5),
-        line(f"{s} batch peak memory (tree PSS)", f"{bp / MB:.0f} MB", "<= 600 MB",
-             bp <= 600 * MB),
+        line(
+            f"{s} CPU per page in the batch", f"{bc / pages:.2f} s", "<= 0.50 s", bc / pages <= 0.5
+        ),
+        line(f"{s} batch peak memory (tree PSS)", f"{bp / MB:.0f} MB", "<= 600 MB", bp <= 600 * MB),
         line(f"{s} plain peak memory (tree PSS)", f"{pp / MB:.0f} MB", "-", None),
-        line(f"{s} timed re-runs that ran nothing", f"{clean} of {len(timed)}", "all",
-             clean == len(timed)),
-        line(f"{s} no-change re-run (median of {len(rerun)})", f"{rw:.2f} s", "<= 0.30 s",
-             rw <= 0.3),
-        line(f"{s} one file changed: pages run", f"{len(ran)} of {pages} ({one.wall:.1f} s)",
-             f"the {len(expected)} that read it", ran == expected),
+        line(
+            f"{s} timed re-runs that ran nothing",
+            f"{clean} of {len(timed)}",
+            "all",
+            clean == len(timed),
+        ),
+        line(
+            f"{s} no-change re-run (median of {len(rerun)})", f"{rw:.2f} s", "<= 0.30 s", rw <= 0.3
+        ),
+        line(
+            f"{s} one file changed: pages run",
+            f"{len(ran)} of {pages} ({one.wall:.1f} s)",
+            f"the {len(expected)} that read it",
+            ran == expected,
+        ),
         *size_lines(reports / "html", f"{s} batch"),
     ]
     raw = {

@@ -277,8 +277,11 @@ def test_a_corrupt_snapshot_stops_the_report(data_dir, capsys, monkeypatch):
     from mipr_analysis.ssb.statbank_csv import import_statbank_csv
 
     csv = data_dir / "hand-made.csv"  # hand-made export, two cells
-    csv.write_text('"07459: Befolkning"\n\n"region";"Personer 2024"\n"K-3103 Moss";52051\n'
-                   '"K-3216 Vestby";19493\n', encoding="utf-8")
+    csv.write_text(
+        '"07459: Befolkning"\n\n"region";"Personer 2024"\n"K-3103 Moss";52051\n'
+        '"K-3216 Vestby";19493\n',
+        encoding="utf-8",
+    )
     snap = import_statbank_csv(csv, "07459", data_dir)
     body = snap.body_path.read_bytes()
     snap.body_path.write_bytes(body.replace(b"52051", b"52061"))
