@@ -134,13 +134,13 @@ def test_unknown_indicator_lists_the_ids():
         (
             "measure",
             "snitt",
-            r"indicator 'befolkning', field 'measure': 'snitt' is not allowed; "
-            r"use one of count, rate",
+            r"indikator 'befolkning', felt 'measure': 'snitt' er ikke tillatt; "
+            r"bruk en av count, rate",
         ),
-        ("direction", "opp", r"field 'direction'.*use one of up, down, none"),
-        ("goal", "mal9", r"field 'goal'.*naering"),
-        ("id", "Befolkning-Total", r"field 'id'.*snake_case"),
-        ("table_confirmed", "ja", r"field 'table_confirmed'"),
+        ("direction", "opp", r"felt 'direction'.*bruk en av up, down, none"),
+        ("goal", "mal9", r"felt 'goal'.*naering"),
+        ("id", "Befolkning-Total", r"felt 'id'.*snake_case"),
+        ("table_confirmed", "ja", r"felt 'table_confirmed'"),
     ],
 )
 def test_validation_names_entry_field_and_what_is_allowed(field, value, expected):
@@ -159,16 +159,16 @@ def test_validation_reports_every_problem_at_once():
     with pytest.raises(RegistryError) as err:
         parse_registry(entries)
     text = str(err.value)
-    assert text.startswith("registry.yaml: 5 problem(s):")
-    assert "field 'source': give either 'value' or 'numerator' + 'denominator'" in text
-    assert "'nho_kommune_nm_total', field 'measure'" in text
-    assert "field 'source.table': '123' must be a quoted 5-digit SSB table id" in text
-    assert "used twice" in text
+    assert text.startswith("registry.yaml: 5 feil: ")
+    assert "felt 'source': gi enten 'value' eller 'numerator' + 'denominator'" in text
+    assert "'nho_kommune_nm_total', felt 'measure'" in text
+    assert "felt 'source.table': '123' må være SSBs tabellnummer med fem sifre" in text
+    assert "brukt to ganger" in text and "\n" not in text
 
 
 def test_reference_to_an_unknown_indicator_is_an_error():
     entries = copy.deepcopy(_raw_entries())
     growth = next(e for e in entries if e["id"] == "befolkningsvekst")
     growth["source"]["from"] = "folketall"
-    with pytest.raises(RegistryError, match="'folketall' is not an indicator id"):
+    with pytest.raises(RegistryError, match="'folketall' er ikke en indikator-id"):
         parse_registry(entries)

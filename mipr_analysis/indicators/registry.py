@@ -167,7 +167,7 @@ def get_indicator(indicator_id: str, registry: list[Indicator] | None = None) ->
         if ind.id == indicator_id:
             return ind
     known = ", ".join(i.id for i in (registry or load_registry()))
-    raise KeyError(f"Unknown indicator {indicator_id!r}; registry.yaml has: {known}.")
+    raise KeyError(f"Ukjent indikator {indicator_id!r}; registry.yaml har: {known}.")
 
 
 @dataclass(frozen=True)
@@ -266,21 +266,23 @@ def parse_registry(entries: list[dict], where: str = "registry.yaml") -> tuple[I
     ids = [e.get("id") for e in entries if isinstance(e, dict)]
     for n, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
-            problems.append(f"entry {n}: expected a mapping of fields, got {entry!r}")
+            problems.append(f"oppføring {n}: forventet felter (en mapping), fikk {entry!r}")
             continue
         errs: list[str] = []
         ind = _build(entry, set(ids), errs)
         label = entry.get("id") or f"entry {n}"
-        problems += [f"indicator '{label}', {e}" for e in errs]
+        problems += [f"indikator '{label}', {e}" for e in errs]
         if ind is not None and not errs:
             built.append(ind)
     seen: set = set()
     for i in ids:
         if i in seen:
-            problems.append(f"indicator '{i}', field 'id': used twice; ids must be unique")
+            problems.append(f"indikator '{i}', felt 'id': brukt to ganger; id-er må være unike")
         seen.add(i)
     if problems:
-        raise RegistryError(f"{where}: {len(problems)} problem(s):\n- " + "\n- ".join(problems))
+        raise RegistryError(
+            f"{where}: {len(problems)} feil: " + "; ".join(problems) + ". Rett registry.yaml"
+        )
     return tuple(built)
 
 
@@ -288,7 +290,7 @@ def _one_of(entry: dict, key: str, allowed: tuple, errs: list[str], prefix: str 
     value = entry.get(key)
     if value not in allowed:
         errs.append(
-            f"field '{prefix}{key}': {value!r} is not allowed; use one of "
+            f"felt '{prefix}{key}': {value!r} er ikke tillatt; bruk en av "
             f"{', '.join(map(str, allowed))}"
         )
     return value
@@ -296,10 +298,10 @@ def _one_of(entry: dict, key: str, allowed: tuple, errs: list[str], prefix: str 
 
 def _build(e: dict, ids: set, errs: list[str]) -> Indicator | None:
     if not isinstance(e.get("id"), str) or not _ID.fullmatch(e["id"]):
-        errs.append(f"field 'id': {e.get('id')!r} must be ASCII snake_case (a-z, 0-9, _)")
+        errs.append(f"felt 'id': {e.get('id')!r} må være ASCII snake_case (a-z, 0-9, _)")
     for key in ("title", "unit"):
         if not isinstance(e.get(key), str) or not e[key].strip():
-            errs.append(f"field '{key}': required, a non-empty bokmål text")
+            errs.append(f"felt '{key}': påkrevd, en tekst på bokmål")
     kind = _one_of(e, "kind", KINDS, errs)
     goals = GOALS_RESULT if kind == "resultat" else GOALS_BACKGROUND
     if kind in KINDS:
@@ -308,23 +310,23 @@ def _build(e: dict, ids: set, errs: list[str]) -> Indicator | None:
     _one_of(e, "direction", DIRECTIONS, errs)
     for key, low, high in (("baseline_year", 2000, 2100), ("decimals", 0, 4)):
         if not isinstance(e.get(key), int) or not low <= e[key] <= high:
-            errs.append(f"field '{key}': {e.get(key)!r} must be a whole number {low}-{high}")
+            errs.append(f"felt '{key}': {e.get(key)!r} må være et heltall {low}-{high}")
     if kind == "resultat" and not (isinstance(e.get("target"), str) and e["target"].strip()):
-        errs.append("field 'target': required for result indicators (quote the plan's wording)")
+        errs.append("felt 'target': påkrevd for resultatindikatorer (siter planens formulering)")
     caveats = e.get("caveats", [])
     if not isinstance(caveats, list) or not all(isinstance(c, str) for c in caveats):
-        errs.append("field 'caveats': must be a list of bokmål texts (or [])")
+        errs.append("felt 'caveats': må være en liste med tekster på bokmål (eller [])")
         caveats = []
     if not isinstance(e.get("table_confirmed"), bool):
-        errs.append("field 'table_confirmed': required, true or false")
+        errs.append("felt 'table_confirmed': påkrevd, true eller false")
     plan_table = e.get("plan_table")
     if plan_table is not None and plan_table not in range(2, 9):
-        errs.append(f"field 'plan_table': {plan_table!r} must be 2-8 (the plan's tables)")
+        errs.append(f"felt 'plan_table': {plan_table!r} må være 2-8 (planens tabeller)")
     rank_of = e.get("rank_of")
     if measure == "rank" and not (isinstance(rank_of, int) and rank_of > 1):
-        errs.append("field 'rank_of': a rank needs the number ranked (e.g. 357)")
+        errs.append("felt 'rank_of': en plassering trenger antallet som rangeres (f.eks. 357)")
     if measure == "qualitative" and not isinstance(e.get("schedule"), dict):
-        errs.append("field 'schedule': a qualitative indicator needs {every_years, done, next}")
+        errs.append("felt 'schedule': en kvalitativ indikator trenger {every_years, done, next}")
     source = _source(e.get("source"), measure, ids, errs)
     recompute = _recompute(e.get("recompute"), ids, errs)
     if errs:
@@ -352,38 +354,42 @@ def _build(e: dict, ids: set, errs: list[str]) -> Indicator | None:
 
 def _filter_ok(flt: Any, name: str, errs: list[str], allow_table: bool = False) -> None:
     if not isinstance(flt, dict) or not flt:
-        errs.append(f"field 'source.{name}': must map dimension ids to codes")
+        errs.append(f"felt 'source.{name}': må knytte variabler til koder")
         return
     for dim, codes in flt.items():
         if dim == "table" and allow_table:
             if not (isinstance(codes, str) and _TABLE.fullmatch(codes)):
-                errs.append(f"field 'source.{name}.table': {codes!r} must be a 5-digit table id")
+                errs.append(
+                    f"felt 'source.{name}.table': {codes!r} må være et tabellnummer med fem sifre"
+                )
         elif isinstance(codes, dict):
             if not set(codes) <= {"min", "max"} or not all(
                 isinstance(v, int) for v in codes.values()
             ):
-                errs.append(f"field 'source.{name}.{dim}': a range is {{min: N, max: M}}")
+                errs.append(f"felt 'source.{name}.{dim}': et intervall skrives {{min: N, max: M}}")
         elif not (isinstance(codes, list) and codes and all(isinstance(c, str) for c in codes)):
-            errs.append(f"field 'source.{name}.{dim}': a list of codes as quoted strings")
+            errs.append(f"felt 'source.{name}.{dim}': en liste med koder i anførselstegn")
 
 
 def _source(src: Any, measure: str, ids: set, errs: list[str]) -> Source:
     if not isinstance(src, dict):
-        errs.append("field 'source': required, a mapping with 'type'")
+        errs.append("felt 'source': påkrevd, med 'type'")
         return Source(type="none")
     kind = _one_of(src, "type", SOURCE_TYPES, errs, "source.")
     if kind == "ssb":
         table = src.get("table")
         if not (isinstance(table, str) and _TABLE.fullmatch(table)):
-            errs.append(f"field 'source.table': {table!r} must be a quoted 5-digit SSB table id")
+            errs.append(
+                f"felt 'source.table': {table!r} må være SSBs tabellnummer med fem sifre, i anførselstegn"
+            )
         has_value, has_ratio = "value" in src, "numerator" in src or "denominator" in src
         if src.get("pending"):
             if has_value or has_ratio:
-                errs.append("field 'source.pending': remove it once value/numerator are given")
+                errs.append("felt 'source.pending': fjern det når value/numerator er gitt")
         elif has_value == has_ratio:
             errs.append(
-                "field 'source': give either 'value' or 'numerator' + 'denominator' "
-                "(or 'pending' with what must be checked)"
+                "felt 'source': gi enten 'value' eller 'numerator' + 'denominator' "
+                "(eller 'pending' med det som må sjekkes)"
             )
         elif has_value:
             for flt in src["value"] if isinstance(src["value"], list) else [src["value"]]:
@@ -392,13 +398,13 @@ def _source(src: Any, measure: str, ids: set, errs: list[str]) -> Source:
             _filter_ok(src.get("numerator"), "numerator", errs)
             _filter_ok(src.get("denominator"), "denominator", errs, allow_table=True)
             if measure != "rate":
-                errs.append("field 'measure': numerator/denominator sources are a 'rate'")
+                errs.append("felt 'measure': kilder med teller og nevner er en 'rate'")
         if not src.get("pending") and not isinstance(src.get("selection"), dict):
-            errs.append("field 'source.selection': required for fetching (dim -> codes)")
+            errs.append("felt 'source.selection': påkrevd for henting (variabel -> koder)")
         if src.get("confidence") not in (None, *CONFIDENCE):
             errs.append(
-                f"field 'source.confidence': {src.get('confidence')!r} is not allowed; "
-                f"use one of {', '.join(CONFIDENCE)}"
+                f"felt 'source.confidence': {src.get('confidence')!r} er ikke tillatt; "
+                f"bruk en av {', '.join(CONFIDENCE)}"
             )
         return Source(
             type="ssb",
@@ -420,14 +426,14 @@ def _source(src: Any, measure: str, ids: set, errs: list[str]) -> Source:
         return Source(type="manual", publisher=src.get("publisher"), ssb_table=src.get("ssb_table"))
     if kind == "derived":
         if src.get("from") not in ids:
-            errs.append(f"field 'source.from': {src.get('from')!r} is not an indicator id")
+            errs.append(f"felt 'source.from': {src.get('from')!r} er ikke en indikator-id")
         _one_of(src, "method", DERIVED_METHODS, errs, "source.")
         return Source(type="derived", derived_from=src.get("from"), method=src.get("method"))
     if kind == "none":
         reason = src.get("reason")
         if not (isinstance(reason, str) and reason.startswith("ingen åpen kilde ennå")):
             errs.append(
-                "field 'source.reason': must start with 'ingen åpen kilde ennå' and say why"
+                "felt 'source.reason': må begynne med 'ingen åpen kilde ennå' og si hvorfor"
             )
         return Source(type="none", reason=reason)
     return Source(type="none")
@@ -437,7 +443,7 @@ def _extension(ext: Any, errs: list[str]) -> Extension | None:
     if ext is None:
         return None
     if not isinstance(ext, dict) or not isinstance(ext.get("dataset"), str):
-        errs.append("field 'source.extend': needs 'dataset' (publisher/dataset) and filters")
+        errs.append("felt 'source.extend': trenger 'dataset' (utgiver/datasett) og utvalg")
         return None
     has_value = "value" in ext
     if has_value:
@@ -446,7 +452,7 @@ def _extension(ext: Any, errs: list[str]) -> Extension | None:
         _filter_ok(ext.get("numerator"), "extend.numerator", errs)
         _filter_ok(ext.get("denominator"), "extend.denominator", errs)
     if not isinstance(ext.get("citation"), str) or not ext["citation"].strip():
-        errs.append("field 'source.extend.citation': say in bokmål whose data it is")
+        errs.append("felt 'source.extend.citation': si på bokmål hvem sine tall det er")
     return Extension(
         dataset=ext["dataset"],
         region_column=ext.get("region_column") or "Region",
@@ -460,17 +466,17 @@ def _extension(ext: Any, errs: list[str]) -> Extension | None:
 
 def _recompute(rule: Any, ids: set, errs: list[str]) -> dict[str, Any]:
     if not isinstance(rule, dict):
-        errs.append("field 'recompute': required, e.g. {method: sum} or {method: none, reason}")
+        errs.append("felt 'recompute': påkrevd, f.eks. {method: sum} eller {method: none, reason}")
         return {}
     method = _one_of(rule, "method", RECOMPUTE_METHODS, errs, "recompute.")
     refs = {"ratio": ("numerator", "denominator"), "rank_change": ("of",)}.get(method, ())
     for key in refs + (("check_denominator",) if "check_denominator" in rule else ()):
         if rule.get(key) not in ids:
-            errs.append(f"field 'recompute.{key}': {rule.get(key)!r} is not an indicator id")
+            errs.append(f"felt 'recompute.{key}': {rule.get(key)!r} er ikke en indikator-id")
     if method == "ratio" and not isinstance(rule.get("scale"), (int, float)):
-        errs.append("field 'recompute.scale': a ratio needs a scale (100 for percent)")
+        errs.append("felt 'recompute.scale': et forhold trenger en skala (100 for prosent)")
     if method == "none" and not rule.get("reason"):
-        errs.append("field 'recompute.reason': say in bokmål why no region figure is computed")
+        errs.append("felt 'recompute.reason': si på bokmål hvorfor ingen regionverdi beregnes")
     return dict(rule)
 
 
