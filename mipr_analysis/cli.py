@@ -221,55 +221,57 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_import_csv(args: argparse.Namespace) -> int:
-    from mipr_analysis.locking import data_lock
     from mipr_analysis.ssb.statbank_csv import import_statbank_csv
 
-    with data_lock("import-csv"):
-        started = _now()
-        snap = import_statbank_csv(
-            args.file,
-            args.table,
-            replace=args.replace,
-            source_text=args.source,
-            provenance=args.provenance,
-        )
-    _print_imported(snap, started)
-    return 0
+    return _run_import(
+        "import-csv",
+        import_statbank_csv,
+        args.file,
+        args.table,
+        replace=args.replace,
+        source_text=args.source,
+        provenance=args.provenance,
+    )
 
 
 def cmd_import_codes(args: argparse.Namespace) -> int:
-    from mipr_analysis.locking import data_lock
     from mipr_analysis.ssb.imports import import_codes_csv
 
-    with data_lock("import-codes"):
-        started = _now()
-        snap = import_codes_csv(
-            args.file,
-            args.table,
-            source_text=args.source,
-            provenance=args.provenance,
-            keep=args.keep,
-            value_column=args.value_column,
-            period_column=args.period_column,
-            replace=args.replace,
-        )
-    _print_imported(snap, started)
-    return 0
+    return _run_import(
+        "import-codes",
+        import_codes_csv,
+        args.file,
+        args.table,
+        source_text=args.source,
+        provenance=args.provenance,
+        keep=args.keep,
+        value_column=args.value_column,
+        period_column=args.period_column,
+        replace=args.replace,
+    )
 
 
 def cmd_import_file(args: argparse.Namespace) -> int:
-    from mipr_analysis.locking import data_lock
     from mipr_analysis.ssb.imports import import_file
 
-    with data_lock("import-file"):
+    return _run_import(
+        "import-file",
+        import_file,
+        args.file,
+        args.table,
+        source_text=args.source,
+        provenance=args.provenance,
+        replace=args.replace,
+    )
+
+
+def _run_import(command: str, importer, *args: object, **kwargs: object) -> int:
+    """One import under the data folder's lock, then what was stored (or found stored)."""
+    from mipr_analysis.locking import data_lock
+
+    with data_lock(command):
         started = _now()
-        snap = import_file(
-            args.file,
-            args.table,
-            source_text=args.source,
-            provenance=args.provenance,
-            replace=args.replace,
-        )
+        snap = importer(*args, **kwargs)
     _print_imported(snap, started)
     return 0
 

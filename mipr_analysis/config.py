@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The repository checkout (the package is installed editable from it)."""
 
 SSB_API_URL = "https://data.ssb.no/api/pxwebapi/v2"
+OSLO = ZoneInfo("Europe/Oslo")
+"""The time zone of every date and time shown to a reader."""
 KERNEL_NAME = "mipr"
 """The Jupyter kernel registered by `make` for this project's virtual environment."""
 

@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from mipr_analysis.atomic import atomic_write_bytes
+from mipr_analysis.config import OSLO
 
 if TYPE_CHECKING:  # pandas is imported only by the functions that take frames
     import pandas as pd
@@ -33,7 +33,6 @@ LOCALE = "nb_NO"
 NBSP = "\u00a0"
 MINUS = "\u2212"
 MISSING = "\u2013"
-OSLO = ZoneInfo("Europe/Oslo")
 
 # SSB's standard symbols for a cell without a number (status in the frame contract).
 SSB_STATUS_TEXT = {

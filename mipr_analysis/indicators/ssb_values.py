@@ -417,18 +417,7 @@ def _rate_values_without_counts(
 def _attach(
     values: pd.DataFrame, municipalities: pd.DataFrame, snaps: dict, ind: Indicator
 ) -> pd.DataFrame:
-    out = values.reindex(
-        columns=[
-            "region",
-            "region_name",
-            "period",
-            "value",
-            "numerator",
-            "denominator",
-            "status",
-            "note",
-        ]
-    )
+    out = values.reindex(columns=[c for c in VALUE_COLUMNS if c not in ("indicator", "snapshot")])
     out.insert(0, "indicator", ind.id)
     out["period"] = out["period"].astype("Int64")
     merged_from = municipalities[

@@ -19,11 +19,11 @@ import math
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from mipr_analysis.atomic import atomic_write_bytes
+from mipr_analysis.config import OSLO
 from mipr_analysis.formatting import round_half_up, write_excel_csv
 from mipr_analysis.indicators import status
 
@@ -35,7 +35,6 @@ __all__ = [
     "write_overview_xlsx",
 ]
 
-OSLO = ZoneInfo("Europe/Oslo")
 
 OVERVIEW_COLUMNS = {
     "title": "Indikator",

@@ -30,6 +30,7 @@ from mipr_analysis.codes import normalise_code
 from mipr_analysis.formatting import fmt_number, fmt_value
 from mipr_analysis.geo import regions
 from mipr_analysis.geo.boundaries import ATTRIBUTION, representative_points
+from mipr_analysis.indicators.commuting import NEIGHBOURS
 from mipr_analysis.report import theme
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,14 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MIPR = tuple(regions.MIPR_MUNICIPALITIES)
 IOR = tuple(regions.IOR_MUNICIPALITIES)
-ORIENTATION: dict[str, str] = {
-    "0301": "Oslo",
-    "3207": "Nordre Follo",
-    "3218": "Ås",
-    "3214": "Frogn",
-    "3105": "Sarpsborg",
-    "3107": "Fredrikstad",
-}
+ORIENTATION: dict[str, str] = {c: n for c, n in NEIGHBOURS.items() if c not in IOR}
 """Municipalities named on the maps for orientation (2024 codes). Indre Østfold (3118), the
 seventh neighbour, is named as a member of IOR."""
 

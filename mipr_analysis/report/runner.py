@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from mipr_analysis import config, hashing
+from mipr_analysis.config import OSLO
 from mipr_analysis.errors import UsageError
 
 from . import cache
@@ -36,7 +36,6 @@ from .jobs import FAILED, INTERRUPTED, NOT_SELECTED, RAN, SKIPPED, BatchResult, 
 
 log = logging.getLogger(__name__)
 
-OSLO = ZoneInfo("Europe/Oslo")
 Exporter = Callable[[Path, Path, str], object]
 BUILD_MODULES = ("mipr_analysis.indicators.compute",)
 """The data build's entry point: its package code is part of the build's cache key."""

@@ -36,13 +36,13 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import requests
 import urllib3.exceptions
 
 from .. import __version__, config
+from ..config import OSLO
 from ..errors import MiprError
 from ..hashing import sha256_bytes
 from .errors import (
@@ -93,7 +93,6 @@ REFUSED_RETRY_PAUSE = 1.0
 """A refused connection is tried once more after this pause, then given up."""
 LIMITER_NOTICE = 1.0
 """Waits for the rate limiter shorter than this are not reported."""
-OSLO = ZoneInfo("Europe/Oslo")
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _OFFLINE_HINT = "bruk lagrede uttak med MIPR_OFFLINE=1"
 _NAME_ERRORS = tuple(
