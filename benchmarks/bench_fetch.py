@@ -49,7 +49,7 @@ from pxweb_stub import (
 )
 
 from mipr_analysis.fetching import FetchItem, fetch_plan
-from mipr_analysis.report.cache import hash_tree
+from mipr_analysis.report.cache import FileHashes
 
 MIPR = ["0", "3103", "3216", "3112", "3114"]
 YEARS = [str(y) for y in range(2000, 2026)]
@@ -200,10 +200,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="mipr-bench-fetch-") as tmp:
             first_s, first_out = run_cli(Path(tmp), stub.url)
             first = list(stub.log)
-            files_before = set(hash_tree(Path(tmp) / "raw"))
+            files_before = set(FileHashes({}).tree(Path(tmp) / "raw"))
             second_s, second_out = run_cli(Path(tmp), stub.url)
             second = stub.log[len(first) :]
-            new_files = sorted(set(hash_tree(Path(tmp) / "raw")) - files_before)
+            new_files = sorted(set(FileHashes({}).tree(Path(tmp) / "raw")) - files_before)
     finally:
         stub.stop()
 

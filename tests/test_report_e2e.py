@@ -146,6 +146,20 @@ def test_pages_in_a_real_browser(shipped):
         assert not report.problems, (name, report.problems)
 
 
+def test_the_baseline_alone_gives_every_page_and_says_what_is_missing(tmp_path, monkeypatch):
+    folder_with(tmp_path, shipped=False)
+    monkeypatch.setenv("MIPR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MIPR_REPORTS_DIR", str(tmp_path / "reports"))
+    result = run()
+    assert result.ok, result.summary()
+    employment = text(page(tmp_path, "indikator_sysselsettingsandel_20_66"))
+    assert "Foreløpig finnes bare nullpunktet" in employment
+    samferdsel = text(page(tmp_path, "bakgrunn_samferdsel"))
+    assert "Ingen kart: kommunegrensene (Kartverket) er ikke lagret" in samferdsel
+    assert "Ingen pendlingstall ennå" in samferdsel
+    assert "Ingen tall ennå" in text(page(tmp_path, "bakgrunn_naering"))
+
+
 def test_a_changed_value_shows_on_the_front_page(tmp_path, monkeypatch):
     data = folder_with(tmp_path, shipped=False)
     monkeypatch.setenv("MIPR_DATA_DIR", str(data))

@@ -40,11 +40,18 @@ def boundaries_path(data_dir: Path | str | None = None) -> Path:
     if not uses:
         root = Path(data_dir or config.data_dir())
         raise FileNotFoundError(
-            f"No municipal boundaries stored in {root / 'raw' / STORE_KEY}: import Kartverket's "
-            f"2024 municipalities with `mipr import-file kommuner-2024-S.geojson --table "
-            f"{STORE_KEY} --source ...` (see ../shared/geo/README.md)."
+            f"{root / 'raw' / STORE_KEY}: ingen kommunegrenser lagret. Importer Kartverkets "
+            f"kommuner 2024 med `mipr import-file kommuner-2024-S.geojson --table {STORE_KEY} "
+            "--source ...`"
         )
     return uses[0].first.body_path
+
+
+def is_stored(data_dir: Path | str | None = None) -> bool:
+    """True when the data folder holds the municipal boundaries (maps can be drawn)."""
+    from mipr_analysis.ssb.store import SnapshotStore
+
+    return bool(SnapshotStore(data_dir).in_use(STORE_KEY))
 
 
 def load_boundaries(
@@ -122,20 +129,3 @@ def representative_points(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
     points = gdf.geometry.representative_point()
     points.index = gdf.index
     return points
-
-
-def within_extent(
-    gdf: gpd.GeoDataFrame, extent: tuple[float, float, float, float]
-) -> gpd.GeoDataFrame:
-    """The municipalities that touch the box (minx, miny, maxx, maxy), in `gdf`'s CRS."""
-    minx, miny, maxx, maxy = extent
-    out = gdf.cx[minx:maxx, miny:maxy]
-    out.attrs = dict(gdf.attrs)
-    return out
-
-
-def extent_of(gdf: gpd.GeoDataFrame, margin: float = 0.04) -> tuple[float, float, float, float]:
-    """The box around `gdf` with `margin` (a share of the larger side) added on each side."""
-    minx, miny, maxx, maxy = gdf.total_bounds
-    pad = max(maxx - minx, maxy - miny) * margin
-    return (minx - pad, miny - pad, maxx + pad, maxy + pad)

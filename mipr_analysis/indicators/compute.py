@@ -15,6 +15,8 @@ manifest are declared in `processed.py`):
 
 from __future__ import annotations
 
+import contextlib
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +24,12 @@ import numpy as np
 import pandas as pd
 
 from mipr_analysis import config
+from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.formatting import fmt_number, round_half_up
 from mipr_analysis.geo import regions
-from mipr_analysis.ssb.errors import SSBError
+from mipr_analysis.hashing import digest, file_sha256
+from mipr_analysis.ssb.errors import NoSnapshot, SSBError
+from mipr_analysis.ssb.store import SnapshotStore, no_snapshot_message
 
 from . import commuting, processed, ssb_values
 from .baseline import CHECK_COLUMNS, plan_region_values, recompute_table
@@ -83,12 +88,43 @@ def build(data_dir: Path | str | None = None) -> BuildResult:
 
 
 def _commuting(data_dir: Path, notes: list[str]) -> pd.DataFrame:
-    """The commuting table (03321 on 2024 borders), or an empty one with a note."""
+    """The commuting table (03321 on 2024 borders), or an empty one with a note.
+
+    It is remembered by its inputs (the stored files of 03321, 11618 and the KLASS lists, and
+    the code that computes it) in the user's cache folder: the same inputs give the same table.
+    """
     try:
-        return commuting.build_commuting_table(data_dir)
+        key = _commuting_key(data_dir)
+        cached = config.cache_dir() / "commuting" / f"{key}.pkl"
+        if cached.is_file():
+            try:
+                return pd.read_pickle(cached)
+            except Exception:  # written by other library versions: compute it again
+                pass
+        table = commuting.build_commuting_table(data_dir)
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(cached, pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
+        return table
     except (SSBError, FileNotFoundError) as exc:
         notes.append(f"pendling: tabell 03321 kunne ikke brukes ({exc}).")
         return pd.DataFrame(columns=list(commuting.COMMUTING_COLUMNS))
+
+
+def _commuting_key(data_dir: Path) -> str:
+    from mipr_analysis.geo import harmonise
+
+    store = SnapshotStore(data_dir)
+    inputs = sorted(
+        s.meta["sha256"]
+        for dataset in ("03321", "11618", *[d for d in store.datasets() if d.startswith("klass/")])
+        for use in store.in_use(dataset)
+        for s in use.snapshots
+    )
+    if not any(use for use in store.in_use("03321")):
+        raise NoSnapshot(no_snapshot_message("03321"))
+    code = [file_sha256(m.__file__) for m in (commuting, regions, harmonise)]
+    code.append(file_sha256(Path(regions.__file__).with_name("regions.yaml")))
+    return digest([inputs, code])
 
 
 def _from_ssb(

@@ -92,8 +92,8 @@ class SharedList(list):
         return self
 
 
-FRAME_CACHE = ".cache/frames"
-"""Parsed bodies, by content: `<data_dir>/.cache/frames/` (hidden, not part of the data)."""
+FRAME_CACHE = "frames"
+"""Parsed bodies, by content, in the user's cache folder (`config.cache_dir()/frames`)."""
 
 
 def parsed_frame(reader: Reader, snap: Snapshot, data: bytes) -> pd.DataFrame:
@@ -106,7 +106,7 @@ def parsed_frame(reader: Reader, snap: Snapshot, data: bytes) -> pd.DataFrame:
     import pickle
 
     key = digest([snap.meta.get("sha256"), snap.source, _reader_version(reader)])
-    path = snap.data_dir / FRAME_CACHE / f"{key}.pkl"
+    path = config.cache_dir() / FRAME_CACHE / f"{key}.pkl"
     try:
         with path.open("rb") as fh:
             return pickle.load(fh)
@@ -126,8 +126,6 @@ def parsed_frame(reader: Reader, snap: Snapshot, data: bytes) -> pd.DataFrame:
 def _reader_version(reader: Reader) -> str:
     """The sha256 of the module that holds `reader` (a new parser means new cached frames)."""
     import inspect
-
-    from ..hashing import file_sha256
 
     return file_sha256(inspect.getsourcefile(reader))
 
