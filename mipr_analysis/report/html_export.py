@@ -93,12 +93,13 @@ def _new_exporter() -> HTMLExporter:
     return exporter
 
 
-def heading_problems(html: str) -> list[str]:
-    """Heading-order faults: the first heading must be the only h1; no level may be skipped."""
-    levels = [
-        int(h.name[1])
-        for h in BeautifulSoup(html, "html.parser").find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
-    ]
+def heading_problems(html: str | BeautifulSoup) -> list[str]:
+    """Heading-order faults: the first heading must be the only h1; no level may be skipped.
+
+    `html` is the page's text or its parsed document.
+    """
+    soup = html if isinstance(html, BeautifulSoup) else BeautifulSoup(html, "html.parser")
+    levels = [int(h.name[1]) for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])]
     if not levels:
         return ["the page has no heading; start the notebook with '# <title>'"]
     problems = []
@@ -212,7 +213,7 @@ def _postprocess(html: str, source: Path) -> str:
             source,
             len(unlabelled),
         )
-    for problem in heading_problems(html):
+    for problem in heading_problems(soup):
         log.warning("%s: %s", source, problem)
     for problem in accessible_tables(soup):
         log.warning("%s: %s", source, problem)
