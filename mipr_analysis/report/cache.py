@@ -16,6 +16,7 @@ size and modification time, so unchanged files are not read again.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import re
@@ -36,7 +37,7 @@ EXPORT_MODULES = ("mipr_analysis.report.html_export", "mipr_analysis.report.page
 
 
 def empty_state() -> dict[str, Any]:
-    return {"version": STATE_VERSION, "prepare": {}, "jobs": {}, "hashes": {}}
+    return {"version": STATE_VERSION, "prepare": {}, "jobs": {}, "hashes": {}, "imports": {}}
 
 
 def load_state(reports_dir: Path) -> tuple[dict[str, Any], str | None]:
@@ -162,6 +163,7 @@ def _absolute(node: ast.ImportFrom, current: str) -> str | None:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+@functools.cache
 def _module_file(module: str) -> Path | None:
     rel = Path(*module.split(".")[1:])
     for candidate in (PACKAGE_DIR / rel / "__init__.py", PACKAGE_DIR / f"{rel}.py"):
@@ -173,6 +175,12 @@ def _module_file(module: str) -> Path | None:
 def module_closure(modules: Iterable[str]) -> list[Path]:
     """The files of `modules`, their parent packages and every package module they import,
     plus the data files (YAML, templates) that sit beside those modules."""
+    return list(_closure(tuple(sorted(modules))))
+
+
+@functools.lru_cache(maxsize=64)
+def _closure(modules: tuple[str, ...]) -> tuple[Path, ...]:
+    """`module_closure`, once per process for each set of modules (the files stay put)."""
     pending = list(modules)
     files: set[Path] = set()
     seen: set[str] = set()
@@ -191,11 +199,12 @@ def module_closure(modules: Iterable[str]) -> list[Path]:
     data = {p for f in files for p in f.parent.glob("*.yaml")}
     if any(f.parent.name == "report" for f in files):
         data |= {p for p in (PACKAGE_DIR / "report" / "templates").rglob("*") if p.is_file()}
-    return sorted(files | data)
+    return tuple(sorted(files | data))
 
 
 _IMPORTS: dict[tuple[str, int, int], frozenset[str]] = {}
-"""Parsed imports per (module file, size, mtime): each file is parsed once per process."""
+"""Parsed imports per (module file, size, mtime): each file is parsed once, and the batch state
+keeps them between runs (`remember_imports`, `imports_to_keep`)."""
 
 
 def _module_imports(module: str, path: Path) -> frozenset[str]:
@@ -204,6 +213,19 @@ def _module_imports(module: str, path: Path) -> frozenset[str]:
     if key not in _IMPORTS:
         _IMPORTS[key] = frozenset(_imports(path.read_text(encoding="utf-8"), module))
     return _IMPORTS[key]
+
+
+def remember_imports(kept: dict[str, list]) -> None:
+    """Take the parsed imports the batch state kept ({path: [size, mtime, [modules]]})."""
+    for path, (size, mtime, modules) in kept.items():
+        _IMPORTS.setdefault((path, size, mtime), frozenset(modules))
+
+
+def imports_to_keep() -> dict[str, list]:
+    """The parsed imports of this process, newest version of each file, for the batch state."""
+    return {
+        path: [size, mtime, sorted(modules)] for (path, size, mtime), modules in _IMPORTS.items()
+    }
 
 
 def code_digest(modules: Iterable[str], hashes: FileHashes) -> str:

@@ -145,6 +145,7 @@ def run_batch(
 
     state, state_note = cache.load_state(reports)
     hashes = cache.FileHashes(state["hashes"])
+    cache.remember_imports(state.get("imports", {}))
     ctx = _Context(reports, state, hashes, threading.Lock(), threading.Event())
     notes = [state_note] if state_note else []
     raw = hashes.tree(config.raw_dir(), "raw/")
@@ -224,6 +225,7 @@ def run_batch(
         if pool is not None:
             pool.close()
         state["hashes"] = {**state["hashes"], **hashes.seen}
+        state["imports"] = cache.imports_to_keep()
         with ctx.lock:
             cache.save_state(reports, state)
     batch.seconds = time.perf_counter() - t0

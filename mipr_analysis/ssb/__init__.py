@@ -1,46 +1,39 @@
 """SSB data layer: PxWebApi v2 client, JSON-stat parsing, snapshots, CSV imports.
 
-Importing the package registers the body readers of every stored source with the store
-(`statbank_csv`, `codes_csv`; JSON-stat in `store` itself), so `Snapshot.frame()` can read any
-snapshot. The importers that check region codes against KLASS (`import_codes_csv`,
-`import_file`) are in `mipr_analysis.ssb.imports`, above `geo.regions`.
+Names are imported on first use (module `__getattr__`), so that checking the stored files (as
+`mipr report` does before anything else) does not import pandas or requests. The store finds
+the body reader of every stored source itself (`store._reader`). The importers that check
+region codes against KLASS (`import_codes_csv`, `import_file`) are in
+`mipr_analysis.ssb.imports`, above `geo.regions`.
 """
 
-from . import codes_csv as _codes_csv  # noqa: F401  (registers the codes-csv reader)
-from .client import Client
-from .errors import (
-    BadQuery,
-    CSVFormatError,
-    InvalidResponse,
-    NoSnapshot,
-    RateLimited,
-    SnapshotCorrupt,
-    SSBError,
-    TableNotFound,
-    Unavailable,
-)
-from .jsonstat import TableMetadata, read_jsonstat, read_metadata
-from .statbank_csv import import_statbank_csv
-from .store import InUse, Snapshot, SnapshotStore, load_table, verify_store
+from importlib import import_module
 
-__all__ = [
-    "BadQuery",
-    "CSVFormatError",
-    "Client",
-    "InUse",
-    "InvalidResponse",
-    "NoSnapshot",
-    "RateLimited",
-    "SSBError",
-    "Snapshot",
-    "SnapshotCorrupt",
-    "SnapshotStore",
-    "TableMetadata",
-    "TableNotFound",
-    "Unavailable",
-    "import_statbank_csv",
-    "load_table",
-    "read_jsonstat",
-    "read_metadata",
-    "verify_store",
-]
+_EXPORTS = {
+    "Client": "client",
+    "BadQuery": "errors",
+    "CSVFormatError": "errors",
+    "InvalidResponse": "errors",
+    "NoSnapshot": "errors",
+    "RateLimited": "errors",
+    "SnapshotCorrupt": "errors",
+    "SSBError": "errors",
+    "TableNotFound": "errors",
+    "Unavailable": "errors",
+    "TableMetadata": "jsonstat",
+    "read_jsonstat": "jsonstat",
+    "read_metadata": "jsonstat",
+    "import_statbank_csv": "statbank_csv",
+    "InUse": "store",
+    "Snapshot": "store",
+    "SnapshotStore": "store",
+    "load_table": "store",
+    "verify_store": "store",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,15 +35,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__, config
 from ..atomic import _umask
 from ..hashing import digest, file_sha256, sha256_bytes
 from .errors import NoSnapshot, SnapshotCorrupt, SSBError
-from .jsonstat import read_jsonstat, read_metadata
 from .sidecar import (
     SIDECAR_SUFFIX,
     TMP_PREFIX,
@@ -70,7 +67,10 @@ IMPORT_SOURCES = (STATBANK_CSV, CODES_CSV)
 
 _CHUNK = 1 << 20
 
-Reader = Callable[["Snapshot", bytes], pd.DataFrame]
+if TYPE_CHECKING:  # pandas is imported by the functions that make frames, not on import
+    import pandas as pd
+
+Reader = Callable[["Snapshot", bytes], "pd.DataFrame"]
 _READERS: dict[str, Reader] = {}
 
 
@@ -135,7 +135,20 @@ def register_reader(source: str, reader: Reader) -> None:
     _READERS[source] = reader
 
 
-register_reader(PXWEB, lambda snap, data: read_jsonstat(data))
+def _read_jsonstat(snap: Snapshot, data: bytes) -> pd.DataFrame:
+    from .jsonstat import read_jsonstat
+
+    return read_jsonstat(data)
+
+
+register_reader(PXWEB, _read_jsonstat)
+
+
+def _reader(source: str) -> Reader | None:
+    """The body reader of a source; the CSV readers register themselves when imported."""
+    if source not in _READERS:
+        from . import codes_csv, statbank_csv  # noqa: F401  (they call register_reader)
+    return _READERS.get(source)
 
 
 def utc_now() -> datetime:
@@ -285,7 +298,7 @@ class Snapshot:
 
     def frame(self) -> pd.DataFrame:
         """The body parsed into the package's frame, with `attrs["snapshot"]` set."""
-        reader = _READERS.get(self.source)
+        reader = _reader(self.source)
         if reader is None:
             raise SSBError(
                 f"{display_path(self.body_path)}: kilden {excerpt(self.source)} er ikke en tabell "
@@ -297,6 +310,8 @@ class Snapshot:
 
     def metadata(self):
         """A stored metadata response parsed with `read_metadata`."""
+        from .jsonstat import read_metadata
+
         return read_metadata(self.read_bytes())
 
     def stored_metadata(self) -> dict | None:
@@ -818,6 +833,8 @@ def concat_parts(parts: Sequence[Snapshot]) -> pd.DataFrame:
 
 def combine_parts(frames: Sequence[pd.DataFrame], parts: Sequence[Snapshot]) -> pd.DataFrame:
     """Concatenate the frames of one fetch; `attrs["snapshot"]` names every part."""
+    import pandas as pd
+
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     df.attrs = dict(frames[0].attrs)
     snapshot = parts[0].provenance()
@@ -853,6 +870,8 @@ def restrict_periods(df: pd.DataFrame, periods: Sequence) -> pd.DataFrame:
 
 def _union_of_imports(table_id: str, imports: Sequence[InUse]) -> pd.DataFrame:
     """Every import's in-use periods, newest first; a cell several imports hold is read once."""
+    import pandas as pd
+
     frames: list[pd.DataFrame] = []
     provenance: list[dict[str, Any]] = []
     dims_of: dict[str, tuple[tuple[str, ...], str]] = {}
@@ -950,6 +969,8 @@ def _span(periods: Sequence[str]) -> str:
 
 def _first_difference(old: pd.DataFrame, new: pd.DataFrame) -> str | None:
     """None when the cells both frames hold are equal, else a short description of one."""
+    import pandas as pd
+
     old_dims, new_dims = key_columns(old), key_columns(new)
     if set(old_dims) != set(new_dims):
         return (
