@@ -160,31 +160,51 @@ def test_the_baseline_alone_gives_every_page_and_says_what_is_missing(tmp_path, 
     assert "Ingen tall ennå" in text(page(tmp_path, "bakgrunn_naering"))
 
 
-def test_a_changed_value_shows_on_the_front_page(tmp_path, monkeypatch):
-    data = folder_with(tmp_path, shipped=False)
-    monkeypatch.setenv("MIPR_DATA_DIR", str(data))
-    monkeypatch.setenv("MIPR_REPORTS_DIR", str(tmp_path / "reports"))
-    first = run(only=["forside", "indikator_skatteinntekt_per_innbygger"])
-    assert first.ok, first.summary()
-    assert "Dette er den første rapporten i endringsloggen" in text(page(tmp_path, "index"))
-
+def retype_moss_tax(data: Path, old: int, new: int) -> None:
+    """Hand-made: Moss' typed tax figure in the plan's table 3 corrected, as a later edition
+    might."""
     table = data / "raw" / "manual" / "handlingsplan_2026_tabell_3.csv"
     lines = table.read_text(encoding="utf-8").splitlines()
     header, rows = lines[0], lines[1:]
     moss = next(
         i for i, r in enumerate(rows) if r.startswith("skatteinntekt_per_innbygger,3103,2024,")
     )
-    # Hand-made: the typed figure corrected from 35 696 to 35 700, as a later edition might.
-    rows[moss] = rows[moss].replace("35696", "35700", 1).replace('"35 696"', '"35 700"', 1)
+    shown_old, shown_new = f"{old:,}".replace(",", " "), f"{new:,}".replace(",", " ")
+    rows[moss] = rows[moss].replace(str(old), str(new), 1).replace(shown_old, shown_new, 1)
     table.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
 
-    second = run(only=["forside", "indikator_skatteinntekt_per_innbygger"])
+
+def test_a_changed_value_shows_on_the_front_page(tmp_path, monkeypatch):
+    data = folder_with(tmp_path, shipped=False)
+    monkeypatch.setenv("MIPR_DATA_DIR", str(data))
+    monkeypatch.setenv("MIPR_REPORTS_DIR", str(tmp_path / "reports"))
+    pages = ["forside", "indikator_skatteinntekt_per_innbygger", "indikator_innbyggere_ks"]
+    first = run(only=pages)
+    assert first.ok, first.summary()
+    assert "Dette er den første rapporten i endringsloggen" in text(page(tmp_path, "index"))
+
+    retype_moss_tax(data, 35696, 35700)
+    second = run(only=pages)
     assert second.ok and second.prepared is True
     index = text(page(tmp_path, "index"))
     assert "Nytt og endret siden rapporten" in index
     assert "Skatteinntekt per innbygger" in index and "revidert tall" in index
     tax = text(page(tmp_path, "indikator_skatteinntekt_per_innbygger"))
     assert f"35{NBSP}696{NBSP}kr" in tax and f"35{NBSP}700{NBSP}kr" in tax
+    residents = text(page(tmp_path, "indikator_innbyggere_ks"))
+    assert "Ingen nye eller endrede tall siden forrige rapport" in residents
+
+    # A second correction: only the pages whose comparison changed run again.
+    retype_moss_tax(data, 35700, 35704)
+    third = run(only=pages)
+    status = {r.name: r.status for r in third.results if r.name in pages}
+    assert status == {
+        "forside": RAN,
+        "indikator_skatteinntekt_per_innbygger": RAN,
+        "indikator_innbyggere_ks": SKIPPED,
+    }
+    tax = text(page(tmp_path, "indikator_skatteinntekt_per_innbygger"))
+    assert f"35{NBSP}700{NBSP}kr" in tax and f"35{NBSP}704{NBSP}kr" in tax
 
 
 def test_a_broken_notebook_fails_alone_and_the_front_page_says_so(tmp_path, monkeypatch, fixtures):

@@ -4,9 +4,10 @@ A page is up to date when its key matches the key of its last successful, comple
 key covers exactly what the page depends on: its notebook, its parameters and title, the
 package code the notebook imports (followed through the package's own imports), the HTML
 export code, and the processed rows of the indicators it shows (the per-indicator digests in
-`data/processed/manifest.json`) or the processed tables it reads. A wording change in one
-notebook therefore re-runs that notebook's pages only; a new year of one SSB table re-runs the
-pages that show it.
+`data/processed/manifest.json`) or the processed tables it reads, and, for a page that
+compares with the previous report (`records`), that report's rows for its indicators (and its
+date, only where those rows differ from now). A wording change in one notebook therefore re-runs
+that notebook's pages only; a new year of one SSB table re-runs the pages that show it.
 
 Everything here is cheap (hashlib, json, ast): with nothing changed, a batch decides to skip
 every page without importing pandas, papermill or nbconvert. File hashes are remembered by

@@ -4,8 +4,8 @@ After the data build, `update` compares the figures the pages show (every indica
 year of `derived.csv`) with the newest record. When they differ, the figures are saved as a new
 dated record (gzip CSV, some tens of kilobytes) and the record before it becomes the
 *reference*: the previous report that pages compare with ("siden forrige rapport").
-`reference.json` names it and holds, per indicator, a digest of its rows there, so that only
-pages whose comparison changes are run again.
+`reference.json` names it and holds, per indicator, a digest of its rows there and in the newest
+record, so that only pages whose comparison changes are run again.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def update(
                 "record": reference.name,
                 "made_at": reference.made_at.isoformat() if reference.made_at else None,
                 "digests": reference.digests,
+                "current": _digests(_read(folder / names[-1])),
             },
             indent=1,
             sort_keys=True,
@@ -191,9 +192,12 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 def _reference(folder: Path, name: str | None) -> Reference:
     if name is None:
         return Reference(None, None, {})
-    frame = _read(folder / name)
-    digests = {
+    made = datetime.strptime(name.removesuffix(".csv.gz"), "%Y-%m-%dT%H%M%S")
+    return Reference(name, made, _digests(_read(folder / name)))
+
+
+def _digests(frame: pd.DataFrame) -> dict[str, str]:
+    """Per indicator, a digest of its rows in a record."""
+    return {
         ind: digest(part.to_csv(index=False)) for ind, part in frame.groupby("indicator", sort=True)
     }
-    made = datetime.strptime(name.removesuffix(".csv.gz"), "%Y-%m-%dT%H%M%S")
-    return Reference(name, made, digests)

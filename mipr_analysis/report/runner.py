@@ -285,13 +285,14 @@ def _job_key(
 ) -> str:
     """What the page's output depends on (see `cache` for the rules)."""
     notebook = hashes.of(job.notebook) if job.notebook.is_file() else None
-    modules = cache.notebook_imports(job.notebook) | set(cache.EXPORT_MODULES)
+    imported = cache.notebook_imports(job.notebook)
+    modules = imported | set(cache.EXPORT_MODULES)
     digests = manifest.get("indicators", {})
-    before = (reference or {}).get("digests", {})
+    data: object = {i: digests.get(i) for i in job.indicators}
+    if "mipr_analysis.report.records" in imported:
+        data = [data, _comparison(job, reference or {})]
     if job.all_indicators:
-        data: object = [digests, (reference or {}).get("record"), before]
-    else:
-        data = {i: [digests.get(i), before.get(i)] for i in job.indicators}
+        data = [digests, (reference or {}).get("record"), (reference or {}).get("digests")]
     files = manifest.get("files", {})
     tables = {t: files.get(t) for t in job.tables}
     return hashing.digest(
@@ -307,6 +308,16 @@ def _job_key(
             extra,
         ]
     )
+
+
+def _comparison(job: Job, reference: dict) -> object:
+    """What a page's "since the previous report" part depends on: whether there is a previous
+    report, its figures for the page's indicators, and its name (date) only where they differ
+    from the newest record (a page with no changes does not show the date)."""
+    before, now = reference.get("digests", {}), reference.get("current", {})
+    differs = any(before.get(i) != now.get(i) for i in job.indicators)
+    record = reference.get("record")
+    return [bool(record), {i: before.get(i) for i in job.indicators}, record if differs else None]
 
 
 def _unchanged(job: Job, key: str, previous: dict, reports: Path) -> bool:
