@@ -291,3 +291,34 @@ def test_a_corrupt_snapshot_stops_the_report(data_dir, capsys, monkeypatch):
     assert err.startswith("mipr report: ") and err.count("\n") == 1
     assert snap.body_path.name in err and "mipr status" in err
     assert not (data_dir.parent / "reports" / "html" / "index.html").exists()
+
+
+def test_a_build_error_stops_the_report_with_the_builds_message(data_dir, capsys, monkeypatch):
+    """The build runs in its own process; its error still reaches the user as one line, and
+    no page is made from stale or partial data."""
+    manual = data_dir / "raw" / "manual"
+    shutil.copytree(config.REPO_ROOT / "data" / "raw" / "manual", manual)
+    table = manual / "handlingsplan_2026_tabell_3.csv"
+    # hand-made damage: a typed figure that is not a number
+    table.write_text(
+        table.read_text(encoding="utf-8").replace(",3103,2024,52671,", ",3103,2024,52 6x1,", 1),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("MIPR_REPORTS_DIR", str(data_dir.parent / "reports"))
+    monkeypatch.setenv("MIPR_OFFLINE", "1")
+    assert main(["report", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mipr report: ") and err.count("\n") == 1
+    assert "handlingsplan_2026_tabell_3.csv" in err and "52 6x1" in err
+    assert not (data_dir / "processed" / "derived.csv").exists()
+    assert not (data_dir.parent / "reports" / "html" / "index.html").exists()
+
+
+def test_a_manual_data_error_survives_the_trip_from_the_build_process():
+    import pickle
+
+    from mipr_analysis.indicators.manual import ManualDataError
+
+    manual = pickle.loads(pickle.dumps(ManualDataError(["a.csv:2: tom verdi"])))
+    assert manual.problems == ["a.csv:2: tom verdi"]
+    assert str(manual).endswith("Rett dem og kjør igjen: a.csv:2: tom verdi")

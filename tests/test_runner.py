@@ -17,6 +17,7 @@ from mipr_analysis.errors import UsageError
 from mipr_analysis.report import cache
 from mipr_analysis.report.jobs import Job
 from mipr_analysis.report.runner import (
+    _longest_first,
     check_parameters,
     git_state,
     resolve_kernel,
@@ -326,3 +327,13 @@ print(sorted(m for m in ("pandas", "papermill", "jupyter_client", "nbconvert") i
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert again.stdout.splitlines() == ["['skipped']", "[]"]
+
+
+def test_the_longest_pages_start_first(fixtures):
+    short = hello(fixtures, "kort", "3103", indicators=("a",))
+    wide = hello(fixtures, "bred", "3103", indicators=("a", "b", "c", "d"))
+    slow = hello(fixtures, "treg", "3103", indicators=("a",))
+    also_short = hello(fixtures, "kort2", "3103", indicators=("b",))
+    order = _longest_first([short, wide, slow, also_short], {"treg": {"seconds": 9.0}})
+    # known seconds first; pages never run by what they show; ties keep the plan's order
+    assert [j.name for j in order] == ["treg", "bred", "kort", "kort2"]

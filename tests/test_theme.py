@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import itertools
 
 import matplotlib
@@ -265,8 +267,12 @@ def test_show_displays_png_with_alt_and_closes(tmp_path, monkeypatch):
     assert (tmp_path / "figures" / "linje.png").is_file()
     assert (tmp_path / "figures" / "linje.svg").is_file()
     data, metadata = DisplayFormatter().format(shown[0])
-    assert data["image/png"]
     assert metadata["image/png"]["alt"] == "Linjediagram: en rett linje"
+    png = PILImage.open(io.BytesIO(base64.b64decode(data["image/png"])))
+    # shown at 100 CSS px per figure inch, from 1.5 pixels per CSS px
+    assert metadata["image/png"]["width"] == round(png.width / 1.5)
+    assert metadata["image/png"]["height"] == round(png.height / 1.5)
+    assert png.width > fig.get_size_inches()[0] * theme.SCREEN_DPI * 0.8  # a tight box
 
 
 def test_show_without_name_or_without_figures_flag_saves_nothing(tmp_path, monkeypatch):

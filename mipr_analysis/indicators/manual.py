@@ -47,6 +47,9 @@ class ManualDataError(MiprError, ValueError):
             "Rett dem og kjør igjen: " + "; ".join(problems)
         )
 
+    def __reduce__(self):  # pickled as made (the build runs in its own process)
+        return (type(self), (self.problems,))
+
 
 def parse_number(text: str) -> float | None:
     """A number written the Norwegian (or plain) way; None for a blank cell.

@@ -50,8 +50,7 @@ IOR_EDGE = theme.text_colour(IOR_COLOUR)
 HALO = [pe.withStroke(linewidth=3, foreground="white")]
 MAP_WIDTH = 5.8
 MAP_HEIGHT_MAX = 6.2
-"""Map size in inches (the height follows the area's shape): at the pages' 200 dpi a PNG stays
-under 250 KB."""
+"""Map size in inches (the height follows the area's shape; pages show `theme.SCREEN_DPI`)."""
 ANCHORS_WGS84: dict[str, tuple[float, float]] = {"0301": (10.7522, 59.9111)}
 """Where arrows and labels point for a municipality instead of a point inside its polygon
 (lon, lat): Oslo at Oslo S (Oslo sentralstasjon), so that the map need not show Oslo's forests
@@ -122,7 +121,7 @@ def _setup(
         width, height = MAP_HEIGHT_MAX / aspect, MAP_HEIGHT_MAX
     fig, ax = plt.subplots(figsize=(width, height + (0.9 if colourbar else 0.0)))
     context = gdf.cx[minx:maxx, miny:maxy]
-    # no anti-aliasing on the grey background: halves the PNG's bytes, invisible at 200 dpi
+    # no anti-aliasing on the grey background: halves the PNG's bytes, invisible at screen resolution
     context.plot(
         ax=ax, color=CONTEXT_FILL, edgecolor=CONTEXT_EDGE, linewidth=0.4, antialiased=False
     )

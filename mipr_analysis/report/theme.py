@@ -11,6 +11,7 @@ import html
 import io
 import os
 import re
+import struct
 import textwrap
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -39,6 +40,10 @@ OKABE_ITO = {
     "vermillion": "#D55E00",
     "reddish_purple": "#CC79A7",
 }
+SCREEN_DPI = 150
+"""Pixels per figure inch of the PNG a page shows (print files: `save_figure`, 300 dpi)."""
+CSS_PX_PER_INCH = 100
+"""How wide a figure inch is shown on the page, in CSS pixels (8 inches: 800 px)."""
 NEUTRAL_GREY = "#8C8C8C"
 TEXT_COLOUR = "#1A1A1A"
 
@@ -379,6 +384,10 @@ def print_files_wanted() -> bool:
 def show(fig: Figure, alt: str, name: str | None = None, data: pd.DataFrame | None = None) -> None:
     """Display the figure as one PNG render with alt text, then close it.
 
+    The PNG has `SCREEN_DPI` pixels per figure inch and is shown `CSS_PX_PER_INCH` wide per
+    inch: 1.5 device pixels per CSS pixel, sharp on ordinary and most high-density screens at a
+    little over half the bytes and render time of a 2x image.
+
     `data` (the figure's numbers, already formatted for reading) is shown under the figure as a
     collapsed table, so screen-reader users and anyone who wants the exact figures get them.
     With a `name` and `MIPR_FIGURE_FILES=1`, the figure is also saved for print (`save_figure`).
@@ -393,9 +402,20 @@ def show(fig: Figure, alt: str, name: str | None = None, data: pd.DataFrame | No
     if name and print_files_wanted():
         save_figure(fig, name, alt)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=200, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=SCREEN_DPI, bbox_inches="tight")
     plt.close(fig)
-    display(Image(data=buffer.getvalue(), format="png", retina=True, alt=alt.strip()))
+    png = buffer.getvalue()
+    width, height = struct.unpack(">II", png[16:24])  # the PNG header's image size
+    scale = CSS_PX_PER_INCH / SCREEN_DPI
+    display(
+        Image(
+            data=png,
+            format="png",
+            width=round(width * scale),
+            height=round(height * scale),
+            alt=alt.strip(),
+        )
+    )
     if data is not None:
         display(HTML(figure_data_html(data)))
 

@@ -103,16 +103,22 @@ def parsed_frame(reader: Reader, snap: Snapshot, data: bytes) -> pd.DataFrame:
     can be kept: parsing twenty years of Statistikkbanken exports takes seconds, loading the
     kept frame a few milliseconds. A cache that cannot be read or written is ignored.
     """
+    key = [snap.meta.get("sha256"), snap.source, _reader_version(reader)]
+    return _kept_frame(key, lambda: reader(snap, data))
+
+
+def _kept_frame(key: object, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """`make()`, kept in the frame cache under `key` (which must name everything it depends
+    on). A cache that cannot be read or written is ignored."""
     import pickle
 
-    key = digest([snap.meta.get("sha256"), snap.source, _reader_version(reader)])
-    path = config.cache_dir() / FRAME_CACHE / f"{key}.pkl"
+    path = config.cache_dir() / FRAME_CACHE / f"{digest(key)}.pkl"
     try:
         with path.open("rb") as fh:
             return pickle.load(fh)
-    except Exception:  # missing, or written by other library versions: parse again
+    except Exception:  # missing, or written by other library versions: make it again
         pass
-    df = reader(snap, data)
+    df = make()
     try:
         from ..atomic import atomic_write_bytes
 
@@ -869,7 +875,24 @@ def restrict_periods(df: pd.DataFrame, periods: Sequence) -> pd.DataFrame:
 
 
 def _union_of_imports(table_id: str, imports: Sequence[InUse]) -> pd.DataFrame:
-    """Every import's in-use periods, newest first; a cell several imports hold is read once."""
+    """Every import's in-use periods, newest first; a cell several imports hold is read once.
+
+    The union is kept in the frame cache (by the imports' sha256 and periods, the readers and
+    this module), so a build holds one frame in memory, not every import and their union.
+    Every body is still checked against its sidecar's sha256 first."""
+    for use in imports:
+        use.first.read_bytes()
+    key = [
+        "union",
+        table_id,
+        [[u.first.meta.get("sha256"), u.first.source, list(map(str, u.periods))] for u in imports],
+        sorted({_reader_version(r) for u in imports if (r := _reader(u.first.source))}),
+        file_sha256(Path(__file__)),
+    ]
+    return _kept_frame(key, lambda: _make_union(table_id, imports))
+
+
+def _make_union(table_id: str, imports: Sequence[InUse]) -> pd.DataFrame:
     import pandas as pd
 
     frames: list[pd.DataFrame] = []
