@@ -484,10 +484,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from mipr_analysis.report.plan import plan_jobs
     from mipr_analysis.report.runner import run_batch
 
-    def build() -> object:
-        from mipr_analysis.report.isolation import in_fresh_process
+    def build() -> None:
+        from mipr_analysis.report.isolation import run_in_fresh_process
 
-        return in_fresh_process("mipr_analysis.indicators.compute:build")
+        run_in_fresh_process("mipr_analysis.indicators.compute:build")
 
     def verify(raw_hashes: dict[str, str]) -> None:
         from mipr_analysis.ssb.store import verify_store

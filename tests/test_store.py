@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -275,6 +276,32 @@ def test_identical_overlapping_imports_are_accepted_and_never_doubled(data_dir, 
         s["file"].rsplit("/", 1)[-1].split("_")[1]: s["periods"] for s in df.attrs["snapshots"]
     }
     assert sorted(periods.values()) == [[2019, 2020], [2020, 2021]]
+
+
+def test_a_kept_union_names_the_files_of_the_folder_it_is_read_from(data_dir, tmp_path):
+    """The union of imports is kept by content; two folders with the same files share it, but
+    each frame names its own folder's files (and a damaged file is still caught)."""
+    a = write_csv(tmp_path, "handmade-a.csv", HANDMADE_CSV.format(a=1, b=2))
+    b = write_csv(
+        tmp_path,
+        "handmade-b.csv",
+        "region,age,Persons 2021,Persons 2022\n0101 Halden,0 years,3,4\n",
+    )
+    for folder in (data_dir, tmp_path / "copy"):
+        import_statbank_csv(a, "07459", folder)
+        import_statbank_csv(b, "07459", folder)
+    first, second = (
+        load_table("07459", None, data_dir),
+        load_table("07459", None, tmp_path / "copy"),
+    )
+    assert first.equals(second)
+    assert all(s["path"].startswith(str(data_dir)) for s in first.attrs["snapshots"])
+    assert all(s["path"].startswith(str(tmp_path / "copy")) for s in second.attrs["snapshots"])
+    assert second.attrs["snapshot"] == second.attrs["snapshots"][0]
+    damaged = Path(second.attrs["snapshot"]["path"])
+    damaged.write_bytes(damaged.read_bytes().replace(b",3,", b",9,"))
+    with pytest.raises(SnapshotCorrupt):
+        load_table("07459", None, tmp_path / "copy")
 
 
 def test_load_table_prefers_a_fetched_snapshot_over_csv_imports(data_dir, tmp_path):

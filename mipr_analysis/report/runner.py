@@ -166,9 +166,9 @@ def run_batch(
                 prepared = False
         has_data = (config.processed_dir() / "derived.csv").is_file()
         if has_data and (prepared or not (reports / "records" / "reference.json").is_file()):
-            from . import records
+            from .isolation import run_in_fresh_process
 
-            records.update(reports)
+            run_in_fresh_process("mipr_analysis.report.records:update", reports)
         manifest = _manifest()
         reference = _reference(reports)
         keys = {

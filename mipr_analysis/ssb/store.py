@@ -889,14 +889,21 @@ def _union_of_imports(table_id: str, imports: Sequence[InUse]) -> pd.DataFrame:
         sorted({_reader_version(r) for u in imports if (r := _reader(u.first.source))}),
         file_sha256(Path(__file__)),
     ]
-    return _kept_frame(key, lambda: _make_union(table_id, imports))
+    out = _kept_frame(key, lambda: _make_union(table_id, imports))
+    provenance = []  # where the files are now (the kept frame may come from another folder)
+    for use in imports:
+        prov = use.first.provenance()
+        prov["periods"] = list(use.periods or use.first.periods)
+        provenance.append(prov)
+    out.attrs["snapshots"] = SharedList(provenance)
+    out.attrs["snapshot"] = provenance[0]
+    return out
 
 
 def _make_union(table_id: str, imports: Sequence[InUse]) -> pd.DataFrame:
     import pandas as pd
 
     frames: list[pd.DataFrame] = []
-    provenance: list[dict[str, Any]] = []
     dims_of: dict[str, tuple[tuple[str, ...], str]] = {}
     overlap = False
     for use in imports:
@@ -916,17 +923,12 @@ def _make_union(table_id: str, imports: Sequence[InUse]) -> pd.DataFrame:
             else:
                 dims_of[period] = (dims, snap.relative_path)
         frames.append(df)
-        prov = snap.provenance()
-        prov["periods"] = list(use.periods or snap.periods)
-        provenance.append(prov)
-    attrs = dict(frames[0].attrs)
+    attrs = {k: v for k, v in frames[0].attrs.items() if k != "snapshot"}
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
     if overlap:
         out = out.drop_duplicates(subset=key_columns(frames[0]), keep="first", ignore_index=True)
     out = out.sort_values(period_column(frames[0]), kind="stable", ignore_index=True)
     out.attrs = attrs
-    out.attrs["snapshots"] = SharedList(provenance)
-    out.attrs["snapshot"] = provenance[0]
     return out
 
 
