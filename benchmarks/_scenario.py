@@ -33,8 +33,12 @@ def make_data_dir(root: Path, scenario: str) -> Path:
 
 
 def env_for(data: Path, reports: Path) -> dict[str, str]:
+    """The measured commands' environment: the temporary folders, offline, and Python as it is
+    set up on a user's machine (this sandbox sets PYTHONDONTWRITEBYTECODE, which makes every
+    command compile the package's modules again)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     return {
-        **os.environ,
+        **env,
         "MIPR_DATA_DIR": str(data),
         "MIPR_REPORTS_DIR": str(reports),
         "MIPR_OFFLINE": "1",

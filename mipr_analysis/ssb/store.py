@@ -924,10 +924,16 @@ def _make_union(table_id: str, imports: Sequence[InUse]) -> pd.DataFrame:
                 dims_of[period] = (dims, snap.relative_path)
         frames.append(df)
     attrs = {k: v for k, v in frames[0].attrs.items() if k != "snapshot"}
+    keys, period = key_columns(frames[0]), period_column(frames[0])
+    if not overlap and all(len(f) for f in frames):
+        # each period in one frame: in period order, the union needs no sort (no third copy)
+        frames.sort(key=lambda f: f[period].min())
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    del frames
     if overlap:
-        out = out.drop_duplicates(subset=key_columns(frames[0]), keep="first", ignore_index=True)
-    out = out.sort_values(period_column(frames[0]), kind="stable", ignore_index=True)
+        out = out.drop_duplicates(subset=keys, keep="first", ignore_index=True)
+    if not out[period].is_monotonic_increasing:
+        out = out.sort_values(period, kind="stable", ignore_index=True)
     out.attrs = attrs
     return out
 
