@@ -71,6 +71,7 @@ class FileHashes:
     def __init__(self, remembered: dict[str, list]) -> None:
         self.remembered = remembered
         self.seen: dict[str, list] = {}
+        self.code_digests: dict[tuple[str, ...], str] = {}
 
     def of(self, path: Path) -> str:
         key = str(path)
@@ -108,9 +109,20 @@ class FileHashes:
 def notebook_imports(notebook: Path) -> set[str]:
     """The `mipr_analysis` modules the notebook's code cells import."""
     try:
-        nb = json.loads(notebook.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        stat = notebook.stat()
+    except OSError:
         return set()
+    return set(_notebook_imports(str(notebook), stat.st_size, stat.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=64)
+def _notebook_imports(notebook: str, size: int, mtime_ns: int) -> frozenset[str]:
+    """`notebook_imports`, parsed once per process for each version of a notebook (a batch
+    runs several pages of one notebook)."""
+    try:
+        nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return frozenset()
     found: set[str] = set()
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
@@ -118,7 +130,7 @@ def notebook_imports(notebook: Path) -> set[str]:
         source = "".join(cell.get("source", []))
         lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
         found |= _imports("\n".join(lines), PACKAGE)
-    return found
+    return frozenset(found)
 
 
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t]+\w)", re.M)
@@ -230,6 +242,12 @@ def imports_to_keep() -> dict[str, list]:
 
 
 def code_digest(modules: Iterable[str], hashes: FileHashes) -> str:
-    """A digest of the package files `module_closure(modules)` names (paths and contents)."""
-    files = module_closure(sorted(modules))
-    return hashing.digest({f.relative_to(PACKAGE_DIR).as_posix(): hashes.of(f) for f in files})
+    """A digest of the package files `module_closure(modules)` names (paths and contents),
+    computed once per set of modules for each `hashes` (the pages of one notebook share it)."""
+    key = tuple(sorted(modules))
+    if key not in hashes.code_digests:
+        files = _closure(key)
+        hashes.code_digests[key] = hashing.digest(
+            {f.relative_to(PACKAGE_DIR).as_posix(): hashes.of(f) for f in files}
+        )
+    return hashes.code_digests[key]
