@@ -287,6 +287,56 @@ def test_kernel_falls_back_to_python3(caplog):
     assert "'mipr-finnes-ikke' is not installed" in record.getMessage()
 
 
+def test_a_kernel_whose_warm_up_fails_says_why_and_is_shut_down(monkeypatch):
+    import psutil
+
+    from mipr_analysis.report import kernels
+
+    monkeypatch.setattr(kernels, "WARM_UP", "raise ValueError('oppvarming feilet')")
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with pytest.raises(kernels.KernelError, match="startet ikke: ValueError: oppvarming feilet"):
+        kernels.WarmKernel("python3")
+    left = [
+        p
+        for p in psutil.Process().children(recursive=True)
+        if p.pid not in before and p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    ]
+    assert not left, f"kernel processes left running: {left}"
+
+
+def test_a_batch_closes_the_event_loops_of_its_threads(data_dir, tmp_path, fixtures):
+    """jupyter_client makes an event loop in every thread that talks to a kernel; left open,
+    Python prints "ResourceWarning: unclosed event loop" in the middle of `mipr report`."""
+    import gc
+    import warnings
+
+    gc.collect()  # what earlier tests left behind is not this test's business
+    jobs = [hello(fixtures, f"side_{r}", r) for r in ("0104", "3103")] + [front(fixtures)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run_batch(
+            jobs, reports_dir=tmp_path / "reports", workers=2, timeout=60, progress=False
+        )
+        gc.collect()
+    assert result.ok
+    unclosed = [str(w.message) for w in caught if "unclosed event loop" in str(w.message)]
+    assert not unclosed
+
+
+def test_a_batch_whose_kernels_all_fail_to_start_fails_each_page_with_the_reason(
+    data_dir, tmp_path, fixtures, monkeypatch
+):
+    from mipr_analysis.report import kernels
+
+    monkeypatch.setattr(kernels, "WARM_UP", "raise ValueError('oppvarming feilet')")
+    jobs = [hello(fixtures, "side_0104", "0104")]
+    result = run_batch(
+        jobs, reports_dir=tmp_path / "reports", workers=2, timeout=60, progress=False
+    )
+    [page] = result.failed
+    assert "kunne ikke startes" in page.error
+
+
 def test_git_state(tmp_path):
     def git(*args):
         subprocess.run(

@@ -10,6 +10,7 @@ are reset (`RESET`); only imported modules stay in memory.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from pathlib import Path
@@ -51,6 +52,7 @@ class WarmKernel:
 
     def __init__(self, kernel_name: str, log_file: IO[bytes] | None = None) -> None:
         self.kernel_name = kernel_name
+        self._page_clients: dict[int, Any] = {}
         # nbclient asks the manager for an asynchronous client per page (it needs one for its
         # timeouts); warm-up and resets go through this process's own blocking client.
         self.km = KernelManager(
@@ -62,11 +64,10 @@ class WarmKernel:
         self.kc.start_channels()
         try:
             self.kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
-        except RuntimeError as exc:
+            self.run(WARM_UP)
+        except (RuntimeError, TimeoutError) as exc:  # KernelError is a RuntimeError
             self.shutdown()
             raise KernelError(f"kjernen «{kernel_name}» startet ikke: {exc}") from exc
-        self.run(WARM_UP)
-        self._page_clients: dict[int, Any] = {}
 
     def page_client(self):
         """This thread's asynchronous client for nbclient (made once per thread: a client's
@@ -172,6 +173,7 @@ class KernelPool:
         self._owner: dict[int, WarmKernel] = {}
         self._lock = threading.Lock()
         self._ready = threading.Condition(self._lock)
+        self._loops: set[asyncio.AbstractEventLoop] = set()
         self.closed = False
 
     def start(self) -> None:
@@ -185,6 +187,7 @@ class KernelPool:
         except Exception as exc:
             log.error("could not start a kernel: %s", exc)
             kernel = None
+        self._note_thread_loop()
         with self._ready:
             if kernel is not None and self.closed:
                 kernel.shutdown()
@@ -219,6 +222,7 @@ class KernelPool:
 
     def release(self, kernel: WarmKernel, healthy: bool) -> None:
         """Done with a page; an unhealthy kernel is shut down and replaced."""
+        self._note_thread_loop()
         if healthy and kernel.alive:
             return
         kernel.shutdown()
@@ -243,4 +247,19 @@ class KernelPool:
             self._ready.notify_all()
         for kernel in kernels:
             kernel.shutdown()
+        with self._lock:
+            loops, self._loops = self._loops, set()
+        for loop in loops:
+            if not loop.is_running() and not loop.is_closed():
+                loop.close()
         self._log.close()
+
+    def _note_thread_loop(self) -> None:
+        """Remember this thread's event loop so that `close` closes it. jupyter_client's
+        blocking calls make one per thread; left to the garbage collector, each prints
+        "ResourceWarning: unclosed event loop" into the batch's output."""
+        from jupyter_core.utils import ensure_event_loop
+
+        loop = ensure_event_loop()
+        with self._lock:
+            self._loops.add(loop)

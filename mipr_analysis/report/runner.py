@@ -376,7 +376,7 @@ def _run_pages(
     env = {"MIPR_FIGURE_FILES": "1" if figure_files else "", "MIPR_REPORTS_DIR": str(ctx.reports)}
     with (
         _stoppable(ctx, pool),
-        ThreadPoolExecutor(max_workers=pool.size) as threads,
+        ThreadPoolExecutor(max_workers=max(1, pool.size)) as threads,  # 0: none started
         tqdm(total=len(pages), desc="Sider", unit="side", disable=not progress) as bar,
     ):
         futures: dict[Future, Job] = {
