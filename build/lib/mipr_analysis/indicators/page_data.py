@@ -1,0 +1,494 @@
+"""What an indicator page shows, as typed frames: the notebooks call these and write the text.
+
+Everything reads the processed tables of one data folder (`data_dir`, default the project's)
+and, for sources, the snapshot sidecars of the same folder. Nothing here writes prose beyond
+short labels; the sentences are built in the notebooks from these numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mipr_analysis import config
+from mipr_analysis.formatting import year_spans
+from mipr_analysis.geo import regions
+
+from . import processed, status
+from .breaks import detect_breaks
+from .confirm import Confirmation, confirm
+from .registry import Indicator, focus_titles, get_indicator, goal_title, load_registry
+
+CHART_REGIONS = (*regions.MIPR_MUNICIPALITIES, "MIPR", "IOR", regions.NATIONAL)
+"""The regions drawn in an indicator's development chart (the peers' municipalities are not)."""
+
+LEVEL_MEASURES = {"rate", "per_capita", "rank", "change"}
+"""Measures whose levels compare across regions of different size; counts are drawn as an index."""
+
+
+@dataclass
+class IndicatorPage:
+    """One indicator's rows from the processed tables, for the page's regions."""
+
+    indicator: Indicator
+    values: pd.DataFrame
+    derived: pd.DataFrame
+    checks: pd.DataFrame
+    regions: list[str]
+    data_dir: Path
+    related: pd.DataFrame
+    """Values of the indicators this one is recomputed from (the registry's ratio rule)."""
+
+    @property
+    def goal_title(self) -> str:
+        return goal_title(self.indicator.goal)
+
+    @property
+    def has_series(self) -> bool:
+        """More than one period of data for at least one region."""
+        counts = self.values.dropna(subset=["value"]).groupby("region")["period"].nunique()
+        return bool((counts > 1).any())
+
+    @property
+    def baseline_only(self) -> bool:
+        """No stored series and nothing after the baseline year: only the plan's figures."""
+        newer = self.values["period"] > self.indicator.baseline_year
+        stored = self.values["origin"].isin(["ssb", "fhi"])
+        return not bool((stored | newer.fillna(False)).any())
+
+
+def load(
+    indicator_id: str, region_ids: list[str] | None = None, data_dir: Path | str | None = None
+) -> IndicatorPage:
+    """The indicator's rows for `region_ids` (default: the report's regions)."""
+    folder = Path(data_dir or config.data_dir())
+    ind = get_indicator(indicator_id)
+    wanted = [regions.normalise_code(r) for r in (region_ids or regions.report_regions())]
+
+    def rows(name: str) -> pd.DataFrame:
+        frame = processed.read(name, folder)
+        return frame[frame["indicator"] == indicator_id].reset_index(drop=True)
+
+    every = processed.read("values", folder)
+    values = every[(every["indicator"] == indicator_id) & every["region"].isin(wanted)]
+    parts = [ind.recompute.get(k) for k in ("numerator", "denominator")]
+    related = every[every["indicator"].isin([p for p in parts if p])]
+    return IndicatorPage(
+        ind,
+        values.reset_index(drop=True),
+        rows("derived"),
+        rows("baseline_check"),
+        wanted,
+        folder,
+        related.reset_index(drop=True),
+    )
+
+
+def latest(page: IndicatorPage) -> pd.DataFrame:
+    """One row per region with a figure: latest period and value, baseline, change, rank, status.
+
+    Columns: region, region_name, period, value, baseline_value, change_abs, rank, rank_of,
+    rank_scope, status (a `status` code), origin. Regions keep the page's order.
+    """
+    d = page.derived[page.derived["region"].isin(page.regions) & page.derived["is_latest"]]
+    d = d.dropna(subset=["value"]).copy()
+    d["_order"] = d["region"].map({r: i for i, r in enumerate(page.regions)})
+    columns = [
+        "region",
+        "region_name",
+        "period",
+        "value",
+        "baseline_value",
+        "change_abs",
+        "rank",
+        "rank_of",
+        "rank_scope",
+        "status",
+        "origin",
+    ]
+    return d.sort_values("_order")[columns].reset_index(drop=True)
+
+
+@dataclass
+class ChartSeries:
+    """The series to draw: `frame` has region, region_label, year, value (index or level)."""
+
+    frame: pd.DataFrame
+    kind: str
+    """"level" (rates, ranks, amounts per inhabitant) or "index" (counts, base year = 100)."""
+    base_year: int | None
+    left_out: list[str]
+    """Regions with data but no value in the base year (not drawn in an index chart)."""
+
+    @property
+    def ylabel_suffix(self) -> str:
+        return f"indeks, {self.base_year} = 100" if self.kind == "index" else ""
+
+
+def chart_series(page: IndicatorPage) -> ChartSeries:
+    """The page's development chart data.
+
+    Counts are drawn as an index so regions of different size compare. Every drawn series is
+    indexed to the same base year: the first year of the MIPR municipalities' series; a region
+    without a value in that year is left out (and named in `left_out`), so the axis label is
+    true for every line.
+    """
+    data = page.values[page.values["region"].isin(CHART_REGIONS)].dropna(subset=["value"])
+    data = data.assign(year=data["period"].astype(int), region_label=data["region_name"])
+    data = data.sort_values(["region", "year"])[["region", "region_label", "year", "value"]]
+    if page.indicator.measure in LEVEL_MEASURES or data.empty:
+        return ChartSeries(data.reset_index(drop=True), "level", None, [])
+    own = data[data["region"].isin([*regions.MIPR_MUNICIPALITIES, "MIPR"])]
+    base = int((own if len(own) else data)["year"].min())
+    at_base = data[data["year"] == base].set_index("region")["value"]
+    keep = data["region"].isin(at_base.index[at_base > 0])
+    left_out = sorted(set(data.loc[~keep, "region_label"]))
+    drawn = data[keep & (data["year"] >= base)].copy()
+    drawn["value"] = drawn["value"] / drawn["region"].map(at_base) * 100
+    return ChartSeries(drawn.reset_index(drop=True), "index", base, left_out)
+
+
+def first_and_last(page: IndicatorPage, region: str) -> tuple[int, float, int, float] | None:
+    """(first year, its value, last year, its value) of a region's series; None if < 2 years."""
+    part = page.values[(page.values["region"] == region)].dropna(subset=["value"])
+    if part["period"].nunique() < 2:
+        return None
+    part = part.sort_values("period")
+    a, b = part.iloc[0], part.iloc[-1]
+    return int(a["period"]), float(a["value"]), int(b["period"]), float(b["value"])
+
+
+def region_composition(
+    page: IndicatorPage, region: str = "MIPR", period: int | None = None
+) -> pd.DataFrame:
+    """How a region's figure is formed from its municipalities in one period (default: the
+    region's latest): rows for each member and the region, with value and, for rates, the
+    numerator and denominator. Empty when the region has no figure."""
+    rows = page.values[page.values["value"].notna()]
+    mine = rows[rows["region"] == region]
+    if mine.empty:
+        return pd.DataFrame(
+            columns=[
+                "region",
+                "region_name",
+                "period",
+                "numerator",
+                "denominator",
+                "value",
+                "origin",
+            ]
+        )
+    period = int(mine["period"].max()) if period is None else period
+    members = list(regions.region_members(region))
+    part = rows[rows["region"].isin([*members, region]) & (rows["period"] == period)]
+    part = part.drop_duplicates(["region"], keep="first").copy()
+    rule = page.indicator.recompute
+    if rule.get("method") == "ratio" and part["numerator"].isna().all():
+        related = page.related[page.related["period"] == period]
+        for column in ("numerator", "denominator"):
+            own = related[related["indicator"] == rule[column]].drop_duplicates("region")
+            part[column] = part["region"].map(own.set_index("region")["value"])
+    order = {r: i for i, r in enumerate([*members, region])}
+    part = part.assign(_o=part["region"].map(order)).sort_values("_o")
+    return part[
+        ["region", "region_name", "period", "numerator", "denominator", "value", "origin"]
+    ].reset_index(drop=True)
+
+
+def breaks(page: IndicatorPage) -> pd.DataFrame:
+    """Breaks in the stored series per region (`detect_breaks`), with the region's name."""
+    columns = [
+        "region",
+        "region_name",
+        "from_year",
+        "to_year",
+        "change_pct",
+        "typical_pct",
+        "kind",
+        "reason",
+    ]
+    ind = page.indicator
+    if ind.source.type == "derived" or ind.measure == "change":
+        return pd.DataFrame(columns=columns)  # a series of changes has no level to break
+    data = page.values[page.values["origin"] != "plan"].dropna(subset=["value"])
+    found = []
+    for rid, part in data.groupby("region", sort=False):
+        series = part.set_index(part["period"].astype(int))["value"].sort_index()
+        if len(series) < 3:
+            continue
+        hits = detect_breaks(series, region=rid)
+        if len(hits):
+            found.append(hits.assign(region=rid, region_name=regions.region_name(rid)))
+    if not found:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(found, ignore_index=True)[columns]
+
+
+def missing_spans(page: IndicatorPage) -> pd.DataFrame:
+    """Missing values grouped by region and reason: region_name, years ("2005–2019"), reason."""
+    missing = page.values[page.values["value"].isna()]
+    rows = []
+    reasons = [
+        n or processed.FLAG_LABELS.get(s) or "ukjent årsak"
+        for n, s in zip(missing["note"], missing["status"])
+    ]
+    for (rid, why), part in missing.assign(_why=reasons).groupby(["region", "_why"], sort=False):
+        years = sorted(int(p) for p in part["period"].dropna())
+        rows.append(
+            {
+                "region": rid,
+                "region_name": regions.region_name(rid),
+                "years": year_spans(years),
+                "reason": why,
+            }
+        )
+    return pd.DataFrame(rows, columns=["region", "region_name", "years", "reason"])
+
+
+def plan_deviations(page: IndicatorPage) -> pd.DataFrame:
+    """The plan's figures that do not match their own parts or SSB (region, period, note)."""
+    c = page.checks
+    bad = c[(c["matches"] == False) & (c["note"] != "") & c["printed"].notna()]  # noqa: E712
+    return bad.assign(region_name=bad["region"].map(regions.region_name))[
+        ["region", "region_name", "period", "comparison", "note"]
+    ].reset_index(drop=True)
+
+
+def table_check(page: IndicatorPage) -> Confirmation:
+    """Whether the indicator's SSB table and codes are confirmed against stored metadata."""
+    return confirm(page.indicator, page.data_dir)
+
+
+def sources(page: IndicatorPage) -> pd.DataFrame:
+    """The stored files behind the page's values, one row per dataset and kind of source.
+
+    Columns: table, citation (without "Kilde: "), source (e.g. "statbank-csv",
+    "pxwebapi-v2", "codes-csv"), files, ssb_updated, fetched, originals, folder.
+    """
+    from mipr_analysis.ssb.store import SnapshotStore
+
+    store = SnapshotStore(page.data_dir)
+    refs = sorted(
+        {p.strip() for cell in page.values["snapshot"] for p in str(cell).split(";") if p.strip()}
+    )
+    rows = []
+    for ref in refs:
+        snap = store.for_body(ref)
+        meta = snap.meta
+        rows.append(
+            {
+                "table": snap.table_id,
+                "source": snap.source,
+                "citation": _citation(snap.citation),
+                "ssb_updated": meta.get("ssb_updated") or "",
+                "fetched": meta.get("imported_at") or meta.get("fetched_at") or "",
+                "original": meta.get("original_filename") or "",
+                "folder": str(Path(ref).parent),
+            }
+        )
+    columns = [
+        "table",
+        "citation",
+        "source",
+        "files",
+        "ssb_updated",
+        "fetched",
+        "originals",
+        "folder",
+    ]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows)
+    out = (
+        frame.groupby(["table", "citation", "source", "folder"], sort=False)
+        .agg(
+            files=("fetched", "size"),
+            ssb_updated=("ssb_updated", "max"),
+            fetched=("fetched", "max"),
+            originals=("original", lambda s: sorted(x for x in s if x)),
+        )
+        .reset_index()
+    )
+    return out[columns]
+
+
+def _citation(text: str) -> str:
+    return text.removeprefix("Kilde:").strip()
+
+
+def data_used(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """Every stored dataset the build reads: citation, periods, updated, fetched, files."""
+    from mipr_analysis.ssb.store import SnapshotStore
+
+    rows = []
+    for use in SnapshotStore(data_dir).in_use():
+        row = use.row()
+        periods = row["periods"] or use.first.periods
+        years = sorted({int(str(p)[:4]) for p in periods if str(p)[:4].isdigit()})
+        rows.append(
+            {
+                "dataset": row["dataset"],
+                "citation": _citation(row["citation"]),
+                "periods": year_spans(years) if years else "",
+                "updated": row["ssb_updated"] or "",
+                "fetched": row["fetched_at"] or "",
+                "files": len(row["files"]),
+                "origin": row["origin"],
+                "cut": row["cut"] or "",
+            }
+        )
+    columns = ["dataset", "citation", "periods", "updated", "fetched", "files", "origin", "cut"]
+    frame = pd.DataFrame(rows, columns=columns)
+    if frame.empty:
+        return frame
+    return frame.groupby(["dataset", "citation"], sort=False, as_index=False).agg(
+        periods=("periods", lambda s: ", ".join(p for p in s if p)),
+        updated=("updated", "max"),
+        fetched=("fetched", "max"),
+        files=("files", "sum"),
+        origin=("origin", "first"),
+        cut=("cut", "first"),
+    )
+
+
+def source_line(page: IndicatorPage) -> str:
+    """The line under a figure: "Kilde: SSB, tabell 07459 (oppdatert 25.02.2026)", or the
+    publisher as cited in the plan."""
+    from mipr_analysis.formatting import fmt_date
+
+    ind = page.indicator
+    stored = sources(page)
+    if len(stored):
+        citations = ", ".join(dict.fromkeys(stored["citation"]))
+        updated = max((u for u in stored["ssb_updated"] if u), default="")
+        return f"Kilde: {citations}" + (f" (oppdatert {fmt_date(updated)})" if updated else "")
+    publisher = ind.source.publisher or ind.source_label
+    table = f", tabell {ind.plan_table}" if ind.plan_table else ""
+    return f"Kilde: {publisher}, gjengitt i Handlingsplan for næringsutvikling 2026 (utkast){table}"
+
+
+def plan_sources(page: IndicatorPage) -> list[str]:
+    """The published documents the plan's figures are cited from."""
+    plan = page.values[page.values["origin"] == "plan"]
+    return sorted(s for s in plan["source"].unique() if s)
+
+
+def overview(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """Every result indicator for MIPR and its municipalities: baseline, latest and status.
+
+    Tidy: goal, goal_title, indicator, title, unit, decimals, region, region_name, period,
+    baseline_value, value, change_abs, status (code), in registry and region order.
+    """
+    derived = processed.read("derived", data_dir)
+    latest_rows = derived[derived["is_latest"] & derived["value"].notna()]
+    wanted = ["MIPR", *regions.MIPR_MUNICIPALITIES]
+    rows = []
+    for ind in (i for i in load_registry() if i.is_result):
+        mine = latest_rows[latest_rows["indicator"] == ind.id].set_index("region")
+        for rid in wanted:
+            if rid not in mine.index:
+                continue
+            r = mine.loc[rid]
+            rows.append(
+                {
+                    "goal": ind.goal,
+                    "goal_title": goal_title(ind.goal),
+                    "indicator": ind.id,
+                    "title": ind.title,
+                    "unit": ind.unit,
+                    "decimals": ind.decimals,
+                    "region": rid,
+                    "region_name": regions.region_name(rid),
+                    "period": int(r["period"]),
+                    "baseline_value": r["baseline_value"],
+                    "value": r["value"],
+                    "change_abs": r["change_abs"],
+                    "status": r["status"],
+                }
+            )
+    columns = [
+        "goal",
+        "goal_title",
+        "indicator",
+        "title",
+        "unit",
+        "decimals",
+        "region",
+        "region_name",
+        "period",
+        "baseline_value",
+        "value",
+        "change_abs",
+        "status",
+    ]
+    out = pd.DataFrame(rows, columns=columns)
+    return out.astype({"period": "Int64", "value": float, "baseline_value": float})
+
+
+def trends(data_dir: Path | str | None = None, region: str = "MIPR") -> pd.DataFrame:
+    """Every indicator's series for one region (indicator, period, value), one value a year."""
+    derived = processed.read("derived", data_dir)
+    mine = derived[(derived["region"] == region) & derived["value"].notna()]
+    return (
+        mine[["indicator", "period", "value"]]
+        .sort_values(["indicator", "period"])
+        .reset_index(drop=True)
+    )
+
+
+def key_figures(data_dir: Path | str | None = None, region: str = "MIPR") -> pd.DataFrame:
+    """The background indicators of every focus area with the region's latest figure, or the
+    reason there is none: area, area_title, indicator, title, unit, decimals, period, value,
+    reason."""
+    derived = processed.read("derived", data_dir)
+    latest_rows = derived[
+        derived["is_latest"] & (derived["region"] == region) & derived["value"].notna()
+    ].set_index("indicator")
+    areas = focus_titles()
+    rows = []
+    for ind in (i for i in load_registry() if not i.is_result):
+        has = ind.id in latest_rows.index
+        reason = (
+            "" if has else ind.source.reason if ind.source.type == "none" else "ingen tall ennå"
+        )
+        rows.append(
+            {
+                "area": ind.goal,
+                "area_title": areas[ind.goal],
+                "indicator": ind.id,
+                "title": ind.title,
+                "unit": ind.unit,
+                "decimals": ind.decimals,
+                "period": latest_rows.loc[ind.id, "period"] if has else pd.NA,
+                "value": latest_rows.loc[ind.id, "value"] if has else np.nan,
+                "reason": (reason or "")[:1].upper() + (reason or "")[1:],
+            }
+        )
+    out = pd.DataFrame(rows)
+    order = {a: i for i, a in enumerate(areas)}
+    return (
+        out.sort_values("area", key=lambda s: s.map(order), kind="stable")
+        .reset_index(drop=True)
+        .astype({"period": "Int64"})
+    )
+
+
+def status_counts(overview_frame: pd.DataFrame, region: str = "MIPR") -> dict[str, int]:
+    """How many indicators have each status for one region (codes in `status.CODES` order)."""
+    mine = overview_frame[overview_frame["region"] == region]["status"].value_counts()
+    return {code: int(mine.get(code, 0)) for code in status.CODES if mine.get(code, 0)}
+
+
+def focus_indicators(area: str) -> list[Indicator]:
+    """The background indicators of one focus area, in registry order."""
+    if area not in focus_titles():
+        raise ValueError(f"unknown focus area {area!r}; use one of {', '.join(focus_titles())}")
+    return [i for i in load_registry() if i.goal == area]
+
+
+def is_finite(x: object) -> bool:
+    """True for a real number (not None, NaN or NA)."""
+    return x is not None and not pd.isna(x) and bool(np.isfinite(float(x)))
