@@ -53,6 +53,8 @@ class WarmKernel:
     def __init__(self, kernel_name: str, log_file: IO[bytes] | None = None) -> None:
         self.kernel_name = kernel_name
         self._page_clients: dict[int, Any] = {}
+        self._shutdown_lock = threading.Lock()
+        self._shut_down = False
         # nbclient asks the manager for an asynchronous client per page (it needs one for its
         # timeouts); warm-up and resets go through this process's own blocking client.
         self.km = KernelManager(
@@ -109,7 +111,19 @@ class WarmKernel:
             log.debug("interrupt failed: %s", exc)
 
     def shutdown(self) -> None:
-        """Stop the kernel at once (no waiting for a polite shutdown)."""
+        """Stop the kernel at once (no waiting for a polite shutdown). Once: a stop can call it
+        from the main thread while the kernel's worker thread does too, and two threads
+        closing the same zmq sockets can hang for ever; the second caller returns at once."""
+        if not self._shutdown_lock.acquire(blocking=False):
+            return
+        try:
+            if not self._shut_down:
+                self._shut_down = True
+                self._stop()
+        finally:
+            self._shutdown_lock.release()
+
+    def _stop(self) -> None:
         for kc in self._page_clients.values():
             try:
                 kc.stop_channels()
@@ -173,7 +187,7 @@ class KernelPool:
         self._owner: dict[int, WarmKernel] = {}
         self._lock = threading.Lock()
         self._ready = threading.Condition(self._lock)
-        self._loops: set[asyncio.AbstractEventLoop] = set()
+        self._loops: dict[threading.Thread, asyncio.AbstractEventLoop] = {}
         self.closed = False
 
     def start(self) -> None:
@@ -247,19 +261,18 @@ class KernelPool:
             self._ready.notify_all()
         for kernel in kernels:
             kernel.shutdown()
-        with self._lock:
-            loops, self._loops = self._loops, set()
-        for loop in loops:
-            if not loop.is_running() and not loop.is_closed():
+        # Only the loops of threads that have ended: a loop still in use stays open. No lock
+        # here (a second Ctrl-C calls `close` from the signal handler).
+        for thread, loop in list(self._loops.items()):
+            if not thread.is_alive() and not loop.is_running():
+                self._loops.pop(thread, None)
                 loop.close()
         self._log.close()
 
     def _note_thread_loop(self) -> None:
-        """Remember this thread's event loop so that `close` closes it. jupyter_client's
-        blocking calls make one per thread; left to the garbage collector, each prints
-        "ResourceWarning: unclosed event loop" into the batch's output."""
+        """Remember this thread's event loop so that `close` closes it once the thread has
+        ended. jupyter_client's blocking calls make one per thread; left to the garbage
+        collector, each prints "ResourceWarning: unclosed event loop" into the batch's output."""
         from jupyter_core.utils import ensure_event_loop
 
-        loop = ensure_event_loop()
-        with self._lock:
-            self._loops.add(loop)
+        self._loops[threading.current_thread()] = ensure_event_loop()

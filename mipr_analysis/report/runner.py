@@ -463,7 +463,10 @@ def _run_one(
         error, cell, healthy = _execute(job, kernel, partial, timeout)
         if partial.is_file() and not ctx.stop.is_set():  # a stopped page stays partial
             os.replace(partial, executed)
-    except Exception as exc:  # a kernel that would not start, or a stop
+    except BaseException as exc:  # a kernel that would not start, or a stop (a kernel shut
+        # down under a waiting client cancels its socket poll: asyncio's CancelledError)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
         error, healthy = f"{type(exc).__name__}: {exc}", False
     finally:
         if kernel is not None:
