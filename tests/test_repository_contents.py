@@ -11,6 +11,7 @@ GENERATED = (
     ("data/.cache/", "a cache"),
     ("reports/", "report output (`mipr report` writes it)"),
     ("test-artifacts/", "test output"),
+    ("build/", "setuptools' build output (`pip wheel .`)"),
 )
 KEPT = {"data/processed/.gitkeep", "reports/.gitkeep", "reports/README.md"}
 GENERATED_SUFFIXES = (".pkl", ".pyc")
