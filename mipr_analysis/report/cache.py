@@ -246,7 +246,7 @@ def code_digest(modules: Iterable[str], hashes: FileHashes) -> str:
     computed once per set of modules for each `hashes` (the pages of one notebook share it)."""
     key = tuple(sorted(modules))
     if key not in hashes.code_digests:
-        files = _closure(key)
+        files = module_closure(key)
         hashes.code_digests[key] = hashing.digest(
             {f.relative_to(PACKAGE_DIR).as_posix(): hashes.of(f) for f in files}
         )

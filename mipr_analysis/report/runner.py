@@ -302,11 +302,13 @@ def _job_key(
     imported = cache.notebook_imports(job.notebook)
     modules = imported | set(cache.EXPORT_MODULES)
     digests = manifest.get("indicators", {})
-    data: object = {i: digests.get(i) for i in job.indicators}
-    if "mipr_analysis.report.records" in imported:
-        data = [data, _comparison(job, reference or {})]
+    data: object
     if job.all_indicators:
         data = [digests, (reference or {}).get("record"), (reference or {}).get("digests")]
+    else:
+        data = {i: digests.get(i) for i in job.indicators}
+        if "mipr_analysis.report.records" in imported:
+            data = [data, _comparison(job, reference or {})]
     files = manifest.get("files", {})
     tables = {t: files.get(t) for t in job.tables}
     return hashing.digest(
