@@ -154,6 +154,19 @@ def test_images_embedded_with_alt_text(page):
     assert any("without alt text" in r.getMessage() for r in records)
 
 
+def test_outputs_are_reachable_by_keyboard(page):
+    _, soup, _ = page
+    outputs = soup.select("div.jp-OutputArea-output")
+    assert outputs and all(o.get("tabindex") == "0" for o in outputs)
+
+
+def test_pages_exported_one_after_another_are_the_same(exported, page, tmp_path):
+    """An exporter is reused between pages: nothing of one page may leak into the next."""
+    source, first = exported
+    again = export_html(source, tmp_path / "again.html", title="Befolkning – testside")
+    assert again.read_bytes() == first.read_bytes()
+
+
 def test_headings_have_no_pilcrow_links(page):
     html, soup, records = page
     assert "¶" not in html and soup.select("a.anchor-link") == []

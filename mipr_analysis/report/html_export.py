@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
+import queue
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
 from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
+from nbconvert.exporters.templateexporter import TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from mipr_analysis.atomic import atomic_write_bytes
@@ -33,9 +38,8 @@ REMOVED_CELL_TAGS = frozenset({"remove-cell", "papermill-error-cell-tag"})
 REMOVED_OUTPUT_TAGS = frozenset({"remove-output"})
 """Cells whose outputs are for the analyst in JupyterLab only (intermediate frames)."""
 
-NBCONVERT_PLACEHOLDER_ALT = "No description has been provided for this image"
 MISSING_ALT = "Figur uten tekstbeskrivelse"
-"""Replaces nbconvert's English placeholder; `tests/browser_support.check_page` flags it."""
+"""The alt text of a figure shown without one; `tests/browser_support.check_page` flags it."""
 
 STATUS_CELLS = {
     f"{status.MARKERS[c]} {status.LABELS[c]}": c for c in status.CODES if status.MARKERS[c]
@@ -60,19 +64,49 @@ class StripErrorsPreprocessor(Preprocessor):
         return cell, resources
 
 
-_PER_THREAD = threading.local()
+class PageExporter(HTMLExporter):
+    """nbconvert's HTML exporter without its own BeautifulSoup pass.
+
+    `HTMLExporter.from_notebook_node` parses and re-serialises every page only to give images
+    without alt text a placeholder and outputs a `tabindex`; `_postprocess` parses the page
+    anyway and does both, so a page is parsed once instead of twice. The filters are set up as
+    `HTMLExporter.from_notebook_node` sets them up (nbconvert 7).
+    """
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight = self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+        )
+        resources = self._init_resources(resources)
+        data_types = WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources
+        )
+        self.register_filter("highlight_code", highlight)
+        self.register_filter("filter_data_type", data_types)
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
 
-def _exporter() -> HTMLExporter:
-    """One exporter per thread: its templates are compiled once, not once per page."""
-    exporter = getattr(_PER_THREAD, "exporter", None)
-    if exporter is None:
-        exporter = _PER_THREAD.exporter = _new_exporter()
-    return exporter
+_IDLE_EXPORTERS: queue.SimpleQueue[PageExporter] = queue.SimpleQueue()
 
 
-def _new_exporter() -> HTMLExporter:
-    exporter = HTMLExporter(
+@contextmanager
+def _exporter() -> Iterator[PageExporter]:
+    """An exporter for one page: an idle one if there is one (its templates are compiled
+    already), else a new one. An exporter serves one thread at a time."""
+    try:
+        exporter = _IDLE_EXPORTERS.get_nowait()
+    except queue.Empty:
+        exporter = _new_exporter()
+    try:
+        yield exporter
+    finally:
+        _IDLE_EXPORTERS.put(exporter)
+
+
+def _new_exporter() -> PageExporter:
+    exporter = PageExporter(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,
@@ -81,6 +115,8 @@ def _new_exporter() -> HTMLExporter:
         embed_images=True,
         language_code="nb",
         theme="light",
+        # The notebook is validated once, after the preprocessors, not after each of them.
+        optimistic_validation=True,
     )
     exporter.register_preprocessor(
         TagRemovePreprocessor(
@@ -204,7 +240,9 @@ def _postprocess(html: str, source: Path) -> str:
     soup = BeautifulSoup(html, "html.parser")
     for anchor in soup.select("a.anchor-link"):  # the "¶" links: noise for screen readers
         anchor.decompose()
-    unlabelled = soup.find_all("img", alt=NBCONVERT_PLACEHOLDER_ALT)
+    for output in soup.select(".jp-Notebook div.jp-OutputArea-output"):
+        output["tabindex"] = "0"  # a wide output scrolls: keyboard users must reach it
+    unlabelled = soup.select("img:not([alt])")
     for img in unlabelled:
         img["alt"] = MISSING_ALT
     if unlabelled:
@@ -234,5 +272,6 @@ def export_html(
         raise FileNotFoundError(f"No executed notebook at {source}; run the batch first.") from None
     nb.metadata["title"] = title.strip()
     resources = {"metadata": {"name": title.strip(), "path": str(source.parent)}}
-    html, _ = _exporter().from_notebook_node(nb, resources=resources)
+    with _exporter() as exporter:
+        html, _ = exporter.from_notebook_node(nb, resources=resources)
     return atomic_write_bytes(html_path, _postprocess(html, source).encode("utf-8"))

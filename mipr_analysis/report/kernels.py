@@ -33,6 +33,9 @@ import seaborn
 import mipr_analysis.formatting
 import mipr_analysis.indicators.page_data
 import mipr_analysis.report.theme
+import gc
+gc.collect()
+gc.freeze()
 """
 RESET = """\
 import matplotlib as _mpl, matplotlib.pyplot as _plt
@@ -40,6 +43,9 @@ _plt.close("all")
 _mpl.rcdefaults()
 get_ipython().reset(new_session=True, aggressive=False)
 """
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
+"""No input history database: a batch kernel's history is never read, and writing it to
+SQLite costs CPU on every cell."""
 STARTUP_TIMEOUT = 120
 
 
@@ -60,7 +66,7 @@ class WarmKernel:
         self.km = KernelManager(
             kernel_name=kernel_name, client_class="jupyter_client.asynchronous.AsyncKernelClient"
         )
-        self.km.start_kernel(stdout=log_file, stderr=log_file)
+        self.km.start_kernel(stdout=log_file, stderr=log_file, extra_arguments=KERNEL_ARGUMENTS)
         self.kc = BlockingKernelClient()
         self.kc.load_connection_info(self.km.get_connection_info())
         self.kc.start_channels()

@@ -40,6 +40,10 @@ Exporter = Callable[[Path, Path, str], object]
 BUILD_MODULES = ("mipr_analysis.indicators.compute",)
 """The data build's entry point: its package code is part of the build's cache key."""
 RUN_RECORD = "run.json"
+UNUSED_OPTIONAL_MODULES = ("rfc3987_syntax",)
+"""Optional modules that the batch's own process would import but never uses: jsonschema
+(through nbformat) checks the "iri" string formats with rfc3987_syntax, whose grammar takes
+about a second of CPU to build at import; no notebook schema has such a format."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,6 +137,7 @@ def run_batch(
     every named figure as PNG 300 dpi and SVG under `reports/figures/`.
     """
     started, t0 = datetime.now(OSLO), time.perf_counter()
+    _skip_unused_optional_modules()
     jobs = list(jobs)
     names = [j.name for j in jobs]
     if len(set(names)) != len(names):
@@ -231,6 +236,13 @@ def run_batch(
             cache.save_state(reports, state)
     batch.seconds = time.perf_counter() - t0
     return batch
+
+
+def _skip_unused_optional_modules() -> None:
+    """Make `import` of each of `UNUSED_OPTIONAL_MODULES` fail at once in this process (the
+    libraries that try them go on without); a module already imported stays as it is."""
+    for name in UNUSED_OPTIONAL_MODULES:
+        sys.modules.setdefault(name, None)
 
 
 def _longest_first(pages: list[Job], previous: dict) -> list[Job]:
