@@ -5,7 +5,9 @@ can do anything; a page's own work takes a tenth of that. So the batch starts it
 before it needs them, imports the heavy libraries once (`WARM_UP`), and runs page after page
 on the same kernel. Each page is still an ordinary, separately executed papermill notebook in
 a clean namespace: before every page the kernel's user namespace, execution count and figures
-are reset (`RESET`); only imported modules stay in memory.
+are reset (`RESET`); only imported modules stay in memory. The warm-up ends by moving what it
+made into the garbage collector's permanent generation (`gc.freeze`): the reset's collection
+then looks only at what the last page made, not at the libraries (0.014 s instead of 0.09 s).
 """
 
 from __future__ import annotations
