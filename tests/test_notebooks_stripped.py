@@ -8,7 +8,10 @@ import pytest
 
 from mipr_analysis import config
 
-NOTEBOOKS = sorted(config.notebooks_dir().rglob("*.ipynb"))
+NOTEBOOKS = sorted(
+    p for p in config.notebooks_dir().rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+)
+"""The committed notebooks: JupyterLab's checkpoint copies (ignored by git) may hold outputs."""
 
 
 def test_there_are_notebooks():
