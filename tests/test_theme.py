@@ -204,6 +204,32 @@ def test_source_line_is_below_everything_else():
     assert source.get_window_extent(renderer).x0 <= 1  # from the figure's left edge
 
 
+def _tight_savefig(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=theme.SCREEN_DPI, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("layout", [None, "constrained"])
+def test_screen_png_is_the_tight_savefig_image(population, layout):
+    """One layout pass instead of two, the same image (a real chart: its source line and
+    direct labels reach outside the axes; constrained layout goes through savefig)."""
+    frame = population[population.year >= 2015]
+
+    def chart():
+        fig = theme.line_chart(
+            frame, title="Folketallet øker", ylabel="Innbyggere", source="Kilde: SSB, tabell 07459"
+        )
+        fig.axes[0].set_title("En tittel som skyves opp av ingenting", loc="left")
+        if layout:
+            fig.set_layout_engine(layout)
+        return fig
+
+    expected = _tight_savefig(chart())
+    assert theme.screen_png(chart()) == expected
+    plt.close("all")
+
+
 def test_line_chart_takes_the_source_from_attrs_or_refuses():
     frame = pd.DataFrame({"region": ["3103"], "year": [2020], "value": [1.0]})
     with pytest.raises(ValueError, match="source"):

@@ -381,6 +381,26 @@ def print_files_wanted() -> bool:
     return os.environ.get(FIGURE_FILES_ENV, "").strip() in {"1", "true", "yes"}
 
 
+def screen_png(fig: Figure) -> bytes:
+    """The figure as a PNG of `SCREEN_DPI`, cut to what is drawn: what
+    `savefig(bbox_inches="tight")` gives, laid out once instead of twice.
+
+    For "tight", savefig first lays the whole figure out without drawing, only to find its
+    extent, then draws it. The extent is the figure's own `get_tightbbox`, which needs no such
+    pass for a figure without a layout engine; with one (constrained layout), savefig lays the
+    figure out as before.
+    """
+    box: object = "tight"
+    pad = mpl.rcParams["savefig.pad_inches"]
+    get_renderer = getattr(fig.canvas, "get_renderer", None)
+    if fig.get_layout_engine() is None and get_renderer is not None and not isinstance(pad, str):
+        fig.set_dpi(SCREEN_DPI)
+        box = fig.get_tightbbox(get_renderer()).padded(pad)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=SCREEN_DPI, bbox_inches=box)
+    return buffer.getvalue()
+
+
 def show(fig: Figure, alt: str, name: str | None = None, data: pd.DataFrame | None = None) -> None:
     """Display the figure as one PNG render with alt text, then close it.
 
@@ -401,10 +421,8 @@ def show(fig: Figure, alt: str, name: str | None = None, data: pd.DataFrame | No
         )
     if name and print_files_wanted():
         save_figure(fig, name, alt)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=SCREEN_DPI, bbox_inches="tight")
+    png = screen_png(fig)
     plt.close(fig)
-    png = buffer.getvalue()
     width, height = struct.unpack(">II", png[16:24])  # the PNG header's image size
     scale = CSS_PX_PER_INCH / SCREEN_DPI
     display(
