@@ -484,11 +484,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from mipr_analysis.report.plan import plan_jobs
     from mipr_analysis.report.runner import run_batch
 
-    def build() -> None:
-        from mipr_analysis.report.isolation import run_in_fresh_process
-
-        run_in_fresh_process("mipr_analysis.indicators.compute:build")
-
     def verify(raw_hashes: dict[str, str]) -> None:
         from mipr_analysis.ssb.store import verify_store
 
@@ -502,7 +497,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             force=args.force,
             only=args.only,
-            prepare=build,
+            prepare="mipr_analysis.indicators.compute:build",  # in a fresh process
             verify=verify,
             progress=not args.no_progress,
             figure_files=args.figures,

@@ -122,7 +122,7 @@ def run_batch(
     timeout: int = 600,
     force: bool = False,
     only: Iterable[str] | None = None,
-    prepare: Callable[[], object] | None = None,
+    prepare: str | Callable[[], object] | None = None,
     verify: Callable[[dict[str, str]], None] | None = None,
     export: Exporter | None = None,
     progress: bool = True,
@@ -132,7 +132,8 @@ def run_batch(
 
     `verify(raw_hashes)` checks the stored data first (and raises to stop the batch).
     `prepare` runs only when the build's code or anything under `raw/` changed, or
-    `processed/` no longer holds what it wrote. `timeout` applies to each cell. `force` runs
+    `processed/` no longer holds what it wrote; as "module:function" it runs in a fresh
+    process, shared with the change record that follows it. `timeout` applies to each cell. `force` runs
     everything; `only` (job names or indicator ids) picks a subset. `figure_files` also writes
     every named figure as PNG 300 dpi and SVG under `reports/figures/`.
     """
@@ -162,18 +163,12 @@ def run_batch(
     try:
         if prepare is not None:
             build_key = hashing.digest([cache.code_digest(BUILD_MODULES, hashes), raw])
-            if force or not _prepared(state["prepare"], build_key, hashes):
-                pool = _start_pool(reports, workers, len(selected))
-                prepare()
-                state["prepare"] = {"key": build_key, "processed": _processed_digest(hashes)}
-                prepared = True
-            else:
-                prepared = False
-        has_data = (config.processed_dir() / "derived.csv").is_file()
-        if has_data and (prepared or not (reports / "records" / "reference.json").is_file()):
-            from .isolation import run_in_fresh_process
-
-            run_in_fresh_process("mipr_analysis.report.records:update", reports)
+            prepared = force or not _prepared(state["prepare"], build_key, hashes)
+            if prepared:
+                pool = _start_pool(reports, workers, len(selected))  # warms up meanwhile
+        _data_steps(prepare if prepared else None, reports)
+        if prepared:
+            state["prepare"] = {"key": build_key, "processed": _processed_digest(hashes)}
         manifest = _manifest()
         reference = _reference(reports)
         keys = {
@@ -236,6 +231,34 @@ def run_batch(
             cache.save_state(reports, state)
     batch.seconds = time.perf_counter() - t0
     return batch
+
+
+def _data_steps(prepare: str | Callable[[], object] | None, reports: Path) -> None:
+    """Build the data (`prepare`, when given), then save the change record if the build ran
+    or there is no reference yet. A `prepare` given as "module:function" runs in a fresh
+    process, which the change record then shares (pandas is imported once); a callable runs in
+    this process."""
+    child = None
+    try:
+        if isinstance(prepare, str):
+            child = _fresh_process()
+            child.run(prepare)
+        elif prepare is not None:
+            prepare()
+        has_data = (config.processed_dir() / "derived.csv").is_file()
+        reference = reports / "records" / "reference.json"
+        if has_data and (prepare is not None or not reference.is_file()):
+            child = child or _fresh_process()
+            child.run("mipr_analysis.report.records:update", reports)
+    finally:
+        if child is not None:
+            child.close()
+
+
+def _fresh_process():
+    from .isolation import FreshProcess
+
+    return FreshProcess()
 
 
 def _skip_unused_optional_modules() -> None:
