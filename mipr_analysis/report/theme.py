@@ -20,6 +20,7 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
+import PIL.Image
 import seaborn as sns
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
@@ -382,23 +383,38 @@ def print_files_wanted() -> bool:
 
 
 def screen_png(fig: Figure) -> bytes:
-    """The figure as a PNG of `SCREEN_DPI`, cut to what is drawn: what
-    `savefig(bbox_inches="tight")` gives, laid out once instead of twice.
+    """The figure as a PNG of `SCREEN_DPI`, cut to what is drawn: the pixels of
+    `savefig(bbox_inches="tight")`, laid out once instead of twice and stored without an alpha
+    channel when nothing in it is transparent.
 
     For "tight", savefig first lays the whole figure out without drawing, only to find its
     extent, then draws it. The extent is the figure's own `get_tightbbox`, which needs no such
     pass for a figure without a layout engine; with one (constrained layout), savefig lays the
-    figure out as before.
+    figure out as before. An opaque image stored as RGB is about a tenth smaller and a third
+    quicker to compress than RGBA.
     """
-    box: object = "tight"
     pad = mpl.rcParams["savefig.pad_inches"]
     get_renderer = getattr(fig.canvas, "get_renderer", None)
-    if fig.get_layout_engine() is None and get_renderer is not None and not isinstance(pad, str):
-        fig.set_dpi(SCREEN_DPI)
-        box = fig.get_tightbbox(get_renderer()).padded(pad)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=SCREEN_DPI, bbox_inches=box)
-    return buffer.getvalue()
+    if fig.get_layout_engine() is not None or get_renderer is None or isinstance(pad, str):
+        fig.savefig(buffer, format="png", dpi=SCREEN_DPI, bbox_inches="tight")
+        return buffer.getvalue()
+    fig.set_dpi(SCREEN_DPI)
+    box = fig.get_tightbbox(get_renderer()).padded(pad)
+    fig.savefig(buffer, format="rgba", dpi=SCREEN_DPI, bbox_inches=box)
+    # The canvas is the box in pixels, cut as matplotlib's renderer cuts it (`int`).
+    size = int(box.width * SCREEN_DPI), int(box.height * SCREEN_DPI)
+    rgba = buffer.getvalue()
+    if len(rgba) != 4 * size[0] * size[1]:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=SCREEN_DPI, bbox_inches=box)
+        return buffer.getvalue()
+    image = PIL.Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1)
+    if image.getextrema()[3][0] == 255:
+        image = image.convert("RGB")
+    png = io.BytesIO()
+    image.save(png, format="png")
+    return png.getvalue()
 
 
 def show(fig: Figure, alt: str, name: str | None = None, data: pd.DataFrame | None = None) -> None:
