@@ -133,9 +133,10 @@ def run_batch(
     `verify(raw_hashes)` checks the stored data first (and raises to stop the batch).
     `prepare` runs only when the build's code or anything under `raw/` changed, or
     `processed/` no longer holds what it wrote; as "module:function" it runs in a fresh
-    process, shared with the change record that follows it. `timeout` applies to each cell. `force` runs
-    everything; `only` (job names or indicator ids) picks a subset. `figure_files` also writes
-    every named figure as PNG 300 dpi and SVG under `reports/figures/`.
+    process, shared with the change record that follows it. `timeout` applies to each cell.
+    `force` runs everything; `only` (job names or indicator ids) picks a subset.
+    `figure_files` also writes every named figure as PNG 300 dpi and SVG under
+    `reports/figures/`.
     """
     started, t0 = datetime.now(OSLO), time.perf_counter()
     _skip_unused_optional_modules()
@@ -256,6 +257,7 @@ def _data_steps(prepare: str | Callable[[], object] | None, reports: Path) -> No
 
 
 def _fresh_process():
+    """A `FreshProcess` (imported only when a data step runs: the no-change path stays light)."""
     from .isolation import FreshProcess
 
     return FreshProcess()
