@@ -399,8 +399,10 @@ def screen_png(fig: Figure) -> bytes:
     if fig.get_layout_engine() is not None or get_renderer is None or isinstance(pad, str):
         fig.savefig(buffer, format="png", dpi=SCREEN_DPI, bbox_inches="tight")
         return buffer.getvalue()
-    fig.set_dpi(SCREEN_DPI)
+    dpi = fig.dpi
+    fig.set_dpi(SCREEN_DPI)  # the box is measured as savefig draws: at the screen's dpi
     box = fig.get_tightbbox(get_renderer()).padded(pad)
+    fig.set_dpi(dpi)
     fig.savefig(buffer, format="rgba", dpi=SCREEN_DPI, bbox_inches=box)
     # The canvas is the box in pixels, cut as matplotlib's renderer cuts it (`int`).
     size = int(box.width * SCREEN_DPI), int(box.height * SCREEN_DPI)
