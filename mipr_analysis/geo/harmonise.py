@@ -13,10 +13,10 @@ import pandas as pd
 
 from mipr_analysis.codes import is_aggregated_code
 from mipr_analysis.geo import regions
+from mipr_analysis.sums import MISSING, strict_sum
 
 MEASURES = ("value", "numerator", "denominator")
 RATE_LIKE = {"rate", "share", "rank"}
-MISSING = ".."
 REMAINDER_CODES = {"Rest", "9999"}
 UNVERIFIED_NATION = (
     "landstallet kan ikke summeres sikkert fra kommunetall med gamle koder: "
@@ -157,7 +157,7 @@ def national_total(df: pd.DataFrame, code_col: str = "Region") -> pd.DataFrame:
     keys = _keys(work, code_col)
     _check_duplicates(work, keys + ["_code"], code_col)
     measures = [m for m in MEASURES if m in work.columns]
-    out, complete = _group_sum(work.groupby(keys, dropna=False, sort=False), measures)
+    out, complete = strict_sum(work.groupby(keys, dropna=False, sort=False), measures)
     unverified = _unverified_years(work, code_col)
     if unverified and "year" in out.columns:
         doubtful = out["year"].isin(unverified).to_numpy()
@@ -230,17 +230,6 @@ def _check_duplicates(work: pd.DataFrame, keys: list[str], code_col: str) -> Non
         )
 
 
-def _group_sum(grouped, measures: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Sums per group with no partial sums: a measure with a missing cell is NaN.
-
-    Returns the summed frame (keys as columns) and, per group, whether every measure was complete.
-    """
-    sums = grouped[measures].sum(min_count=1)
-    incomplete = grouped[measures].count().lt(grouped.size(), axis=0)
-    sums = sums.mask(incomplete)
-    return sums.reset_index(), ~incomplete.any(axis=1).to_numpy()
-
-
 def _status(values) -> pd.Series:
     """A status column of SSB symbols and None (never NaN)."""
     series = pd.Series(values, dtype=object)
@@ -253,7 +242,7 @@ def _sum_parts(merged: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         return merged.drop(columns=["_code"]).assign(harmonised_from=pd.Series(dtype=str))
     measures = [m for m in MEASURES if m in merged.columns]
     grouped = merged.groupby(keys, dropna=False, sort=False)
-    out, complete = _group_sum(grouped, measures)
+    out, complete = strict_sum(grouped, measures)
     out["status"] = _status(np.where(complete, None, MISSING))
     parts = grouped["_code"].agg(lambda s: "+".join(sorted(s))).reset_index(drop=True)
     out["harmonised_from"] = parts.to_numpy()
@@ -265,7 +254,7 @@ def _sum_members(
 ) -> pd.DataFrame:
     measures = [m for m in MEASURES if m in sub.columns]
     grouped = sub.groupby(keys, dropna=False, sort=False)
-    out, complete = _group_sum(grouped, measures)
+    out, complete = strict_sum(grouped, measures)
     present = grouped["region"].nunique().to_numpy() == len(members)
     out.loc[~present, measures] = np.nan
     complete &= present

@@ -15,6 +15,7 @@ import pandas as pd
 
 from mipr_analysis.formatting import fmt_number, round_half_up
 from mipr_analysis.geo import regions
+from mipr_analysis.sums import strict_total
 
 from .registry import Indicator
 
@@ -76,11 +77,9 @@ def recompute_table(
     return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
 
 
-def _parts(indicator: str, period: int, values: dict) -> list[float] | None:
-    parts = [values.get((indicator, m, period)) for m in regions.MIPR_MUNICIPALITIES]
-    if any(p is None or math.isnan(p) for p in parts):
-        return None
-    return parts
+def _parts(indicator: str, period: int, values: dict) -> list[float]:
+    """The municipalities' figures of one indicator and period (NaN where the plan has none)."""
+    return [values.get((indicator, m, period), math.nan) for m in regions.MIPR_MUNICIPALITIES]
 
 
 def _region_value(indicator: str, period: int, values: dict) -> float:
@@ -88,8 +87,7 @@ def _region_value(indicator: str, period: int, values: dict) -> float:
     printed = values.get((indicator, REGION, period))
     if printed is not None and not math.isnan(printed):
         return printed
-    parts = _parts(indicator, period, values)
-    return sum(parts) if parts else float("nan")
+    return strict_total(_parts(indicator, period, values))
 
 
 def _check(
@@ -120,9 +118,9 @@ def _check(
 
 def _sum_row(ind: Indicator, indicator: str, period: int, values: dict) -> dict:
     printed = values.get((indicator, REGION, period), float("nan"))
-    parts = _parts(indicator, period, values)
+    total = strict_total(_parts(indicator, period, values))
     d = ind.decimals
-    if parts is None:
+    if math.isnan(total):
         return _check(
             ind,
             REGION,
@@ -132,7 +130,6 @@ def _sum_row(ind: Indicator, indicator: str, period: int, values: dict) -> dict:
             float("nan"),
             "Planen mangler tall for en eller flere kommuner; summen kan ikke beregnes.",
         )
-    total = sum(parts)
     if math.isnan(printed):
         note = "Planen oppgir ingen samlet verdi; regionverdien er summen av kommunene."
     elif abs(printed - round_half_up(total, d)) < 1e-9:
@@ -194,8 +191,9 @@ def _ratio_rows(
 def _rank_change_row(ind: Indicator, period: int, values: dict) -> dict:
     of = ind.recompute["of"]
     printed = values.get((ind.id, REGION, period), float("nan"))
-    before, now = _parts(of, period - 1, values), _parts(of, period, values)
-    if before is None or now is None:
+    before = strict_total(_parts(of, period - 1, values))
+    now = strict_total(_parts(of, period, values))
+    if math.isnan(before) or math.isnan(now):
         return _check(
             ind,
             REGION,
@@ -205,10 +203,10 @@ def _rank_change_row(ind: Indicator, period: int, values: dict) -> dict:
             float("nan"),
             f"Mangler plasseringer i {of} for {period - 1} eller {period}.",
         )
-    change = sum(before) - sum(now)
+    change = before - now
     word = "steget" if change > 0 else "falt"
     note = (
-        f"Sum av plasseringer {period - 1}: {fmt_number(sum(before))}, {period}: {fmt_number(sum(now))}; "
+        f"Sum av plasseringer {period - 1}: {fmt_number(before)}, {period}: {fmt_number(now)}; "
         f"kommunene har samlet {word} {fmt_number(abs(change))} plasser"
         + (
             ""

@@ -49,6 +49,7 @@ import pandas as pd
 from mipr_analysis.codes import normalise_code, normalise_codes
 from mipr_analysis.geo import regions
 from mipr_analysis.geo.regions import CodeChange
+from mipr_analysis.sums import strict_sum, strict_total
 
 TABLE_ID = "03321"
 EMPLOYMENT_TABLE_ID = "11618"
@@ -261,10 +262,9 @@ def _only(df: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
 
 
 def _nan_sum(df: pd.DataFrame, keys: list[str], column: str = "count") -> pd.Series:
-    """Sum per group; a group with a missing part is NaN (no partial sums)."""
-    grouped = df.groupby(keys, sort=False, observed=True)[column]
-    sums = grouped.sum(min_count=1)
-    return sums.where(grouped.count() == grouped.size())
+    """Sum per group; a group with a missing part is NaN (`sums.strict_sum`)."""
+    sums, _ = strict_sum(df.groupby(keys, sort=False, observed=True), column)
+    return sums.set_index(keys)[column]
 
 
 def harmonise_matrix(
@@ -680,9 +680,7 @@ def residence_totals_check(
 
 def _strict_sum(series: pd.Series, year: object, codes: list[str]) -> float:
     """Sum of `series[(year, code)]` over codes; NaN when any is absent or missing."""
-    keys = [(year, c) for c in codes]
-    values = series.reindex(pd.MultiIndex.from_tuples(keys))
-    return float(values.sum()) if values.notna().all() else np.nan
+    return strict_total(series.reindex(pd.MultiIndex.from_tuples([(year, c) for c in codes])))
 
 
 # --- (d) one tidy table --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from mipr_analysis.codes import is_aggregated_code
 from mipr_analysis.geo import harmonise, regions
 from mipr_analysis.ssb.errors import NoSnapshot, SSBError
 from mipr_analysis.ssb.store import SnapshotStore, load_table, query_key
+from mipr_analysis.sums import MISSING, strict_sum
 
 from .registry import Indicator
 
@@ -126,13 +127,10 @@ def reduce(
         }
     )
     grouped = work.groupby(["Region", "year"], sort=False)
-    out = grouped["v"].sum(min_count=1).rename(name).reset_index()
-    complete = (grouped["v"].count() == grouped.size()).to_numpy()
-    out.loc[~complete, name] = np.nan
+    out, complete = strict_sum(grouped, "v")
+    out = out.rename(columns={"v": name})
     first_status = grouped["s"].first().to_numpy()
-    out["status"] = np.where(
-        complete, None, np.where(pd.isna(first_status), harmonise.MISSING, first_status)
-    )
+    out["status"] = np.where(complete, None, np.where(pd.isna(first_status), MISSING, first_status))
     out.insert(1, "Region_label", grouped["label"].last().to_numpy())
     # SSB's series on current borders ("K-3103") are complete enough to sum to Norway;
     # plain old codes may not be (see harmonise.national_total).
@@ -404,7 +402,7 @@ def _rate_values_without_counts(
                     "region": rid,
                     "period": p,
                     "value": np.nan,
-                    "status": harmonise.MISSING,
+                    "status": MISSING,
                     "note": ind.recompute.get("reason", ""),
                 }
                 for p in periods
