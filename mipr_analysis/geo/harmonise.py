@@ -114,7 +114,7 @@ def aggregate(
     for rid in region_ids:
         rid = regions.normalise_code(rid)
         if rid == regions.NATIONAL:
-            frames.append(_national(df, code_col))
+            frames.append(national_rows(df, code_col))
             continue
         members = regions.region_members(rid)
         sub = harmonised[harmonised["region"].isin(members)]
@@ -269,8 +269,8 @@ def _sum_members(
     return out
 
 
-def _national(raw: pd.DataFrame, code_col: str) -> pd.DataFrame:
-    """The frame's national row ("0") when it has one, else the sum of its municipalities."""
+def national_rows(raw: pd.DataFrame, code_col: str = "Region") -> pd.DataFrame:
+    """Norway: the frame's national rows ("0") when it has them, else `national_total`."""
     if "harmonised_from" in raw.columns:
         raise ValueError(
             "Norway ('0') cannot be taken from a harmonised frame: it holds only the municipalities "

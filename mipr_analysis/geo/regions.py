@@ -142,6 +142,19 @@ def report_regions() -> list[str]:
     return list(_definitions()["report_regions"])
 
 
+def group_ids() -> tuple[str, ...]:
+    """The councils (regions of several municipalities): "MIPR", "IOR"."""
+    return tuple(r for r, d in _definitions()["regions"].items() if d["members"])
+
+
+def peers() -> list[str]:
+    """The peer councils and their municipalities ("IOR", "3118", ...), in report order."""
+    out: list[str] = []
+    for council in _definitions()["peer_regions"]:
+        out += [council, *region_members(council)]
+    return out
+
+
 # --- KLASS change lists -------------------------------------------------------------------------
 
 

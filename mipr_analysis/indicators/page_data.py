@@ -492,3 +492,110 @@ def focus_indicators(area: str) -> list[Indicator]:
 def is_finite(x: object) -> bool:
     """True for a real number (not None, NaN or NA)."""
     return x is not None and not pd.isna(x) and bool(np.isfinite(float(x)))
+
+
+# --- what a page says about its figures -----------------------------------------------------------
+
+HAS_DATA, BASELINE_ONLY, NO_SOURCE, NO_DATA_YET = "data", "baseline_only", "no_source", "no_data"
+STATE_LABELS = {
+    HAS_DATA: "har tall",
+    BASELINE_ONLY: "bare nullpunkt",
+    NO_SOURCE: "ingen åpen kilde",
+    NO_DATA_YET: "ingen tall ennå",
+}
+"""An indicator's state on the pages, one word each (`state`); the reason says the rest."""
+
+
+def state(ind: Indicator, values: pd.DataFrame) -> tuple[str, str]:
+    """(state code, sentence) of an indicator's figures: the one place a page, the front page
+    and `mipr list` put "no figures yet" or "only the baseline" into words.
+
+    `values`: the indicator's rows of the processed `values` table (any regions).
+    """
+    have = values[values["value"].notna()] if len(values) else values
+    if ind.source.type == "none":
+        return NO_SOURCE, _sentence(ind.source.reason or STATE_LABELS[NO_SOURCE])
+    if have.empty:
+        if ind.source.type == "ssb" and ind.source.pending:
+            why = f"kodene i SSB-tabell {ind.source.table} er ikke fastsatt ennå"
+        elif ind.source.type == "ssb":
+            why = f"SSB-tabell {', '.join(ind.source.tables())} er ikke hentet ennå"
+        else:
+            why = f"tallene fra {ind.source_label} er ikke registrert ennå"
+        return NO_DATA_YET, _sentence(f"Ingen tall ennå: {why}")
+    newer = have["period"] > ind.baseline_year
+    stored = have["origin"].isin(["ssb", "fhi"])
+    if ind.is_result and not bool((stored | newer.fillna(False)).any()):
+        return BASELINE_ONLY, (
+            f"Foreløpig finnes bare nullpunktet ({ind.baseline_year}) fra handlingsplanen; "
+            "utviklingen vises når nyere tall finnes hos kilden."
+        )
+    return HAS_DATA, ""
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def notes(page: IndicatorPage) -> list[str]:
+    """Everything a reader should know about the page's figures, as plain sentences: whether the
+    SSB table and codes are confirmed, breaks in the series, missing values and why, the plan's
+    figures that do not match their parts or SSB, and the registry's caveats."""
+    ind = page.indicator
+    out: list[str] = []
+    if ind.source.type == "ssb":
+        check = table_check(page)
+        if check.confirmed is False or (check.confirmed is None and not ind.table_confirmed):
+            pending = f" {ind.source.pending}" if ind.source.pending else ""
+            out.append(f"Tabell eller koder ikke bekreftet: {check.text}{pending}")
+        elif check.confirmed:
+            out.append(check.text)
+        if ind.source.confidence and ind.source.confidence != "bekreftet":
+            out.append(f"Kodene er {ind.source.confidence}: {ind.source.evidence}")
+    out += [
+        f"{b.region_name}: {b.reason} ({b.from_year}–{b.to_year})."
+        for b in breaks(page).itertuples()
+    ]
+    out += [
+        f"{m.region_name} {m.years}: tall mangler ({m.reason})."
+        for m in missing_spans(page).itertuples()
+    ]
+    out += [
+        f"{d.region_name} {d.period} ({d.comparison}): {d.note}"
+        for d in plan_deviations(page).itertuples()
+    ]
+    out += list(ind.caveats)
+    return list(dict.fromkeys(out))
+
+
+def sources_of(pages: list[IndicatorPage]) -> pd.DataFrame:
+    """The stored datasets and published documents behind the figures of `pages`, one row each:
+    citation (without "Kilde: "), updated (at the source, "" when unknown), fetched, files
+    (relative paths, for the technical part), kind ("stored" or "document")."""
+    rows = []
+    for page in pages:
+        for s in sources(page).itertuples():
+            rows.append(
+                {
+                    "citation": s.citation,
+                    "updated": s.ssb_updated,
+                    "fetched": s.fetched,
+                    "files": f"{s.files} fil(er) i {s.folder}/",
+                    "kind": "stored",
+                }
+            )
+        for doc in plan_sources(page):
+            rows.append(
+                {"citation": doc, "updated": "", "fetched": "", "files": "", "kind": "document"}
+            )
+    columns = ["citation", "updated", "fetched", "files", "kind"]
+    frame = pd.DataFrame(rows, columns=columns)
+    if frame.empty:
+        return frame
+    return frame.groupby(["citation", "kind"], sort=False, as_index=False).agg(
+        updated=("updated", "max"),
+        fetched=("fetched", "max"),
+        files=("files", lambda s: "; ".join(dict.fromkeys(x for x in s if x))),
+    )[columns]

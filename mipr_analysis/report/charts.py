@@ -44,10 +44,7 @@ DEFAULT_UNITS: tuple[str, ...] = (*regions.MIPR_MUNICIPALITIES, MIPR)
 
 
 def _unit_name(code: str) -> str:
-    if code == MIPR:
-        return "Mosseregionen"
-    style = theme.REGION_STYLES.get(code)
-    return style.name if style else regions.region_name(code)
+    return regions.region_name(code)
 
 
 def commuting_split_chart(

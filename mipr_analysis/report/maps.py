@@ -30,7 +30,7 @@ from mipr_analysis.codes import normalise_code
 from mipr_analysis.formatting import fmt_number, fmt_value
 from mipr_analysis.geo import regions
 from mipr_analysis.geo.boundaries import ATTRIBUTION, representative_points
-from mipr_analysis.indicators.commuting import NEIGHBOURS
+from mipr_analysis.indicators.commuting import NEIGHBOURS, place_name
 from mipr_analysis.report import theme
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,17 +59,12 @@ FLOW_SOURCE = "Kilde: SSB, tabell 03321. " + ATTRIBUTION
 
 
 def _names(gdf: gpd.GeoDataFrame, codes: Sequence[str]) -> dict[str, str]:
-    """Report names: the theme's fixed names, `ORIENTATION`, regions.yaml, else Kartverket's."""
+    """Report names (`commuting.place_name`: regions.yaml, the neighbours, KLASS), else
+    Kartverket's."""
     out = {}
     for code in codes:
-        style = theme.REGION_STYLES.get(code)
-        if style or code in ORIENTATION:
-            out[code] = style.name if style else ORIENTATION[code]
-            continue
-        try:
-            out[code] = regions.region_name(code)
-        except KeyError:
-            out[code] = str(gdf.loc[code, "name"]) if code in gdf.index else code
+        name = place_name(code)
+        out[code] = str(gdf.loc[code, "name"]) if name == code and code in gdf.index else name
     return out
 
 

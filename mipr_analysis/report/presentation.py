@@ -7,11 +7,19 @@ show and write their own sentences. Everything here is formatting, with `formatt
 
 from __future__ import annotations
 
+import html
+import re
+
 import pandas as pd
+from IPython.display import HTML, Markdown, display
 
 from mipr_analysis import formatting as fmt
-from mipr_analysis.indicators import status
+from mipr_analysis.geo import regions
+from mipr_analysis.indicators import page_data, status
 from mipr_analysis.indicators.page_data import ChartSeries, IndicatorPage
+
+from . import theme
+from .tables import html_table
 
 
 def status_text(code: str) -> str:
@@ -96,3 +104,155 @@ def changes_table(changed: pd.DataFrame, unit: str, decimals: int) -> pd.DataFra
             "Nå": [shown(k, v) for k, v in zip(changed["kind"], changed["after"])],
         }
     )
+
+
+# --- the steps every indicator section of a page shows --------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
+
+
+def md_text(text: object) -> str:
+    """`text` as inert markdown: every character that could start markup is escaped, so input
+    text (notes, citations, labels) shows exactly as written and never becomes a link or HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def latest_block(page: IndicatorPage) -> HTML | Markdown:
+    """The "latest figures" step: the table (against the baseline for a result indicator), or
+    the sentence that says why there are no figures (`page_data.state`)."""
+    ind = page.indicator
+    latest = page_data.latest(page)
+    if latest.empty:
+        _, why = page_data.state(ind, page.values)
+        return Markdown(f"**{md_text(ind.title)}:** {md_text(why)}")
+    table = latest_table(page, latest)
+    caption = f"{ind.title}: siste tall"
+    if ind.is_result:
+        caption += f" mot nullpunktet {ind.baseline_year}"
+        without = [regions.region_name(r) for r in page.regions if r not in set(latest["region"])]
+        if without:
+            caption += f". Ingen tall for {', '.join(without)}"
+    numeric = [c for c in table.columns if c not in ("Område", "Status")]
+    return html_table(table, caption, row_header="Område", numeric=numeric)
+
+
+def show_development(
+    page: IndicatorPage, title: str | None = None, name: str | None = None
+) -> None:
+    """The "development" step: a line chart of the series (counts as an index, so areas of
+    different size compare), else the municipalities' latest figures as bars, else nothing.
+
+    `title` defaults to a sentence on how Mosseregionen moved; `name` (default: the indicator
+    id) names the print files of `mipr report --figures`.
+    """
+    ind = page.indicator
+    name = name or ind.id
+    source = page_data.source_line(page)
+    if page.has_series:
+        series = page_data.chart_series(page)
+        fig = theme.line_chart(
+            series.frame,
+            title=title or _moved_title(page),
+            ylabel=f"{ind.title} ({series.ylabel_suffix or ind.unit})",
+            source=source,
+            invert_y=ind.measure == "rank",
+        )
+        alt = series_alt_text(series, ind.title, ind.unit, ind.decimals)
+        theme.show(fig, alt=alt, name=name, data=series_numbers(series, ind.unit, ind.decimals))
+        if series.left_out:
+            display(
+                Markdown(
+                    f"Ikke med i indeksfiguren (mangler tall for {series.base_year}): "
+                    f"{md_text(', '.join(series.left_out))}."
+                )
+            )
+        return
+    bars = page.values.dropna(subset=["value"])
+    bars = bars[bars["region"].map(regions.is_municipality)]
+    if len(bars) < 2:
+        return
+    period = int(bars["period"].max())
+    bars = bars[bars["period"] == period]
+    ordered = bars.sort_values("value")
+    low, high = ordered["region_name"].iloc[0], ordered["region_name"].iloc[-1]
+    default = (
+        f"{ind.title} {period}: best plassert {low}, svakest {high}"
+        if ind.measure == "rank"
+        else f"{ind.title} {period}: høyest i {high}, lavest i {low}"
+    )
+    fig = theme.bar_chart(
+        bars,
+        title=title or default,
+        xlabel=f"{ind.title} ({ind.unit})",
+        unit=ind.unit,
+        decimals=ind.decimals,
+        source=source,
+    )
+    shown = [
+        f"{r.region_name} {fmt.fmt_value(r.value, ind.unit, ind.decimals)}"
+        for r in ordered.itertuples()
+    ]
+    numbers = pd.DataFrame(
+        {
+            "Kommune": ordered["region_name"],
+            "Tall": [fmt.fmt_value(v, ind.unit, ind.decimals) for v in ordered["value"]],
+        }
+    )
+    alt = f"Stolpediagram av {ind.title.lower()} {period}: " + "; ".join(shown) + "."
+    theme.show(fig, alt=alt, name=name, data=numbers)
+
+
+def _moved_title(page: IndicatorPage) -> str:
+    """ "Sysselsettingsandel: Mosseregionen økte fra 74,0 % i 2017 til 75,5 % i 2024"."""
+    ind = page.indicator
+    for region in ("MIPR", page.regions[0]):
+        first_last = page_data.first_and_last(page, region)
+        if first_last:
+            break
+    else:
+        return ind.title
+    y0, v0, y1, v1 = first_last
+    moved = "økte" if v1 > v0 else "falt" if v1 < v0 else "var uendret"
+    if ind.measure == "rank":  # a higher number is a worse place
+        moved = {"økte": "falt", "falt": "steg"}.get(moved, moved)
+    return (
+        f"{ind.title}: {regions.region_name(region)} {moved} fra "
+        f"{fmt.fmt_value(v0, ind.unit, ind.decimals)} i {y0} til "
+        f"{fmt.fmt_value(v1, ind.unit, ind.decimals)} i {y1}"
+    )
+
+
+def notes_block(notes: list[str], heading: str = "Merknader", empty: str = "") -> Markdown:
+    """The notes as a bulleted list under a bold heading (input text escaped); `empty` when
+    there are none."""
+    if not notes:
+        return Markdown(md_text(empty) if empty else "")
+    return Markdown(f"**{heading}:**\n\n" + "\n".join(f"- {md_text(n)}" for n in notes))
+
+
+def sources_block(pages: list[IndicatorPage], extra: list[str] = ()) -> HTML:
+    """The page's "Kilder": every dataset and document behind the figures the page showed,
+    with dates, and the stored files in a collapsed technical part. `extra`: further sources
+    the page used directly (maps, tables read without an indicator), as plain citations."""
+    found = page_data.sources_of(pages)
+    items = []
+    for s in found.itertuples():
+        dates = []
+        if s.updated:
+            dates.append(f"oppdatert hos kilden {fmt.fmt_date(s.updated)}")
+        if s.fetched:
+            dates.append(f"hentet {fmt.fmt_date(s.fetched)}")
+        when = f" ({'; '.join(dates)})" if dates else ""
+        items.append(f"<li>{html.escape(s.citation)}{html.escape(when)}</li>")
+    items += [f"<li>{html.escape(text)}</li>" for text in extra]
+    if not items:
+        return HTML("<p>Ingen lagrede data for denne siden ennå.</p>")
+    files = [f for f in found["files"] if f] if len(found) else []
+    technical = (
+        '<details class="provenance"><summary>Tekniske opplysninger om filene</summary><ul>'
+        + "".join(f"<li>{html.escape(f)}</li>" for f in files)
+        + "</ul></details>"
+        if files
+        else ""
+    )
+    return HTML(f"<ul>{''.join(items)}</ul>{technical}")

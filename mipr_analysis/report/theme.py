@@ -13,7 +13,7 @@ import os
 import re
 import struct
 import textwrap
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,9 +51,8 @@ TEXT_COLOUR = "#1A1A1A"
 
 @dataclass(frozen=True)
 class RegionStyle:
-    """How one region is drawn in every figure."""
+    """How one region is drawn in every figure (its name comes from `geo.regions`)."""
 
-    name: str
     colour: str
     marker: str
     linestyle: str
@@ -61,23 +60,20 @@ class RegionStyle:
 
 
 REGION_STYLES: dict[str, RegionStyle] = {
-    "3103": RegionStyle("Moss", OKABE_ITO["blue"], "o", "-"),
-    "3216": RegionStyle("Vestby", OKABE_ITO["vermillion"], "s", "--"),
-    "3112": RegionStyle("Råde", OKABE_ITO["bluish_green"], "^", "-."),
-    "3114": RegionStyle("Våler", OKABE_ITO["reddish_purple"], "D", ":"),
-    "MIPR": RegionStyle("MIPR", OKABE_ITO["black"], "P", "-", 2.8),
-    "IOR": RegionStyle(
-        "Indre Østfold regionråd", OKABE_ITO["orange"], "v", (0, (3, 1, 1, 1, 1, 1))
-    ),
-    "0": RegionStyle("Norge", OKABE_ITO["sky_blue"], "X", (0, (8, 3))),
+    "3103": RegionStyle(OKABE_ITO["blue"], "o", "-"),
+    "3216": RegionStyle(OKABE_ITO["vermillion"], "s", "--"),
+    "3112": RegionStyle(OKABE_ITO["bluish_green"], "^", "-."),
+    "3114": RegionStyle(OKABE_ITO["reddish_purple"], "D", ":"),
+    "MIPR": RegionStyle(OKABE_ITO["black"], "P", "-", 2.8),
+    "IOR": RegionStyle(OKABE_ITO["orange"], "v", (0, (3, 1, 1, 1, 1, 1))),
+    "0": RegionStyle(OKABE_ITO["sky_blue"], "X", (0, (8, 3))),
 }
-OTHER_STYLE = RegionStyle("", NEUTRAL_GREY, ".", "-", 1.2)
+OTHER_STYLE = RegionStyle(NEUTRAL_GREY, ".", "-", 1.2)
 
 
 def region_style(region: object) -> RegionStyle:
     """The fixed style of a region id; regions without one get a neutral grey."""
-    key = normalise_code(region)
-    return REGION_STYLES.get(key) or replace(OTHER_STYLE, name=key)
+    return REGION_STYLES.get(normalise_code(region), OTHER_STYLE)
 
 
 def _luminance(colour: str) -> float:
@@ -217,12 +213,23 @@ def _wrap(title: str) -> str:
 
 
 def _labels(df: pd.DataFrame, hue: str) -> dict[str, str]:
-    """Display names: the frame's ``<hue>_label`` column, else the fixed names, else the code."""
-    labels = {code: region_style(code).name for code in df[hue].astype(str).unique()}
-    if f"{hue}_label" in df.columns:
-        for code, label in df[[hue, f"{hue}_label"]].astype(str).drop_duplicates(hue).values:
-            if normalise_code(code) not in REGION_STYLES:
-                labels[code] = label
+    """Display names of the `hue` codes: the frame's names (`region_name` for `region`, else
+    `<hue>_name` or `<hue>_label`), else the report's name of the region, else the code."""
+    from mipr_analysis.geo import regions
+
+    codes = df[hue].astype(str).unique()
+    labels: dict[str, str] = {}
+    for column in ("region_name" if hue == "region" else "", f"{hue}_name", f"{hue}_label"):
+        if column in df.columns:
+            pairs = df[[hue, column]].astype(str).drop_duplicates(hue).to_numpy()
+            labels = {code: name for code, name in pairs}
+            break
+    for code in codes:
+        if code not in labels:
+            try:
+                labels[code] = regions.region_name(code)
+            except KeyError:
+                labels[code] = code
     return labels
 
 
@@ -277,7 +284,7 @@ def line_chart(
     ax.set_ylabel(ylabel)
     ax.set_xlabel(xlabel or "")
     ax.yaxis.set_major_formatter(nb_formatter())
-    if x == "year":
+    if _are_years(data[x]):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(year_formatter())
     else:
@@ -287,6 +294,12 @@ def line_chart(
     _direct_labels(fig, ax, ends)
     add_source(fig, source)
     return fig
+
+
+def _are_years(values: pd.Series) -> bool:
+    """True for whole numbers that read as calendar years (drawn "2005", not "2 005")."""
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    return bool(len(numbers)) and bool(((numbers % 1 == 0) & numbers.between(1800, 2200)).all())
 
 
 def _direct_labels(fig: Figure, ax: plt.Axes, ends: list[tuple[float, float, str, str]]) -> None:
