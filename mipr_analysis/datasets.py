@@ -54,6 +54,7 @@ class Description:
     region: str = "Region"
     other_regions: tuple[str, ...] = ()
     matrix: bool = False
+    on_2024_borders: bool = False
     summable: bool = False
     totals: dict[str, str] = field(default_factory=dict)
     drop: tuple[str, ...] = ()
@@ -74,6 +75,7 @@ def describe(dataset: str) -> Description:
         region=str(entry.get("region", "Region")),
         other_regions=tuple(entry.get("other_regions", ())),
         matrix=bool(entry.get("matrix", False)),
+        on_2024_borders=bool(entry.get("on_2024_borders", False)),
         summable=bool(entry.get("summable", False)),
         totals={str(k): str(v) for k, v in (entry.get("totals") or {}).items()},
         drop=tuple(entry.get("drop", ())),
@@ -148,7 +150,7 @@ def _wanted(selection: str | Iterable[str]) -> _Wanted:
     else:
         ids = [regions.normalise_code(r) for r in selection]
         named = False
-    municipalities, groups, national = [], [], False
+    municipalities, groups, national, order = [], [], False, []
     for rid in ids:
         if rid == regions.NATIONAL:
             national = True
@@ -156,12 +158,14 @@ def _wanted(selection: str | Iterable[str]) -> _Wanted:
             groups.append(rid)
         elif regions.is_municipality(rid) and (current := regions.to_2024_code(rid)):
             municipalities.append(current)
+            rid = current
         else:
             raise LoadError(
                 f"{rid!r} er ikke en kommune, et regionråd ({', '.join(regions.group_ids())}) "
                 "eller Norge ('0'). Bruk kommunenummer som tekst, f.eks. '3103'"
             )
-    order = tuple(dict.fromkeys([*municipalities, *groups] if not named else ids))
+        order.append(rid)
+    order = tuple(dict.fromkeys(order))
     return _Wanted(tuple(municipalities), tuple(groups), national, named, order)
 
 
@@ -170,7 +174,10 @@ def _table(frame: pd.DataFrame, desc: Description, wanted: _Wanted) -> pd.DataFr
     from mipr_analysis.geo import harmonise
 
     work = _plain(frame, desc)
-    harmonised = harmonise.harmonise_to_2024(work, "Region")
+    if desc.on_2024_borders:
+        harmonised = harmonise.label_2024(work, "Region")
+    else:
+        harmonised = harmonise.harmonise_to_2024(work, "Region")
     left_out: dict[str, str] = {}
     parts = [_select_municipalities(harmonised, wanted)]
     if wanted.groups:
@@ -298,15 +305,15 @@ def _plain(frame: pd.DataFrame, desc: Description) -> pd.DataFrame:
     if desc.region != "Region":
         out = out.drop(columns=[c for c in ("Region", "Region_label") if c in out.columns])
         out = out.rename(columns={desc.region: "Region"})
-    if desc.totals:
-        out.attrs["totals"] = dict(desc.totals)
+    out.attrs = {}  # provenance is taken from the stored frame; pandas copies attrs on every step
     return out
 
 
 def _select_municipalities(harmonised: pd.DataFrame, wanted: _Wanted) -> pd.DataFrame:
     from mipr_analysis.geo import regions
 
-    rows = harmonised[harmonised["region"].map(regions.is_municipality)]
+    codes = harmonised["region"]
+    rows = harmonised[codes.map({c: regions.is_municipality(c) for c in codes.unique()})]
     if wanted.municipalities is not None:
         rows = rows[rows["region"].isin(wanted.municipalities)]
     return rows
@@ -374,7 +381,11 @@ def _is_place(code: str) -> bool:
 def _provenance(frame: pd.DataFrame, desc: Description) -> dict:
     snaps = list(frame.attrs.get("snapshots") or [frame.attrs.get("snapshot")])
     snaps = [dict(s) for s in snaps if s]
-    citations = list(dict.fromkeys(s["citation"] for s in snaps if s.get("citation")))
+    citations = list(
+        dict.fromkeys(
+            s["citation"].removeprefix("Kilde:").strip() for s in snaps if s.get("citation")
+        )
+    )
     return {
         "dataset": desc.dataset,
         "title": desc.title or frame.attrs.get("label") or desc.dataset,
@@ -383,3 +394,54 @@ def _provenance(frame: pd.DataFrame, desc: Description) -> dict:
         "harmonised_to": 2024,
         "summable": desc.summable,
     }
+
+
+def select(frame: pd.DataFrame, where: dict) -> pd.DataFrame:
+    """The rows of a `load` frame whose codes match `where`: dimension -> a list of codes, or
+    {"min": a, "max": b} over codes that start with a number (ages "000".."105+")."""
+    from mipr_analysis.indicators.ssb_values import FilterError, matching
+
+    try:
+        keep = matching(frame, where, strict=True)
+    except FilterError as exc:
+        raise LoadError(f"utvalget {where} passer ikke til tabellen: {exc}") from None
+    out = frame[keep]
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def sum_over(frame: pd.DataFrame, dims: str | Iterable[str]) -> pd.DataFrame:
+    """`value` summed over the dimensions `dims`, per region, year and the other dimensions.
+
+    A dimension with a total category (`attrs["totals"]`, e.g. FHI's `sex` "total") is not
+    summed: its total rows are taken as they are. A sum with a missing part is missing
+    (status ".."). Labels of the summed dimensions are dropped.
+    """
+    from mipr_analysis.sums import strict_sum
+
+    dims = [dims] if isinstance(dims, str) else list(dims)
+    unknown = [d for d in dims if d not in frame.columns]
+    if unknown:
+        raise LoadError(
+            f"{', '.join(unknown)} er ikke en dimensjon i tabellen. Dimensjonene er "
+            f"{', '.join(_dimensions(frame))}"
+        )
+    totals = frame.attrs.get("totals", {})
+    work = frame
+    for dim in dims:
+        if dim in totals:
+            work = work[work[dim].astype(str) == totals[dim]]
+    gone = {*dims, *(f"{d}_label" for d in dims), *(f"{d}_name" for d in dims)}
+    keys = [c for c in work.columns if c not in gone and c not in _MEASURE_COLUMNS]
+    sums, complete = strict_sum(work.groupby(keys, sort=False, dropna=False), "value")
+    sums["status"] = [None if ok else MISSING for ok in complete]
+    sums.attrs = {k: v for k, v in frame.attrs.items() if k != "totals"}
+    remaining = {k: v for k, v in totals.items() if k not in dims}
+    if remaining:
+        sums.attrs["totals"] = remaining
+    return sums
+
+
+def _dimensions(frame: pd.DataFrame) -> list[str]:
+    fixed = {"region", "region_name", "year", *_MEASURE_COLUMNS}
+    return [c for c in frame.columns if c not in fixed and not c.endswith(("_label", "_name"))]

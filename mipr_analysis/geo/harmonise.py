@@ -78,6 +78,27 @@ def harmonise_to_2024(df: pd.DataFrame, code_col: str = "Region") -> pd.DataFram
     return out
 
 
+def label_2024(df: pd.DataFrame, code_col: str = "Region") -> pd.DataFrame:
+    """A frame whose codes are already 2024 municipality codes (e.g. FHI's files "b2024") in
+    the shape `harmonise_to_2024` returns: other codes are left out (and listed in
+    `attrs["unmapped"]`), nothing is summed."""
+    codes = _normalised(df[code_col])
+    known = codes.map({c: regions.to_2024_code(c) == c for c in codes.unique()}).astype(bool)
+    out = df.loc[known].copy()
+    out["region"] = codes[known].astype(str)
+    out["region_name"] = out["region"].map(_names(out, code_col))
+    out["harmonised_from"] = out["region"]
+    out[code_col] = out["region"]
+    if "status" in out.columns:
+        out["status"] = _status(out["status"])
+    out = out.reset_index(drop=True)
+    out.attrs = dict(df.attrs)
+    out.attrs["harmonised_to"] = regions.TARGET_YEAR
+    out.attrs["unmapped"] = sorted(set(df.loc[~known, code_col].astype(str)))
+    out.attrs["breaks"] = _breaks(out)
+    return out
+
+
 def aggregate(
     df: pd.DataFrame,
     region_ids: Iterable[str],

@@ -81,7 +81,9 @@ def _year_column(df: pd.DataFrame) -> str:
     raise FilterError("dataene har ingen årlige perioder; bare årstabeller kan brukes")
 
 
-def _mask(df: pd.DataFrame, flt: dict[str, Any], strict: bool = False) -> pd.Series:
+def matching(df: pd.DataFrame, flt: dict[str, Any], strict: bool = False) -> pd.Series:
+    """Which rows match a registry filter: dim -> codes, or {min, max} over codes that start
+    with a number (ages "000".."105+"). `strict`: every dimension must be in the frame."""
     keep = pd.Series(True, index=df.index)
     for dim, codes in flt.items():
         if dim == "table":
@@ -114,7 +116,7 @@ def reduce(
     Returns the columns Region (normalised code), Region_label, year, `name`, status.
     """
     year = _year_column(df)
-    sub = df[_mask(df, flt, strict)]
+    sub = df[matching(df, flt, strict)]
     if sub.empty:
         raise FilterError("ingen celler passer til utvalget")
     work = pd.DataFrame(
