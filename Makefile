@@ -8,6 +8,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mipr-installed
 KERNEL := mipr
 CODE := mipr_analysis tests benchmarks notebooks
+# What JupyterLab adds to a notebook's metadata when a kernel starts; git's nbstripout filter
+# drops it together with outputs and execution counts (see .gitattributes).
+NB_EXTRA_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file_extension \
+  metadata.language_info.mimetype metadata.language_info.nbconvert_exporter \
+  metadata.language_info.pygments_lexer metadata.language_info.version
 
 .PHONY: report pdf test test-fast lint format install browser lab strip clean-reports
 
@@ -40,6 +45,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (mipr)"
+	@# git stores notebooks without outputs, whatever JupyterLab saved (nbstripout as a filter)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  $(VENV)/bin/nbstripout --install --attributes .gitattributes && \
+	  git config filter.nbstripout.extrakeys "$(NB_EXTRA_KEYS)"; fi
 	touch $(STAMP)
 
 # Debian's chromium for the browser tests and the PDF (pip's playwright cannot download one here).
@@ -56,6 +65,6 @@ clean-reports:
 	rm -rf reports/executed reports/html reports/figures reports/records reports/run.json \
 	  reports/.batch-state.json reports/Mosseregionen-indikatorer-*.pdf
 
-# Strip outputs from the committed notebooks (the tests refuse notebooks with outputs).
+# Strip outputs from the notebooks in the working tree too (git stores them stripped anyway).
 strip: $(STAMP)
-	$(VENV)/bin/jupyter nbconvert --clear-output --inplace notebooks/*/*.ipynb
+	$(VENV)/bin/nbstripout --extra-keys "$(NB_EXTRA_KEYS)" notebooks/*/*.ipynb
