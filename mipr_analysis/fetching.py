@@ -349,7 +349,7 @@ def problem_lines(found: Iterable[tuple[FetchItem, list[Problem]]]) -> list[str]
             names = users.setdefault((problem.table, problem.text), [])
             names += [i for i in item.indicators if i not in names]
     return [
-        f"{table} ({', '.join(names)}): {text}" if names else f"{table}: {text}"
+        _printable(f"{table} ({', '.join(names)}): {text}" if names else f"{table}: {text}")
         for (table, text), names in users.items()
     ]
 

@@ -21,6 +21,7 @@ from mipr_analysis.fetching import (
     FetchItem,
     FetchOutcome,
     fetch_plan,
+    problem_lines,
     run_check,
     run_fetch,
     table_lines,
@@ -31,6 +32,7 @@ from mipr_analysis.indicators import processed as processed_tables
 from mipr_analysis.indicators.confirm import confirm
 from mipr_analysis.report import runner
 from mipr_analysis.report.plan import plan_jobs
+from mipr_analysis.ssb.check import Problem
 from mipr_analysis.ssb.errors import RetryAfterTooLong
 from mipr_analysis.ssb.store import SnapshotStore
 
@@ -331,6 +333,16 @@ def test_the_plan_lists_waiting_indicators_with_their_table():
     (waiting,) = pending
     assert (waiting.indicator, waiting.table) == ("fysisk_nedbygd_areal", "10781")
     assert str(waiting).startswith("fysisk_nedbygd_areal (tabell 10781): ")
+
+
+def test_labels_from_ssb_reach_the_console_as_plain_text():
+    item = FetchItem("07459", {}, {}, ["befolkning"])
+    problem = Problem(
+        "07459", "Kjonn", "0", "0 finnes ikke i Kjonn; SSB har 1 «Menn\x1b[31m\nrødt»"
+    )
+    assert problem_lines([(item, [problem])]) == [
+        "07459 (befolkning): 0 finnes ikke i Kjonn; SSB har 1 «Menn [31m rødt»"
+    ]
 
 
 def test_table_lines_align_columns_under_the_header_and_wrap_long_cells():
