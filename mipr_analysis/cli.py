@@ -105,6 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--table", action="append", metavar="ID", help="bare denne tabellen (kan gjentas)"
     )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="kontroller tabeller, variabler og koder mot SSBs metadata uten å hente data",
+    )
     p.set_defaults(run=cmd_fetch)
 
     p = sub.add_parser("import-csv", help="importer en CSV-fil lastet ned fra Statistikkbanken")
@@ -213,11 +218,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from mipr_analysis.fetching import run_fetch
+    from mipr_analysis.fetching import run_check, run_fetch
     from mipr_analysis.locking import data_lock
 
     with data_lock("fetch"):
-        return run_fetch(args.table)
+        if args.check:
+            return run_check(args.table)
+        return run_fetch(args.table, pages=_pages_showing)
+
+
+def _pages_showing(indicators, tables) -> list[str]:
+    """The report pages (front page first) that show any of the indicators or processed
+    tables, by the names the report gives them."""
+    from mipr_analysis.report.plan import plan_jobs
+
+    wanted, processed = set(indicators), set(tables)
+    jobs = plan_jobs()
+    hit = [
+        j.title
+        for j in jobs
+        if not j.front and (wanted & set(j.indicators) or processed & set(j.tables))
+    ]
+    return [j.group for j in jobs if j.front] + hit if hit else []
 
 
 def cmd_import_csv(args: argparse.Namespace) -> int:

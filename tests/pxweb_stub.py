@@ -16,6 +16,7 @@ and `UNKNOWN_HOST_URL` (a name that never resolves: `.invalid` is reserved, RFC 
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -142,6 +143,9 @@ class GeneratedTable:
     It answers selections like the server does: explicit codes, `*`/`12*`/`*2` wildcards,
     `top(n[,o])`, `bottom(n[,o])`, `from(a)`, `to(a)`, `range(a,b)`; a mandatory variable
     without a selection gets SSB's 400; variables left out are eliminated (dropped).
+    `codelists` (variable -> codelist ids) are listed in the metadata as SSB lists them, and
+    then a query with any other codelist gets SSB's 400; without it any codelist is accepted
+    (and the values are still matched against the table's own codes).
     """
 
     def __init__(
@@ -152,13 +156,50 @@ class GeneratedTable:
         time_dim: str = "Tid",
         mandatory: tuple[str, ...] = ("ContentsCode", "Tid"),
         updated: str = "2026-01-01T07:00:00Z",
+        codelists: Mapping[str, list[str]] | None = None,
     ) -> None:
         self.table_id = table_id
         self.dimensions = {dim: list(codes) for dim, codes in dimensions.items()}
         self.time_dim = time_dim
         self.mandatory = mandatory
         self.updated = updated
+        self.codelists = None if codelists is None else {d: list(c) for d, c in codelists.items()}
         self.label = f"{table_id}: HAND-MADE stub table"
+
+    @classmethod
+    def from_metadata(cls, metadata: bytes | Mapping[str, Any]) -> GeneratedTable:
+        """A HAND-MADE table on the codes of a recorded metadata response: its variables,
+        codes, time variable and which variables may be left out are SSB's; every value is
+        made up (the cell's position)."""
+        doc = json.loads(metadata) if isinstance(metadata, (bytes, str)) else metadata
+        dims = {}
+        for dim in doc["id"]:
+            index = doc["dimension"][dim]["category"]["index"]
+            dims[dim] = sorted(index, key=index.get) if isinstance(index, dict) else list(index)
+        mandatory = tuple(
+            d for d in doc["id"] if not doc["dimension"][d].get("extension", {}).get("elimination")
+        )
+        table_id = str(doc.get("extension", {}).get("px", {}).get("tableid") or "")
+        codelists = {
+            d: [c["id"] for c in doc["dimension"][d].get("extension", {}).get("codelists") or []]
+            for d in doc["id"]
+        }
+        return cls(
+            table_id,
+            dims,
+            time_dim=(doc.get("role", {}).get("time") or ["Tid"])[0],
+            mandatory=mandatory,
+            updated=doc.get("updated") or "2026-01-01T07:00:00Z",
+            codelists=codelists,
+        )
+
+    def using(self, codes: Mapping[str, list[str]]) -> GeneratedTable:
+        """The table with these variables' codes replaced (a codelist applied to them)."""
+        if not codes:
+            return self
+        table = copy.copy(self)
+        table.dimensions = {**self.dimensions, **{d: list(c) for d, c in codes.items()}}
+        return table
 
     def resolve(self, selection: Selection) -> dict[str, list[str]] | Reply:
         """The codes each selected variable expands to, or the 400 SSB would send."""
@@ -193,6 +234,10 @@ class GeneratedTable:
         return 0 if isinstance(resolved, Reply) else math.prod(len(v) for v in resolved.values())
 
     def __call__(self, selection: Selection, codelists: dict[str, str], lang: str) -> Any:
+        for dim, codelist in codelists.items():
+            offered = [c.lower() for c in (self.codelists or {}).get(dim, [])]
+            if self.codelists is not None and codelist.lower() not in offered:
+                return Reply.problem(400, "Non-existent codelist", f"{dim}: {codelist}")
         resolved = self.resolve(selection)
         if isinstance(resolved, Reply):
             return resolved
@@ -233,7 +278,13 @@ class GeneratedTable:
                         "index": {code: i for i, code in enumerate(codes)},
                         "label": {code: f"{dim} {code}" for code in codes},
                     },
-                    "extension": {"elimination": dim not in self.mandatory},
+                    "extension": {
+                        "elimination": dim not in self.mandatory,
+                        "codelists": [
+                            {"id": c, "label": f"{c} (HAND-MADE)", "type": "Aggregation"}
+                            for c in (self.codelists or {}).get(dim, [])
+                        ],
+                    },
                 }
                 for dim, codes in dims.items()
             },
@@ -332,8 +383,8 @@ class PxWebStub:
     def add_codelist(self, codelist_id: str, codes: dict[str, str]) -> None:
         """Serve `GET /codelists/{id}` (HAND-MADE: codes and labels given by the test).
 
-        A generated table that is fetched with this codelist must use these codes for the
-        variable; the stub does not map between a table's codes and a codelist's.
+        A generated table fetched with this codelist answers with these codes for the variable
+        (as SSB does: the query's codes are the codelist's).
         """
         self.codelists[codelist_id.lower()] = {
             "id": codelist_id,
@@ -344,6 +395,17 @@ class PxWebStub:
 
     def add_generated(self, table: GeneratedTable) -> None:
         self.add_table(table.table_id, data=table, metadata=table.metadata(), info=table.info())
+
+    def add_recorded_metadata(self, table_id: str, metadata: str) -> GeneratedTable:
+        """Serve a recorded metadata response unchanged (named relative to `recordings`) and
+        HAND-MADE data on its codes (`GeneratedTable.from_metadata`), which answers like SSB:
+        400 for a variable or code the table does not have."""
+        if self.recordings is None:
+            raise ValueError("PxWebStub(recordings=...) is needed to serve recorded responses")
+        body = (self.recordings / metadata).read_bytes()
+        table = GeneratedTable.from_metadata(body)
+        self.add_table(table_id, data=table, metadata=body)
+        return table
 
     def add_recorded(
         self, table_id: str, *, data: str | None = None, metadata: str | None = None
@@ -460,10 +522,19 @@ class PxWebStub:
         if table.data is None:
             return Reply.not_found()
         if callable(table.data):
-            cells = table.data.cells(selection) if hasattr(table.data, "cells") else 0
+            data = table.data
+            if isinstance(data, GeneratedTable):  # valueCodes refer to the codelist's codes
+                data = data.using(
+                    {
+                        dim: [v["code"] for v in self.codelists[cl.lower()]["values"]]
+                        for dim, cl in codelists.items()
+                        if cl.lower() in self.codelists and dim in data.dimensions
+                    }
+                )
+            cells = data.cells(selection) if hasattr(data, "cells") else 0
             if cells > self.max_cells:
                 return self._too_many_cells()
-            answer = table.data(selection, codelists, entry.query.get("lang", "no"))
+            answer = data(selection, codelists, entry.query.get("lang", "no"))
             if isinstance(answer, Reply):
                 return answer
             return _json_reply(answer)

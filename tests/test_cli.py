@@ -198,7 +198,8 @@ def test_fetch_then_nothing_new_sends_no_data_request(data_dir, capsys, monkeypa
         assert "0 hentet" in second and "gjenbrukt" in second
     files = sorted(p.name for p in (data_dir / "raw" / "ssb" / "07459").iterdir())
     assert len(files) == len(SnapshotStore(data_dir).list("07459")) * 2  # nothing new stored
-    assert sum(".meta.json" in f for f in files) == data_requests + 1  # one metadata snapshot
+    # one metadata snapshot, and one of the codelist (agg_KommSummer) the queries use
+    assert sum(".meta.json" in f for f in files) == data_requests + 2
 
 
 def test_fetch_failure_exits_non_zero_with_the_table(data_dir, capsys, monkeypatch):

@@ -27,7 +27,7 @@ def store_metadata(data_dir, shared_ssb):
 
 def test_without_metadata_nothing_is_claimed(data_dir):
     check = confirm(get_indicator("befolkning"), data_dir)
-    assert check.confirmed is None and "mipr fetch" in check.text
+    assert check.confirmed is None and "mipr fetch --check" in check.text
 
 
 def test_population_selection_exists_in_the_real_metadata(data_dir, shared_ssb):
@@ -49,5 +49,5 @@ def test_a_wrong_code_is_named(data_dir, shared_ssb):
     )
     check = confirm(wrong, data_dir)
     assert check.confirmed is False
-    assert "koden Personer9 i ContentsCode finnes ikke" in check.text
-    assert "koden 0 i Kjonn finnes ikke" in check.text  # 07459 has only 1 and 2
+    assert "Personer9 finnes ikke i ContentsCode; SSB har Personer1 «Persons»" in check.text
+    assert "0 finnes ikke i Kjonn; SSB har 2 «Females», 1 «Males»" in check.text  # no 0 in 07459

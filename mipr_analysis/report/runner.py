@@ -173,7 +173,9 @@ def run_batch(
         manifest = _manifest()
         reference = _reference(reports)
         keys = {
-            j.name: _job_key(j, manifest, hashes, figure_files, reference=reference)
+            j.name: _job_key(
+                j, manifest, hashes, figure_files, _checked_table(j, raw), reference=reference
+            )
             for j in selected
             if not j.front
         }
@@ -324,6 +326,18 @@ def _reference(reports: Path) -> dict:
         return json.loads((reports / "records" / "reference.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+def _checked_table(job: Job, raw: dict[str, str]) -> dict[str, str]:
+    """The stored files of the SSB table an indicator page checks its codes against (its
+    "tabell og koder bekreftet" note reads the table's metadata, `indicators.confirm`), so
+    the page follows new metadata even when its figures stay the same."""
+    from mipr_analysis.indicators.registry import load_registry
+
+    indicator = job.parameters.get("indicator_id")
+    table = next((i.source.table for i in load_registry() if i.id == indicator), None)
+    folder = f"raw/ssb/{table}/"
+    return {path: sha for path, sha in raw.items() if table and path.startswith(folder)}
 
 
 def _job_key(

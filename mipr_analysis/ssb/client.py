@@ -45,6 +45,7 @@ from .. import __version__, config
 from ..config import OSLO
 from ..errors import MiprError
 from ..hashing import sha256_bytes
+from .codelists import CODELIST_KIND, parse_codelist, stored_codelist
 from .errors import (
     BadQuery,
     BudgetExceeded,
@@ -119,6 +120,15 @@ class Progress:
 
     def __str__(self) -> str:
         return f"{self.table or 'SSB'}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RequestPlan:
+    """How a selection is fetched: `cells` it selects, and the `requests` (selections) it is
+    split into so each stays under SSB's cell limit."""
+
+    cells: int
+    requests: list[dict[str, list[str]]]
 
 
 @dataclass
@@ -254,7 +264,8 @@ class Client:
         self._budget: _Budget | None = None
         self._config: dict[str, Any] | None = None
         self._metadata: dict[tuple[str, str], Any] = {}
-        self._codelists: dict[tuple[str, str], list[str]] = {}
+        self._codelists: dict[tuple[str, str], tuple[dict[str, str], bytes, str]] = {}
+        self._codelists_stored: set[tuple[str, tuple[str, str]]] = set()
         self._updated: dict[tuple[str, str], str | None] | None = None
 
     # -- public API --------------------------------------------------------------------------
@@ -372,22 +383,76 @@ class Client:
             self._config = cfg
         return self._config
 
-    def codelist(self, codelist_id: str, lang: str = "no") -> list[str]:
-        """The codes of a grouping or valueset (`GET /codelists/{id}`), cached per client."""
-        if (codelist_id, lang) not in self._codelists:
+    def codelist(
+        self, codelist_id: str, lang: str = "no", *, table_id: str | None = None
+    ) -> dict[str, str]:
+        """The codes of a grouping or valueset (`GET /codelists/{id}`), code -> label in SSB's
+        order; asked for once per client.
+
+        With `table_id` the response is stored as a snapshot of that table (`kind: codelist`,
+        once while it is unchanged), since the table's query depends on it; offline it is
+        read from there.
+        """
+        if self.offline:
+            codes = stored_codelist(self.store, table_id, codelist_id) if table_id else None
+            if codes is None:
+                raise NoSnapshot(
+                    f"Kodelisten {codelist_id} er ikke lagret"
+                    + (f" for tabell {table_id}" if table_id else "")
+                    + " (frakoblet modus). Kjør `mipr fetch --check` med internett."
+                )
+            return codes
+        key = query_key(codelist_id, None, None, lang, kind=CODELIST_KIND)
+        cached = (codelist_id.lower(), lang)
+        if cached not in self._codelists:
             url = self._url(f"/codelists/{quote(codelist_id)}", [("lang", lang)])
-            doc = _json(
-                self._send("GET", url, what=f"kodeliste {codelist_id}"), f"kodelisten {codelist_id}"
-            )
             try:
-                codes = [str(v["code"]) for v in doc["values"]]
-            except (KeyError, TypeError) as exc:
-                raise InvalidResponse(
-                    f"SSBs svar for kodelisten {codelist_id} ({url}) mangler values[].code. "
-                    "Sjekk navnet på kodelisten i tabellens metadata, eller prøv igjen senere."
+                body = self._send("GET", url, what=f"kodeliste {codelist_id}").content
+            except TableNotFound as exc:  # the query names a codelist SSB does not have
+                raise BadQuery(
+                    f"SSB har ikke kodelisten {codelist_id}"
+                    + (f" (brukt for tabell {table_id})" if table_id else "")
+                    + ". Sjekk navnet mot kodelistene i tabellens metadata "
+                    "(`mipr fetch --check` viser dem)."
                 ) from exc
-            self._codelists[(codelist_id, lang)] = codes
-        return self._codelists[(codelist_id, lang)]
+            self._codelists[cached] = (parse_codelist(body, codelist_id, url), body, url)
+        codes, body, url = self._codelists[cached]
+        if table_id is not None and (table_id, cached) not in self._codelists_stored:
+            stored = self.store.latest(table_id, key, kind=CODELIST_KIND)
+            if stored is None or stored.meta.get("sha256") != sha256_bytes(body):
+                self.store.save(
+                    table_id,
+                    body,
+                    source=PXWEB,
+                    query_key=key,
+                    kind=CODELIST_KIND,
+                    codelist=codelist_id,
+                    url=url,
+                    method="GET",
+                    query=None,
+                    lang=lang,
+                )
+            self._codelists_stored.add((table_id, cached))
+        return dict(codes)
+
+    def request_plan(
+        self,
+        table_id: str,
+        selection: Selection,
+        codelists: Mapping[str, str] | None = None,
+        lang: str = "no",
+    ) -> RequestPlan:
+        """How `fetch` asks for a selection: the cells it selects and the requests it is split
+        into under SSB's cell limit (`/config` `maxDataCells`). `mipr fetch --check` shows the
+        same numbers. Asks SSB for `/config`, the metadata and codelists it needs, never data.
+        """
+        sel = {dim: [v] if isinstance(v, str) else list(v) for dim, v in selection.items()}
+        lists = dict(codelists or {})
+        max_cells = int(self.server_config().get("maxDataCells") or MAX_DATA_CELLS)
+        cells = self.estimate_cells(table_id, sel, lists, lang)
+        if cells > max_cells:
+            sel = self._explicit(table_id, sel, lists, lang)
+        return RequestPlan(cells, split_selection(sel, cells, max_cells))
 
     def estimate_cells(
         self,
@@ -401,11 +466,11 @@ class Client:
         if all(is_explicit(values) for values in selection.values()):
             return math.prod(len(values) for values in selection.values())
         lists = dict(codelists or {})
-        listed = self._list_codelist_values(dict(selection), lists, lang)
+        listed = self._list_codelist_values(table_id, dict(selection), lists, lang)
         return int(self.metadata(table_id, lang).cells(listed, lists))
 
     def _list_codelist_values(
-        self, selection: dict[str, list[str]], codelists: dict[str, str], lang: str
+        self, table_id: str, selection: dict[str, list[str]], codelists: dict[str, str], lang: str
     ) -> dict[str, list[str]]:
         """Wildcards on a variable with a codelist, matched against the codelist's codes."""
         out = dict(selection)
@@ -416,7 +481,7 @@ class Client:
                         f"Uttrykket {unsupported[0]!r} på {dim} støttes ikke av mipr_analysis "
                         f"sammen med kodelisten {codelists[dim]}. Bruk «*» eller list kodene."
                     )
-                codes = self.codelist(codelists[dim], lang)
+                codes = list(self.codelist(codelists[dim], lang, table_id=table_id))
                 picked: list[str] = []
                 for value in values:
                     found = (
@@ -443,11 +508,7 @@ class Client:
         lang: str,
         key: str,
     ) -> pd.DataFrame:
-        max_cells = int(self.server_config().get("maxDataCells") or MAX_DATA_CELLS)
-        cells = self.estimate_cells(table_id, selection, codelists, lang)
-        if cells > max_cells:
-            selection = self._explicit(table_id, selection, codelists, lang)
-        chunks = split_selection(selection, cells, max_cells)
+        chunks = self.request_plan(table_id, selection, codelists, lang).requests
         fetched_at = utc_now()
         received = []
         for number, chunk in enumerate(chunks, start=1):
@@ -484,7 +545,7 @@ class Client:
         """Wildcards and expressions on non-time variables listed as codes, so a split can
         cut along them (variables with a codelist keep their expressions)."""
         meta = self.metadata(table_id, lang)
-        listed = self._list_codelist_values(selection, codelists, lang)
+        listed = self._list_codelist_values(table_id, selection, codelists, lang)
         return {
             dim: values
             if is_explicit(values) or dim.lower() in TIME_DIMENSIONS

@@ -39,6 +39,8 @@ ID_RULE = (
     "små bokstaver, sifre og bindestrek, f.eks. fhi/befolkning-b2024"
 )
 REQUIRED = ("table_id", "source", "fetched_at", "sha256")
+KINDS = ("data", "metadata", "codelist")
+"""What a snapshot holds: data, a table's metadata, or a codelist the table's queries use."""
 EXCERPT = 60
 """Longest excerpt of file content or user input quoted in a message."""
 
@@ -204,8 +206,8 @@ def _field_problem(meta: dict[str, Any], dataset_id: str | None) -> str | None:
         return f"fetched_at {excerpt(meta['fetched_at'])} er ikke et tidspunkt"
     if moment.tzinfo is None:
         return "fetched_at mangler tidssone"
-    if meta.get("kind", "data") not in ("data", "metadata"):
-        return f"kind {excerpt(meta['kind'])} er verken data eller metadata"
+    if meta.get("kind", "data") not in KINDS:
+        return f"kind {excerpt(meta['kind'])} er ikke en av {', '.join(KINDS)}"
     for key in ("part", "parts"):
         if key in meta and not (isinstance(meta[key], int) and meta[key] >= 1):
             return f"{key} er ikke et positivt heltall"

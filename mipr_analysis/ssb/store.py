@@ -42,6 +42,7 @@ from ..atomic import _umask
 from ..hashing import digest, file_sha256, sha256_bytes
 from .errors import NoSnapshot, SnapshotCorrupt, SSBError
 from .sidecar import (
+    KINDS,
     SIDECAR_SUFFIX,
     TMP_PREFIX,
     ImportRefused,
@@ -583,7 +584,7 @@ class SnapshotStore:
                 if actual != snap.meta["sha256"]:
                     out.problems.append(_mismatch(snap.body_path, snap.sidecar_path, ds))
             if not any(p.blocking for p in problems):
-                for kind in ("data", "metadata"):
+                for kind in KINDS:
                     out.in_use.extend(_in_use(ds, [s for s in snaps if s.kind == kind]))
         return out
 
