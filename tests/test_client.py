@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -224,27 +223,46 @@ def test_limiter_allows_n_calls_per_window_with_fake_clock():
     assert (limiter.max_calls, limiter.window) == (2, 20.0)
 
 
-def test_n_plus_one_requests_take_at_least_the_window(stub, data_dir):
-    set_limiter(stub.url, RateLimiter(3, 1.0))
+class FakeClock:
+    """A clock that moves only when the limiter sleeps (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += seconds
+
+
+def test_n_plus_one_requests_wait_for_the_window(stub, data_dir):
+    clock = FakeClock()
+    set_limiter(stub.url, RateLimiter(3, 1.0, clock=clock, sleep=clock.sleep))
     client = make_client(stub)
-    start = time.monotonic()
     for _ in range(4):
         client.table_info("99901")
-    assert time.monotonic() - start >= 1.0
+    assert stub.count("table") == 4
+    assert clock.slept == [1.0]  # the fourth call waited until the first left the window
 
 
 def test_two_clients_share_one_limiter(stub, data_dir):
-    set_limiter(stub.url, RateLimiter(3, 1.0))
+    clock = FakeClock()
+    set_limiter(stub.url, RateLimiter(3, 1.0, clock=clock, sleep=clock.sleep))
     first, second = make_client(stub), make_client(stub)
     assert first.limiter is second.limiter is limiter_for(stub.url + "/")
-    start = time.monotonic()
     threads = [threading.Thread(target=c.table_info, args=("99901",)) for c in (first, second) * 2]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert time.monotonic() - start >= 1.0
     assert stub.count("table") == 4
+    assert sum(clock.slept) >= 1.0  # four calls through one limiter of three per second
 
 
 def test_every_retry_passes_through_the_limiter(stub, data_dir):

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from mipr_analysis.ssb.ratelimit import RateLimiter
 
 
@@ -29,19 +31,27 @@ def test_two_limiters_on_one_log_share_the_quota(tmp_path):
 
 
 def test_another_process_uses_up_the_window(tmp_path):
+    """Another process made two calls at t = 1000 s; this one, at 1000.5 s, must wait for the
+    first of them to leave the 1.5 s window (clocks fixed, so no test waits on real time)."""
     log = tmp_path / "calls.json"
     script = (
-        "import time; from pathlib import Path; "
+        "from pathlib import Path; "
         "from mipr_analysis.ssb.ratelimit import RateLimiter; "
-        f"r = RateLimiter(2, 1.5, clock=time.time, state_file=Path({str(log)!r})); "
+        f"r = RateLimiter(2, 1.5, clock=lambda: 1000.0, state_file=Path({str(log)!r})); "
         "r.acquire(); r.acquire()"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
-    first_call = min(json.loads(log.read_text(encoding="utf-8")))
-    mine = RateLimiter(2, 1.5, clock=time.time, state_file=log)
+    assert json.loads(log.read_text(encoding="utf-8")) == [1000.0, 1000.0]
+    now = [1000.5]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    mine = RateLimiter(2, 1.5, clock=lambda: now[0], sleep=sleep, state_file=log)
     mine.acquire()
-    # not before the other process's first call has aged out of the window
-    assert time.time() >= first_call + 1.5
+    assert slept == [pytest.approx(1.0)]  # until 1001.5, when the first call leaves the window
 
 
 def test_an_unreadable_log_starts_afresh(tmp_path):
