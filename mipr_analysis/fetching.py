@@ -11,13 +11,12 @@ Everything printed is for the user and in Norwegian bokmål.
 
 from __future__ import annotations
 
-import re
 import sys
-import textwrap
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from mipr_analysis import config
+from mipr_analysis.console import one_line, printable, table_lines
 from mipr_analysis.errors import MiprError
 from mipr_analysis.formatting import fmt_number, year_spans
 from mipr_analysis.hashing import digest
@@ -184,11 +183,6 @@ def _diagnose(client: Client, item: FetchItem) -> list[Problem]:
         return []
 
 
-def one_line(message: object) -> str:
-    """A message as one line (runs of whitespace, newlines included, become one space)."""
-    return " ".join(str(message).split())
-
-
 def _to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
@@ -349,7 +343,7 @@ def problem_lines(found: Iterable[tuple[FetchItem, list[Problem]]]) -> list[str]
             names = users.setdefault((problem.table, problem.text), [])
             names += [i for i in item.indicators if i not in names]
     return [
-        _printable(f"{table} ({', '.join(names)}): {text}" if names else f"{table}: {text}")
+        printable(f"{table} ({', '.join(names)}): {text}" if names else f"{table}: {text}")
         for (table, text), names in users.items()
     ]
 
@@ -503,35 +497,6 @@ def _check_table(
     return table_lines([name for name, _ in CHECK_COLUMNS], rows, [w for _, w in CHECK_COLUMNS])
 
 
-def table_lines(
-    header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]
-) -> list[str]:
-    """Rows as aligned text columns under a header row; a cell longer than its column's width
-    wraps onto further lines."""
-    sizes = [
-        max([len(name)] + [min(len(r[i]), widths[i]) for r in rows])
-        for i, name in enumerate(header)
-    ]
-    out = ["  ".join(name.ljust(sizes[i]) for i, name in enumerate(header)).rstrip()]
-    out.append("  ".join("-" * size for size in sizes))
-    for row in rows:
-        cells = [
-            textwrap.wrap(_printable(cell), sizes[i], break_on_hyphens=False) or [""]
-            for i, cell in enumerate(row)
-        ]
-        for n in range(max(len(c) for c in cells)):
-            parts = [(c[n] if n < len(c) else "").ljust(sizes[i]) for i, c in enumerate(cells)]
-            out.append("  ".join(parts).rstrip())
-    return out
-
-
-def _printable(text: str) -> str:
-    """SSB's labels are data: one line, no control characters, on the console (no-break
-    spaces in numbers are kept)."""
-    text = "".join(ch if ch.isprintable() or ch in "\t\n\u00a0" else " " for ch in str(text))
-    return " ".join(re.split(r"[ \t\n\r\f\v]+", text)).strip()
-
-
 def _title(meta: TableMetadata, table: str) -> str:
     """SSB's title, without the table number it starts with (the table column has it)."""
     return meta.label.removeprefix(f"{table}:").strip() or meta.label
@@ -586,13 +551,13 @@ def _variables(meta: TableMetadata) -> str:
     parts = []
     for dim, codes in meta.dimensions.items():
         if dim == metric and len(codes) <= 12:
-            listed = ", ".join(_with_label(c, _printable(label)) for c, label in codes.items())
+            listed = ", ".join(_with_label(c, printable(label)) for c, label in codes.items())
             parts.append(f"{dim}: {listed}")
         elif dim == meta.time_dimension and codes:
             parts.append(f"{dim}: {next(iter(codes))}–{list(codes)[-1]}")
         else:
             parts.append(f"{dim} ({len(codes)} koder)")
-    return f"SSB har «{_printable(meta.label)}» med {'; '.join(parts)}."
+    return f"SSB har «{printable(meta.label)}» med {'; '.join(parts)}."
 
 
 # -- what is new after a fetch ---------------------------------------------------------------------

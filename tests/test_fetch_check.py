@@ -16,6 +16,7 @@ import pytest
 from pxweb_stub import GeneratedTable, PxWebStub, Reply
 
 from mipr_analysis.cli import main
+from mipr_analysis.console import table_lines
 from mipr_analysis.errors import MiprError
 from mipr_analysis.fetching import (
     FetchItem,
@@ -24,7 +25,6 @@ from mipr_analysis.fetching import (
     problem_lines,
     run_check,
     run_fetch,
-    table_lines,
     whats_new,
 )
 from mipr_analysis.indicators import get_indicator

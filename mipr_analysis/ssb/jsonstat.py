@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mipr_analysis.console import one_line
 from mipr_analysis.ssb.errors import BadQuery, InvalidResponse
 from mipr_analysis.ssb.selection import is_expression, is_wildcard, matching
 
@@ -292,7 +293,7 @@ def _read_file(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise InvalidResponse(
-            f"Kunne ikke lese JSON-stat-filen {path} ({_one_line(exc)}); sjekk stien og at "
+            f"Kunne ikke lese JSON-stat-filen {path} ({one_line(exc)}); sjekk stien og at "
             "filen kan leses"
         ) from exc
 
@@ -304,7 +305,7 @@ def _parse(text: str | bytes, what: str) -> Any:
         return json.loads(text)
     except UnicodeDecodeError as exc:
         raise InvalidResponse(
-            f"{what} er ikke UTF-8-kodet JSON ({_one_line(exc)}); {_REFETCH}"
+            f"{what} er ikke UTF-8-kodet JSON ({one_line(exc)}); {_REFETCH}"
         ) from exc
     except json.JSONDecodeError as exc:
         if exc.pos >= len(exc.doc.rstrip()):
@@ -332,7 +333,7 @@ def _dataset(obj: Any) -> _Dataset:
     if "title" in doc and "status" in doc and "dimension" not in doc:
         detail = f": {doc['detail']}" if doc.get("detail") else ""
         raise InvalidResponse(
-            _one_line(
+            one_line(
                 f"Ikke JSON-stat: SSB svarte med en feilmelding ({doc.get('status')} "
                 f"{doc.get('title')!r}{detail}); rett spørringen og prøv igjen"
             )
@@ -462,10 +463,6 @@ def _where(table_id: str | None) -> str:
     return f"Tabell {table_id}" if table_id else "JSON-stat-datasettet"
 
 
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
-
-
 def _flat_values(ds: _Dataset, n: int) -> tuple[np.ndarray | None, list[Any]]:
     """(None, the n values) for a list; (flat indexes, their values) for a sparse object."""
     values = ds.doc["value"]
@@ -526,8 +523,7 @@ def _as_float(values: list[Any] | np.ndarray, ds: _Dataset) -> np.ndarray:
         array = np.array(values, dtype="float64")
     except (TypeError, ValueError, OverflowError) as exc:
         raise InvalidResponse(
-            f"{ds.where}: en verdi er ikke et tall ({_one_line(exc)}); svaret er ødelagt, "
-            f"{_REFETCH}"
+            f"{ds.where}: en verdi er ikke et tall ({one_line(exc)}); svaret er ødelagt, {_REFETCH}"
         ) from exc
     if array.ndim != 1:
         raise InvalidResponse(
