@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -353,8 +354,25 @@ def _span(periods) -> str:
     return ", ".join(runs)
 
 
+STATUS_COLUMNS = ("Datasett", "Type", "Perioder", "Hentet", "Oppdatert hos SSB", "Fil", "Bruk")
+STATUS_WIDTHS = (32, 20, 14, 10, 10, 34, 18)
+SOURCE_WORDS = {
+    "pxwebapi-v2": "SSBs API",
+    "statbank-csv": "Statistikkbanken-CSV",
+    "codes-csv": "kodefil (CSV)",
+    "file": "referansefil",
+}
+"""How `mipr status` names the kind of source of a stored file."""
+USE_WORDS = (
+    "Bruk: «i bruk» leses når tallene bygges; «i bruk for 2023» bare for de årene; «erstattet» "
+    "betyr at en senere import tok over (se «erstatter»); «ikke i bruk» at en nyere henting av "
+    "samme spørring brukes i stedet."
+)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from mipr_analysis import config
+    from mipr_analysis.console import table_lines
     from mipr_analysis.ssb.sidecar import display_path, is_ssb_table
     from mipr_analysis.ssb.store import SnapshotStore
 
@@ -370,14 +388,28 @@ def cmd_status(args: argparse.Namespace) -> int:
     for snap in found.snapshots:
         for entry in snap.meta.get("supersedes") or []:
             replaced_by.setdefault(entry.get("file", ""), []).append(
-                f"{snap.body_path.name}"
+                _file_name(snap)
                 + (f" for {_span(entry['periods'])}" if entry.get("periods") else "")
             )
+    rows, notes = [], []
     for snap in found.snapshots:
-        print(_status_line(snap, used.get(snap.body_path), replaced_by.get(snap.relative_path)))
+        row, note = _status_row(snap, used.get(snap.body_path), replaced_by.get(snap.relative_path))
+        rows.append(row)
+        if note:
+            notes.append(f"{row[0]}, {row[5]}: {note}")
+    if rows:
+        print("\n".join(table_lines(STATUS_COLUMNS, rows, STATUS_WIDTHS)))
+        print()
+        print(textwrap.fill(USE_WORDS, 100))
+    if notes:
+        print("\nOpphav og merknader:")
+        for note in notes:
+            print(f"- {one_line(note)}")
     for problem in found.problems:
         print(f"FEIL: {one_line(problem, 1000)}")
-    if not config.offline():
+    if config.offline():
+        print("\nSSB ble ikke spurt om nyere tall (MIPR_OFFLINE=1).")
+    else:
         newest = {}
         for snap in found.snapshots:
             if is_ssb_table(snap.table_id) and snap.meta.get("ssb_updated"):
@@ -393,32 +425,55 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _status_line(snap, use, replaced: list[str] | None) -> str:
+def _file_name(snap) -> str:
+    """The name a user knows a stored file by: the imported file's, else the query's."""
+    if snap.meta.get("original_filename"):
+        return str(snap.meta["original_filename"])
+    return f"spørring {snap.meta.get('query_key', '')}".strip()
+
+
+def _status_row(snap, use, replaced: list[str] | None) -> tuple[list[str], str]:
+    """One row of `mipr status` and its note (origin, cut, what it replaces)."""
+    from mipr_analysis.formatting import fmt_date
     from mipr_analysis.ssb.sidecar import is_ssb_table
 
     meta = snap.meta
-    verb = "importert" if meta.get("imported_at") else "hentet"
-    when = (meta.get("imported_at") or meta["fetched_at"])[:10]
-    part = f" del {meta['part']}/{meta['parts']}" if meta.get("parts") else ""
-    bits = [f"{snap.table_id}{part}", snap.publisher, snap.source]
+    kind = SOURCE_WORDS.get(snap.source, snap.source)
     if snap.kind != "data":
-        bits.append(snap.kind)
-    bits.append(f"{verb} {when} ({snap.age_days} dager)")
-    if is_ssb_table(snap.table_id):
-        bits.append(f"SSB oppdatert {(meta.get('ssb_updated') or '–')[:10]}")
-    span = _span(snap.periods)
-    if span:
-        bits.append(f"perioder {span}")
-    bits.append(meta.get("original_filename") or snap.body_path.name)
-    if snap.source not in ("pxwebapi-v2",) and snap.origin:
-        bits.append(f"fra {snap.origin}")
+        kind += f", {dict(metadata='metadata', codelist='kodeliste').get(snap.kind, snap.kind)}"
+    dataset = snap.table_id + (f" del {meta['part']}/{meta['parts']}" if meta.get("parts") else "")
+    updated = "–"
+    if is_ssb_table(snap.table_id) and meta.get("ssb_updated"):
+        updated = fmt_date(meta["ssb_updated"])
+    if use is not None:
+        usage = (
+            "i bruk"
+            if not use.periods or list(use.periods) == snap.periods
+            else f"i bruk for {_span(list(use.periods))}"
+        )
+    elif replaced:
+        usage = "erstattet"
+    else:
+        usage = "ikke i bruk"
+    row = [
+        dataset,
+        kind,
+        _span(snap.periods) or "–",
+        fmt_date(meta.get("imported_at") or meta["fetched_at"]),
+        updated,
+        _file_name(snap),
+        usage,
+    ]
+    notes = []
+    if snap.source != "pxwebapi-v2" and snap.origin and snap.origin != row[5]:
+        notes.append(f"fra {snap.origin}")
     cut = meta.get("cut") or {}
     if cut:
-        bits.append(
+        notes.append(
             f"utsnitt ({_count(cut.get('rows'))} av {_count(cut.get('original_rows'))} rader)"
         )
     if meta.get("supersedes"):
-        bits.append(
+        notes.append(
             "erstatter "
             + ", ".join(
                 e.get("file", "?").rsplit("/", 1)[-1]
@@ -426,27 +481,24 @@ def _status_line(snap, use, replaced: list[str] | None) -> str:
                 for e in meta["supersedes"]
             )
         )
-    if use is not None:
-        bits.append(
-            "i bruk"
-            if not use.periods or list(use.periods) == snap.periods
-            else f"i bruk for {_span(list(use.periods))}"
-        )
-    elif replaced:
-        bits.append(f"erstattet av {', '.join(replaced)}")
-    else:
-        bits.append("ikke i bruk")
-    return "  ".join(bits) + f"  [{snap.body_path.name}]"
+    if replaced:
+        notes.append(f"erstattet av {', '.join(replaced)}")
+    return row, "; ".join(notes)
 
 
 def _check_ssb_updates(newest: dict) -> None:
-    """Say which stored SSB tables SSB has updated since (needs internet)."""
+    """Say which stored SSB tables SSB has updated since (needs internet); one line when SSB
+    cannot be asked."""
     from mipr_analysis.ssb.client import Client
+    from mipr_analysis.ssb.errors import Unavailable
 
     client = Client()
     for table, snap in newest.items():
         try:
             updated = client.table_info(table).get("updated")
+        except Unavailable as exc:
+            print(f"\nSSB kunne ikke spørres om nyere tall: {one_line(exc)}")
+            return
         except MiprError as exc:
             print(f"{table}: kunne ikke sjekke SSB ({one_line(exc)})")
             continue
@@ -458,28 +510,54 @@ def _check_ssb_updates(newest: dict) -> None:
             )
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    from mipr_analysis.indicators import registry_table
+LIST_COLUMNS = ("Indikator", "Mål eller område", "Kilde", "Tall", "Tittel")
+LIST_WIDTHS = (40, 18, 22, 16, 50)
 
-    table = registry_table()
-    has_data = _has_data()
-    for row in table.itertuples():
-        flag = (
-            "data" if has_data.get(row.id) else "bare nullpunkt" if row.kind == "resultat" else "–"
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from mipr_analysis.console import table_lines
+    from mipr_analysis.indicators import load_registry, page_data
+    from mipr_analysis.indicators.registry import goal_title
+
+    values = _indicator_values()
+    rows = []
+    for ind in load_registry():
+        word = "–"
+        if values is not None:
+            code, _ = page_data.state(ind, values[values["indicator"] == ind.id])
+            word = page_data.STATE_LABELS[code]
+        goal = goal_title(ind.goal).split(":")[0].removeprefix("Bakgrunn").strip() or ind.goal
+        if not ind.is_result:
+            goal = goal_title(ind.goal).removeprefix("Bakgrunn: ")
+        source = ind.source_label if ind.source.type != "none" else "–"
+        rows.append([ind.id, goal, source, word, ind.title])
+    print("\n".join(table_lines(LIST_COLUMNS, rows, LIST_WIDTHS)))
+    print()
+    if values is None:
+        legend = (
+            "Tall: tallene er ikke bygget ennå. Kjør `mipr build` for å se hvilke som har tall."
         )
-        print(f"{row.id:<34} {row.goal:<10} {row.source:<28} {flag:<14} {row.title}")
+    else:
+        legend = (
+            "Tall: "
+            + "; ".join(
+                f"«{word}»: {page_data.STATE_HELP[code]}"
+                for code, word in page_data.STATE_LABELS.items()
+            )
+            + "."
+        )
+    print(textwrap.fill(legend, 100))
     return 0
 
 
-def _has_data() -> dict[str, bool]:
-    """Which indicators have values in data/processed (empty when it is not built)."""
+def _indicator_values():
+    """The processed indicator values, or None when they are not built."""
     from mipr_analysis.indicators import indicator_values
 
     try:
-        values = indicator_values()
+        return indicator_values()
     except (MiprError, FileNotFoundError):
-        return {}
-    return {k: True for k in values.loc[values["origin"] != "plan", "indicator"].unique()}
+        return None
 
 
 def cmd_build(args: argparse.Namespace) -> int:

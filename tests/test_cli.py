@@ -58,8 +58,31 @@ def test_import_csv_then_status(shared_ssb, data_dir, capsys, monkeypatch):
     assert capsys.readouterr().out.startswith("Allerede importert: Personer2024.csv som 07459")
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert "07459" in out and "statbank-csv" in out and "perioder 2024" in out
-    assert "Personer2024.csv" in out and "i bruk" in out
+    header, rule, row = out.splitlines()[:3]
+    assert header.split() == [
+        "Datasett",
+        "Type",
+        "Perioder",
+        "Hentet",
+        "Oppdatert",
+        "hos",
+        "SSB",
+        "Fil",
+        "Bruk",
+    ]
+    assert set(rule) == {"-", " "}
+    assert row.split() == [
+        "07459",
+        "Statistikkbanken-CSV",
+        "2024",
+        row.split()[3],
+        "–",
+        "Personer2024.csv",
+        "i",
+        "bruk",
+    ]
+    assert "SSB ble ikke spurt om nyere tall (MIPR_OFFLINE=1)." in out
+    assert ".meta.json" not in out and "Z_csv-" not in out  # no internal file names
 
 
 def test_bad_csv_is_one_line_on_stderr_and_nothing_stored(data_dir, tmp_path, capsys):
@@ -124,8 +147,10 @@ def test_import_codes_cut_and_file_then_status(
     assert main(["status"]) == 0
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith("11618"))
-    assert "fra statisticsnorway/pendling@b3d34483cc46:data/data_kommune2022.rds" in line
-    assert "utsnitt (2 av 1 068 rader)" in line and "i bruk" in line
+    assert "11618-2022.csv.gz" in line and line.endswith("i bruk")
+    note = next(x for x in out.splitlines() if x.startswith("- 11618, 11618-2022.csv.gz: "))
+    assert "fra statisticsnorway/pendling@b3d34483cc46:data/data_kommune2022.rds" in note
+    assert "utsnitt (2 av 1 068 rader)" in note
     assert "klass/kommuneendringer-2024" in out
 
 
@@ -145,10 +170,13 @@ def test_replace_is_shown_by_status(data_dir, tmp_path, capsys, monkeypatch):
     assert "erstatter" in capsys.readouterr().out
     assert main(["status"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    old_line = next(x for x in lines if "handmade-old.csv" in x)
-    new_line = next(x for x in lines if "handmade-new.csv" in x)
-    assert "i bruk for 2023" in old_line
-    assert "erstatter" in new_line and "for 2024" in new_line and "i bruk" in new_line
+    old_line = next(x for x in lines if x.startswith("99999") and "handmade-old.csv" in x)
+    new_line = next(x for x in lines if x.startswith("99999") and "handmade-new.csv" in x)
+    assert old_line.endswith("i bruk for 2023") and new_line.endswith("i bruk")
+    new_note = next(x for x in lines if x.startswith("- 99999, handmade-new.csv: "))
+    old_note = next(x for x in lines if x.startswith("- 99999, handmade-old.csv: "))
+    assert "erstatter" in new_note and "for 2024" in new_note
+    assert "erstattet av handmade-new.csv for 2024" in old_note
 
 
 def test_status_fails_on_a_problem_and_lists_it(data_dir, capsys, monkeypatch):
@@ -172,9 +200,19 @@ def test_list_shows_every_indicator(with_manual, capsys):
     from mipr_analysis.indicators import load_registry
 
     assert main(["list"]) == 0
+    assert "tallene er ikke bygget ennå" in capsys.readouterr().out
+    assert main(["build"]) == 0
+    capsys.readouterr()
+    assert main(["list"]) == 0
     out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["Indikator", "Mål", "eller"]
+    rows = {line.split()[0]: line for line in lines[2:] if line and not line.startswith(" ")}
     for ind in load_registry():
-        assert ind.id in out
+        assert ind.id in rows
+    assert "bare nullpunkt" in rows["nho_kommune_nm_total"]
+    assert "ingen åpen kilde" in rows["sykefravaer"]
+    assert "«bare nullpunkt»: bare handlingsplanens nullpunkt" in " ".join(lines)
 
 
 def test_build_writes_processed(with_manual, capsys):

@@ -504,6 +504,13 @@ STATE_LABELS = {
     NO_DATA_YET: "ingen tall ennå",
 }
 """An indicator's state on the pages, one word each (`state`); the reason says the rest."""
+STATE_HELP = {
+    HAS_DATA: "tall fra kilden (SSB, FHI eller registrerte rapporter)",
+    BASELINE_ONLY: "bare handlingsplanens nullpunkt for 2024, ingen nyere tall ennå",
+    NO_SOURCE: "det finnes ingen åpen kilde for indikatoren ennå",
+    NO_DATA_YET: "kilden er kjent, men tallene er ikke hentet eller registrert",
+}
+"""What each state means, for legends (`mipr list`)."""
 
 
 def state(ind: Indicator, values: pd.DataFrame) -> tuple[str, str]:
