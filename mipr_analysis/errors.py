@@ -15,3 +15,20 @@ class UsageError(MiprError):
 
 class Busy(MiprError):
     """Another `mipr` command is working on the same data folder."""
+
+
+class DataError(MiprError, ValueError):
+    """Data that does not fit what a function needs: a frame without the column asked for,
+    nothing to draw, a rate that cannot be summed. Also a `ValueError`."""
+
+
+class NotFound(MiprError, KeyError):
+    """A code, region, page or table that does not exist. Also a `KeyError` (whose own `str`
+    would quote the message)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class Missing(MiprError, FileNotFoundError):
+    """Stored data a step needs is not there (and what to import). Also a `FileNotFoundError`."""

@@ -344,7 +344,7 @@ def test_harmonising_refuses_without_change_lists_and_with_duplicates():
     frame = _hand_matrix(2021, _full(CODES_2021))
     with pytest.raises(ValueError, match="KLASS"):
         c.harmonise_matrix(frame, ())
-    with pytest.raises(ValueError, match="twice"):
+    with pytest.raises(ValueError, match="to ganger i ett år"):
         c.harmonise_matrix(pd.concat([frame, frame.iloc[:1]]), HAND_CHANGES)
 
 

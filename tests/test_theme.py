@@ -110,7 +110,7 @@ def test_source_text():
     frame = pd.DataFrame({"value": [1.0]})
     frame.attrs.update(table_id="07459", updated="2026-02-25")
     assert theme.source_from_attrs(frame) == "Kilde: SSB, tabell 07459 (oppdatert 25.02.2026)"
-    with pytest.raises(ValueError, match="source"):
+    with pytest.raises(ValueError, match="kilde"):
         theme.source_from_attrs(pd.DataFrame({"value": [1.0]}))
 
 
@@ -234,7 +234,7 @@ def test_screen_png_is_the_tight_savefig_image(population, layout):
 
 def test_line_chart_takes_the_source_from_attrs_or_refuses():
     frame = pd.DataFrame({"region": ["3103"], "year": [2020], "value": [1.0]})
-    with pytest.raises(ValueError, match="source"):
+    with pytest.raises(ValueError, match="kilde"):
         theme.line_chart(frame, title="T", ylabel="Y")
     frame.attrs.update(table_id="07459", updated="2026-02-25")
     fig = theme.line_chart(frame, title="T", ylabel="Y")
@@ -243,7 +243,7 @@ def test_line_chart_takes_the_source_from_attrs_or_refuses():
 
 def test_add_source_refuses_empty_text():
     fig, _ = plt.subplots()
-    with pytest.raises(ValueError, match="source"):
+    with pytest.raises(ValueError, match="kilde"):
         theme.add_source(fig, " ")
 
 
@@ -279,7 +279,7 @@ def test_save_figure_writes_print_png_and_svg(tmp_path, monkeypatch):
         assert img.info["Description"] == "En linje"
         assert img.width >= 4 * 300 * 0.8
     assert svg.read_text().lstrip().startswith("<?xml") and "En linje" in svg.read_text()
-    with pytest.raises(ValueError, match="letters"):
+    with pytest.raises(ValueError, match="bokstaver"):
         theme.save_figure(fig, "../ut", alt="x")
 
 
@@ -330,7 +330,7 @@ def test_show_puts_the_numbers_under_the_figure(monkeypatch):
 
 def test_show_refuses_missing_alt():
     fig, _ = plt.subplots()
-    with pytest.raises(ValueError, match="alt"):
+    with pytest.raises(ValueError, match="alternativ tekst"):
         theme.show(fig, alt="  ")
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from mipr_analysis import config
 from mipr_analysis.codes import normalise_code
+from mipr_analysis.errors import DataError, Missing, NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -39,7 +40,7 @@ def boundaries_path(data_dir: Path | str | None = None) -> Path:
     uses = SnapshotStore(data_dir).in_use(STORE_KEY)
     if not uses:
         root = Path(data_dir or config.data_dir())
-        raise FileNotFoundError(
+        raise Missing(
             f"{root / 'raw' / STORE_KEY}: ingen kommunegrenser lagret. Importer Kartverkets "
             f"kommuner 2024 med `mipr import-file kommuner-2024-S.geojson --table {STORE_KEY} "
             "--source ...`"
@@ -75,9 +76,9 @@ def read_boundaries(
     raw = gpd.read_file(path)
     missing = {SOURCE_CODE, SOURCE_NAME} - set(raw.columns)
     if missing:
-        raise ValueError(
-            f"{path}: expected the properties {SOURCE_CODE} and {SOURCE_NAME} "
-            f"(Kartverket's municipalities); missing {sorted(missing)}."
+        raise DataError(
+            f"{path}: mangler egenskapene {sorted(missing)}; Kartverkets kommunefil har "
+            f"{SOURCE_CODE} og {SOURCE_NAME}. Importer Kartverkets kommuner 2024"
         )
     gdf = gpd.GeoDataFrame(
         {
@@ -111,9 +112,9 @@ def select(gdf: gpd.GeoDataFrame, codes: Sequence[str]) -> gpd.GeoDataFrame:
     wanted = [normalise_code(c) for c in codes]
     absent = [c for c in wanted if c not in gdf.index]
     if absent:
-        raise KeyError(
-            f"No boundary for {absent} in the map file (2024 codes expected, e.g. "
-            "3103 Moss, not 3002)."
+        raise NotFound(
+            f"kartfilen har ingen grense for {absent}; den har kommunenumre fra 2024 (f.eks. "
+            "3103 Moss, ikke 3002)"
         )
     out = gdf.loc[wanted]
     out.attrs = dict(gdf.attrs)

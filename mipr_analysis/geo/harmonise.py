@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from mipr_analysis.codes import is_aggregated_code
+from mipr_analysis.errors import DataError
 from mipr_analysis.geo import regions
 from mipr_analysis.sums import MISSING, strict_sum
 
@@ -53,7 +54,7 @@ def harmonise_to_2024(df: pd.DataFrame, code_col: str = "Region") -> pd.DataFram
     merged = work[size > 1]
     summing_rates = df.attrs.get("measure") in RATE_LIKE and "numerator" not in merged.columns
     if summing_rates and not merged.empty:
-        raise TypeError(_rate_message(df.attrs["measure"], "harmonise"))
+        raise CannotSum(_rate_message(df.attrs["measure"]))
     out = pd.concat([single, _sum_parts(merged, keys + ["region"])], ignore_index=True)
 
     names = _names(out, code_col)
@@ -116,16 +117,16 @@ def aggregate(
     (then without "0").
     """
     if measure not in {"count", "rate"}:
-        raise ValueError(
-            f"measure={measure!r}: use 'count' (sum values) or 'rate' (sum "
-            "numerators and denominators)"
+        raise DataError(
+            f"measure={measure!r} er ukjent: bruk 'count' (summer verdiene) eller 'rate' "
+            "(summer tellere og nevnere)"
         )
     if measure == "count" and df.attrs.get("measure") in RATE_LIKE:
-        raise TypeError(_rate_message(df.attrs["measure"], "aggregate"))
+        raise CannotSum(_rate_message(df.attrs["measure"]))
     if measure == "rate" and not {"numerator", "denominator"} <= set(df.columns):
-        raise ValueError(
-            "measure='rate' needs `numerator` and `denominator` columns (counts, e.g. employed "
-            "and population): a region's rate is sum(numerator) / sum(denominator)."
+        raise DataError(
+            "measure='rate' trenger kolonnene `numerator` og `denominator` (antall, f.eks. "
+            "sysselsatte og befolkning): en regions andel er sum(teller) / sum(nevner)"
         )
     if measure == "rate":  # the region's rate comes from the summed counts only
         df = df.drop(columns=["value"], errors="ignore")
@@ -167,7 +168,7 @@ def national_total(df: pd.DataFrame, code_col: str = "Region") -> pd.DataFrame:
     `attrs["incomplete_years"]`.
     """
     if df.attrs.get("measure") in RATE_LIKE and "numerator" not in df.columns:
-        raise TypeError(_rate_message(df.attrs["measure"], "national_total"))
+        raise CannotSum(_rate_message(df.attrs["measure"]))
     codes = _normalised(df[code_col])
     keep = codes.map(
         {c: regions.is_municipality(c) or c in REMAINDER_CODES for c in codes.unique()}
@@ -245,9 +246,9 @@ def _check_duplicates(work: pd.DataFrame, keys: list[str], code_col: str) -> Non
     dup = work.duplicated(keys, keep=False)
     if dup.any():
         example = work.loc[dup, code_col].astype(str).unique()[:4].tolist()
-        raise ValueError(
-            f"The frame has the same municipality more than once for the same cell ({example}), "
-            "e.g. from two code lists (K-3103 and 3103) or two overlapping files: select one."
+        raise DataError(
+            f"tabellen har samme kommune mer enn én gang for samme celle ({example}), f.eks. fra "
+            "to kodelister (K-3103 og 3103) eller to overlappende filer: velg én av dem"
         )
 
 
@@ -293,9 +294,9 @@ def _sum_members(
 def national_rows(raw: pd.DataFrame, code_col: str = "Region") -> pd.DataFrame:
     """Norway: the frame's national rows ("0") when it has them, else `national_total`."""
     if "harmonised_from" in raw.columns:
-        raise ValueError(
-            "Norway ('0') cannot be taken from a harmonised frame: it holds only the municipalities "
-            "with a known 2024 code, without 'K-Rest'. Pass the frame as loaded instead."
+        raise DataError(
+            "Norge ('0') kan ikke tas fra en tabell som er lagt på 2024-grensene: den har bare "
+            "kommunene med kjent 2024-kode, uten 'K-Rest'. Bruk tabellen slik den ble lest"
         )
     is_national = _normalised(raw[code_col]) == regions.NATIONAL
     if not is_national.any():
@@ -336,9 +337,14 @@ def _breaks(out: pd.DataFrame) -> list[dict]:
     return found
 
 
-def _rate_message(kind: str, what: str) -> str:
+class CannotSum(DataError, TypeError):
+    """Rates, shares or ranks asked to be summed (a region's rate is not a sum of rates)."""
+
+
+def _rate_message(kind: str) -> str:
+    words = {"rate": "andeler", "share": "andeler", "rank": "plasseringer"}.get(kind, kind)
     return (
-        f"Cannot {what} a frame of {kind}s by summing values: a region's {kind} is not the sum "
-        "(or the mean) of its municipalities'. Build a frame with `numerator` and `denominator` "
-        "columns (the counts) and call aggregate(..., measure='rate')."
+        f"{words} kan ikke summeres: en regions tall er ikke summen (eller snittet) av "
+        "kommunenes. Lag en tabell med kolonnene `numerator` og `denominator` (antallene) og "
+        "bruk aggregate(..., measure='rate')"
     )

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from mipr_analysis.codes import normalise_code, normalise_codes
+from mipr_analysis.errors import DataError, Missing, NotFound
 from mipr_analysis.geo import regions
 from mipr_analysis.geo.regions import CodeChange
 from mipr_analysis.sums import strict_sum, strict_total
@@ -171,11 +172,11 @@ def load_changes(data_dir: Path | str | None = None) -> tuple[CodeChange, ...]:
     """The KLASS 131 change lists stored in the data folder (`regions.klass_changes`)."""
     changes = tuple(regions.klass_changes(data_dir) if data_dir else regions.klass_changes())
     if not changes:
-        raise FileNotFoundError(
-            f"No KLASS 131 change lists in {regions.klass_dir(data_dir)}: harmonising the "
-            "commuting matrix needs them for every municipality (import "
-            "klass131-changes-2017-2020.csv and klass131-changes-2024.json with `mipr "
-            "import-file ... --table klass/kommuneendringer-...`)."
+        raise Missing(
+            f"ingen KLASS 131-endringslister i {regions.klass_dir(data_dir)}: pendlingsmatrisen "
+            "kan ikke legges på 2024-grensene uten dem. Importer "
+            "klass131-changes-2017-2020.csv og klass131-changes-2024.json med `mipr "
+            "import-file ... --table klass/kommuneendringer-...`"
         )
     return changes
 
@@ -202,10 +203,10 @@ def _require_changes(changes: Sequence[CodeChange] | None) -> tuple[CodeChange, 
         return load_changes()
     changes = tuple(changes)
     if not changes:
-        raise ValueError(
-            "changes is empty: harmonising the commuting matrix needs the KLASS 131 change lists "
-            "for every municipality (regions.load_klass_changes(...)); without them Oslo's "
-            "neighbours and most other codes cannot be placed on 2024 borders."
+        raise DataError(
+            "listen over kodeendringer er tom: pendlingsmatrisen trenger KLASS 131-"
+            "endringslistene for alle kommuner (regions.load_klass_changes(...)); uten dem kan "
+            "Oslos nabokommuner og de fleste andre koder ikke legges på 2024-grensene"
         )
     return changes
 
@@ -246,7 +247,7 @@ def _year_column(df: pd.DataFrame) -> pd.Series:
         return df["year"].astype("Int64")
     if "Tid" in df.columns:
         return pd.to_numeric(df["Tid"].astype(str).str[:4]).astype("Int64")
-    raise KeyError("The frame has neither `year` nor `Tid`.")
+    raise NotFound("tabellen har verken `year` eller `Tid`")
 
 
 def _only(df: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
@@ -256,7 +257,9 @@ def _only(df: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
     text = df[column].astype(str)
     if (text != value).any():
         if not (text == value).any():
-            raise ValueError(f"Column {column!r} has no {value!r}: found {sorted(set(text))[:5]}")
+            raise DataError(
+                f"kolonnen {column!r} har ikke {value!r}; den har {sorted(set(text))[:5]}"
+            )
         return df[text == value]
     return df
 
@@ -292,9 +295,9 @@ def harmonise_matrix(
         }
     )
     if work.duplicated(["year", "workplace", "residence"]).any():
-        raise ValueError(
-            "The matrix has the same workplace × residence pair twice in a year "
-            "(two overlapping files?): select one."
+        raise DataError(
+            "matrisen har samme par av arbeidssted og bosted to ganger i ett år (to "
+            "overlappende filer?): velg én av dem"
         )
     work = _complete(work)
     mapping = code_map(pd.concat([work["workplace"], work["residence"]]).unique(), changes)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from mipr_analysis import config
+from mipr_analysis.errors import NotFound
 from mipr_analysis.formatting import year_spans
 from mipr_analysis.geo import regions
 
@@ -485,7 +486,7 @@ def status_counts(overview_frame: pd.DataFrame, region: str = "MIPR") -> dict[st
 def focus_indicators(area: str) -> list[Indicator]:
     """The background indicators of one focus area, in registry order."""
     if area not in focus_titles():
-        raise ValueError(f"unknown focus area {area!r}; use one of {', '.join(focus_titles())}")
+        raise NotFound(f"ukjent innsatsområde {area!r}; bruk et av {', '.join(focus_titles())}")
     return [i for i in load_registry() if i.goal == area]
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from mipr_analysis import config
 from mipr_analysis.atomic import atomic_write_text
-from mipr_analysis.errors import MiprError
+from mipr_analysis.errors import MiprError, NotFound
 from mipr_analysis.hashing import digest, sha256_bytes
 
 from . import status
@@ -178,7 +178,9 @@ def _table(name: str) -> Table:
     try:
         return SCHEMAS[name]
     except KeyError:
-        raise ValueError(f"unknown processed table {name!r}; known: {', '.join(SCHEMAS)}") from None
+        raise NotFound(
+            f"ukjent bearbeidet tabell {name!r}; tabellene er {', '.join(SCHEMAS)}"
+        ) from None
 
 
 def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:

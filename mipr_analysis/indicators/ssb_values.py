@@ -323,7 +323,7 @@ def _harmonise(reduced: pd.DataFrame, ind: Indicator, notes: list[str]) -> pd.Da
     """`reduced` on 2024 borders (old codes summed; published rates of merged codes left out)."""
     try:
         return harmonise.harmonise_to_2024(reduced)
-    except TypeError:  # published rates of merged municipalities cannot be summed
+    except harmonise.CannotSum:  # published rates of merged municipalities cannot be summed
         notes.append(
             f"{ind.id}: andeler for sammenslåtte kommuner kan ikke summeres; "
             "årene før sammenslåingen er utelatt for dem."

@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from mipr_analysis.codes import normalise_code
+from mipr_analysis.errors import NotFound
 from mipr_analysis.formatting import fmt_number, fmt_percent
 from mipr_analysis.geo import regions
 from mipr_analysis.indicators.commuting import CATEGORIES, MIPR, SOURCE
@@ -71,7 +72,7 @@ def commuting_split_chart(
     table = data.pivot_table(index="region", columns="measure", values="count", aggfunc="first")
     missing = [u for u in units if u not in table.index]
     if missing:
-        raise KeyError(f"commuting_split_chart: no split for {missing} in {year}.")
+        raise NotFound(f"pendlingstabellen har ingen fordeling for {missing} i {year}")
     table = table.loc[units]
     shares = table[list(CATEGORIES)].div(table["employed_residents"], axis=0) * 100
 

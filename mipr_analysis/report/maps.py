@@ -27,6 +27,7 @@ from matplotlib.patches import FancyArrowPatch, Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from mipr_analysis.codes import normalise_code
+from mipr_analysis.errors import DataError, NotFound
 from mipr_analysis.formatting import fmt_number, fmt_value
 from mipr_analysis.geo import regions
 from mipr_analysis.geo.boundaries import ATTRIBUTION, representative_points
@@ -85,7 +86,9 @@ def _extent(
     heightened) to a height/width ratio between `min_aspect` and `max_aspect`."""
     codes = [c for c in (normalise_code(c) for c in polygons) if c in gdf.index]
     if not codes:
-        raise KeyError(f"None of {list(polygons)} is in the map file (2024 codes expected).")
+        raise NotFound(
+            f"ingen av {list(polygons)} finnes i kartfilen (den har kommunenumre fra 2024)"
+        )
     minx, miny, maxx, maxy = gdf.loc[codes].total_bounds
     for p in points:
         minx, miny, maxx, maxy = min(minx, p.x), min(miny, p.y), max(maxx, p.x), max(maxy, p.y)
@@ -315,9 +318,9 @@ def _flow_frame(flows: pd.DataFrame) -> pd.DataFrame:
         out = rows.rename(columns={"region": "residence", "counterpart": "workplace"})
         out = out[["year", "residence", "workplace", "count"]]
     else:
-        raise KeyError(
-            "flows: expected `commuting.flows` (residence, workplace, count) or "
-            "`commuting.commuting_table` (topic, region, counterpart, count)."
+        raise DataError(
+            "pendlingskartet trenger `commuting.flows` (residence, workplace, count) eller "
+            "`commuting.commuting_table` (topic, region, counterpart, count)"
         )
     return out.assign(
         residence=out["residence"].astype(str), workplace=out["workplace"].astype(str)
@@ -357,7 +360,7 @@ def flow_map(
     if destinations is not None:
         data = data[data["workplace"].isin([normalise_code(d) for d in destinations])]
     if data["count"].notna().sum() == 0:
-        raise ValueError(f"flow_map: no flows from {origins} in {year}.")
+        raise DataError(f"pendlingskartet har ingen strømmer fra {origins} i {year}")
     shown = data[data["count"] >= min_count].sort_values("count", ascending=False)
     places = list(dict.fromkeys([*origins, *shown["workplace"]]))
     gdf = boundaries
@@ -533,7 +536,7 @@ def choropleth(
     codes = [c for c in data.index if c in boundaries.index]
     absent = [c for c in data.index if c not in boundaries.index]
     if not codes:
-        raise KeyError(f"choropleth: none of {list(data.index)} is in the map file.")
+        raise NotFound(f"ingen av {list(data.index)} finnes i kartfilen")
     gdf = boundaries
     fig, ax = _setup(gdf, _extent(gdf, codes, (), 0.03), colourbar=True)
     shapes = gdf.loc[codes].copy()

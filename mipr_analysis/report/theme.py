@@ -29,6 +29,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from mipr_analysis import config
 from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.codes import normalise_code
+from mipr_analysis.errors import DataError
 from mipr_analysis.formatting import fmt_date, fmt_number, fmt_value
 
 OKABE_ITO = {
@@ -159,9 +160,9 @@ def source_from_attrs(df: pd.DataFrame) -> str:
     """The source line from a frame's ``attrs`` (``table_id``, ``updated``) as loaders set them."""
     table_id = df.attrs.get("table_id")
     if not table_id:
-        raise ValueError(
-            "The frame has no attrs['table_id']; give the figure's source "
-            "explicitly, e.g. source='Kilde: NHO, Kommune-NM 2024'."
+        raise DataError(
+            "tabellen sier ikke hvilken SSB-tabell den er fra (attrs['table_id']); oppgi "
+            "kildelinjen selv, f.eks. source='Kilde: NHO, Kommune-NM 2024'"
         )
     return source_text(table_id, df.attrs.get("updated"))
 
@@ -174,7 +175,7 @@ def add_source(fig: Figure, text: str) -> None:
     `savefig(bbox_inches="tight")` then keeps the line in the saved image.
     """
     if not text or not text.strip():
-        raise ValueError("A figure needs a source line, e.g. 'Kilde: SSB, tabell 07459'.")
+        raise DataError("en figur trenger en kildelinje, f.eks. 'Kilde: SSB, tabell 07459'")
     axes = [a for a in fig.axes if a.get_visible()]
     if not axes:
         fig.text(0.0, 0.0, text, ha="left", va="top", fontsize=9, color="#444444")
@@ -279,7 +280,7 @@ def line_chart(
         )
         ends.append((part[x].iloc[-1], part[y].iloc[-1], labels[code], style.colour))
     if not ends:
-        raise ValueError(f"line_chart: no non-missing values in column {y!r} to draw.")
+        raise DataError(f"linjediagrammet har ingen tall å tegne i kolonnen {y!r}")
     ax.set_title(_wrap(title))
     ax.set_ylabel(ylabel)
     ax.set_xlabel(xlabel or "")
@@ -337,7 +338,7 @@ def bar_chart(
     source = source or source_from_attrs(df)
     data = df.dropna(subset=[x]).sort_values(x)
     if data.empty:
-        raise ValueError(f"bar_chart: no non-missing values in column {x!r} to draw.")
+        raise DataError(f"stolpediagrammet har ingen tall å tegne i kolonnen {x!r}")
     labels = _labels(data, y)
     codes = data[y].astype(str).tolist()
     fig, ax = plt.subplots(figsize=(8, max(2.0, 0.45 * len(data) + 1.2)))
@@ -371,9 +372,9 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 def save_figure(fig: Figure, name: str, alt: str) -> tuple[Path, Path]:
     """Save as PNG (300 dpi) and SVG under ``<reports_dir>/figures/``; returns both paths."""
     if not _NAME.match(name) or name.endswith((".png", ".svg")):
-        raise ValueError(
-            f"Figure name {name!r}: use letters, digits, '_', '-' and no extension, "
-            "e.g. 'befolkning_2015_2025'."
+        raise DataError(
+            f"figurnavnet {name!r} kan ikke brukes som filnavn: bruk bokstaver, sifre, '_' og "
+            "'-' uten filendelse, f.eks. 'befolkning_2015_2025'"
         )
     folder = config.reports_dir() / "figures"
     paths = []
@@ -446,8 +447,8 @@ def show(fig: Figure, alt: str, name: str | None = None, data: pd.DataFrame | No
     from IPython.display import HTML, Image, display
 
     if not alt or not alt.strip():
-        raise ValueError(
-            "show() needs alt text that says what the figure shows, e.g. "
+        raise DataError(
+            "figuren trenger en alternativ tekst som sier hva den viser, f.eks. "
             "'Linjediagram: folketallet i Moss økte fra 2015 til 2025.'"
         )
     if name and print_files_wanted():
