@@ -49,7 +49,9 @@ for year in 2017 2018 2019 2020 2021 2022; do
 done
 
 # FHI's population on 2024 borders (for 2025 and 2026), cut to the report's regions: the MIPR
-# and Indre Østfold municipalities, Østfold (31), Akershus (32) and Norway, 2005-2026.
+# and Indre Østfold municipalities, Østfold (31), Akershus (32) and Norway, 2005-2026; and a
+# second cut for where the region stands in Norway: every municipality, both sexes together,
+# in the years the national comparisons use (growth over 1, 5 and 10 years to 2026, and 2024).
 municipalities=municip_nor3103,municip_nor3216,municip_nor3112,municip_nor3114
 municipalities+=,municip_nor3118,municip_nor3122,municip_nor3120,municip_nor3116
 "$MIPR" import-codes "$SSB/derived-fhi/population-by-age-sex-b2024.csv.gz" \
@@ -66,3 +68,17 @@ municipalities+=,municip_nor3118,municip_nor3122,municip_nor3120,municip_nor3116
   --provenance "$PROV/kartverket.yaml" --source "Kartverket, fylkesgrenser 2024 (forenklet)"
 
 "$MIPR" status
+"$MIPR" import-codes "$SSB/derived-fhi/population-by-age-sex-b2024.csv.gz" \
+  --table fhi/befolkning-b2024 --provenance "$PROV/fhi-befolkning-b2024.yaml" \
+  --source "FHI, bearbeidet fra SSB tabell 07459 (befolkning 1. januar, 2024-grenser)" \
+  --value-column pop_jan1_n --period-column calyear \
+  --keep granularity_geo=municip sex=total calyear=2016,2021,2024,2025,2026
+
+# For comparing with similar municipalities and regions: SSB's centrality classes and the
+# labour-market (BA) regions, both on 2024 municipality codes.
+"$MIPR" import-file "$SSB/codes/sentralitet/sentralitet-b2024.csv" \
+  --table klass/sentralitet-b2024 --provenance "$PROV/sentralitet.yaml" \
+  --source "SSB, Standard for sentralitet (KLASS), kommuner fra 2024"
+"$MIPR" import-file "$SSB/codes/baregioner/baregioner-2020-b2024-fhi-csdata.csv" \
+  --table fhi/baregioner-b2024 --provenance "$PROV/baregioner.yaml" \
+  --source "TØI/KMD, BA-regioner 2020, kommunenumre fra 2024 (FHI csdata)"
