@@ -88,3 +88,17 @@ def klass_data_dir(data_dir, shared_ssb) -> Path:
     ):
         import_file(codes / name, dataset, data_dir, source_text="SSB KLASS 131 (test)")
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def shipped_built(tmp_path_factory) -> Path:
+    """A copy of the data the repository ships (`data/raw/`) with its processed tables built,
+    shared by the tests that read pages' data (none of them writes to it)."""
+    import shutil
+
+    from mipr_analysis.indicators import build
+
+    folder = tmp_path_factory.mktemp("shipped") / "data"
+    shutil.copytree(config.REPO_ROOT / "data" / "raw", folder / "raw")
+    build(folder)
+    return folder

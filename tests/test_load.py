@@ -6,8 +6,6 @@ the rules (sums, totals, refusals) are also proved on hand-made frames that say 
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,20 +13,10 @@ import pytest
 import mipr_analysis as mipr
 from mipr_analysis import config, datasets
 from mipr_analysis.geo import regions
-from mipr_analysis.indicators import build
 from mipr_analysis.report import theme
 
 SHIPPED = config.REPO_ROOT / "data"
 TIDY = ["region", "region_name", "year"]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A copy of the shipped data with its processed tables built (for indicators)."""
-    folder = tmp_path_factory.mktemp("shipped") / "data"
-    shutil.copytree(SHIPPED / "raw", folder / "raw")
-    build(folder)
-    return folder
 
 
 def test_commuting_from_moss_to_oslo_has_every_year_on_2024_borders():
@@ -71,7 +59,8 @@ def test_population_reaches_2026_through_fhi_with_the_total_never_summed_with_it
     )
 
 
-def test_an_indicator_loads_as_the_pages_show_it_and_agrees_with_its_dataset(built):
+def test_an_indicator_loads_as_the_pages_show_it_and_agrees_with_its_dataset(shipped_built):
+    built = shipped_built
     wanted = ["3114", "MIPR", *regions.peers()]
     share = mipr.load("andel_67_og_eldre", regions=wanted, data_dir=built)
     assert list(share.columns[:3]) == TIDY

@@ -547,21 +547,21 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+UNCONFIRMED = (
+    "Tallene bygger på en SSB-tabell der tabellen eller kodene ennå ikke er kontrollert mot "
+    "SSBs egen beskrivelse av tabellen; se de tekniske opplysningene nederst på siden."
+)
+
+
 def notes(page: IndicatorPage) -> list[str]:
-    """Everything a reader should know about the page's figures, as plain sentences: whether the
-    SSB table and codes are confirmed, breaks in the series, missing values and why, the plan's
-    figures that do not match their parts or SSB, and the registry's caveats."""
+    """What a reader should know about the page's figures, as plain sentences: breaks in the
+    series, missing values and why, the plan's figures that do not match their parts or SSB,
+    the registry's caveats, and (in one plain sentence) when the SSB table or its codes are not
+    confirmed. No instructions for the analyst: those are in `technical_notes`."""
     ind = page.indicator
     out: list[str] = []
-    if ind.source.type == "ssb":
-        check = table_check(page)
-        if check.confirmed is False or (check.confirmed is None and not ind.table_confirmed):
-            pending = f" {ind.source.pending}" if ind.source.pending else ""
-            out.append(f"Tabell eller koder ikke bekreftet: {check.text}{pending}")
-        elif check.confirmed:
-            out.append(check.text)
-        if ind.source.confidence and ind.source.confidence != "bekreftet":
-            out.append(f"Kodene er {ind.source.confidence}: {ind.source.evidence}")
+    if ind.source.type == "ssb" and _unconfirmed(page):
+        out.append(UNCONFIRMED)
     out += [
         f"{b.region_name}: {b.reason} ({b.from_year}–{b.to_year})."
         for b in breaks(page).itertuples()
@@ -576,6 +576,34 @@ def notes(page: IndicatorPage) -> list[str]:
     ]
     out += list(ind.caveats)
     return list(dict.fromkeys(out))
+
+
+def technical_notes(page: IndicatorPage) -> list[str]:
+    """What the analyst needs to check the figures: whether the SSB table and codes were
+    confirmed against SSB's metadata (and how to do it), and how sure the registry's codes are
+    and why."""
+    ind = page.indicator
+    out: list[str] = []
+    if ind.source.type == "ssb":
+        check = table_check(page)
+        if check.text:
+            pending = f" {ind.source.pending}" if ind.source.pending else ""
+            out.append(check.text + pending)
+        if ind.source.confidence and ind.source.confidence != "bekreftet":
+            out.append(f"Kodene er {ind.source.confidence}: {ind.source.evidence}")
+        elif ind.source.evidence:
+            out.append(f"Kodene er bekreftet: {ind.source.evidence}")
+    return out
+
+
+def _unconfirmed(page: IndicatorPage) -> bool:
+    check = table_check(page)
+    ind = page.indicator
+    return (
+        check.confirmed is False
+        or (check.confirmed is None and not ind.table_confirmed)
+        or (bool(ind.source.confidence) and ind.source.confidence != "bekreftet")
+    )
 
 
 def sources_of(pages: list[IndicatorPage]) -> pd.DataFrame:

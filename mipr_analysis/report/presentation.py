@@ -17,6 +17,7 @@ from mipr_analysis import formatting as fmt
 from mipr_analysis.geo import regions
 from mipr_analysis.indicators import page_data, status
 from mipr_analysis.indicators.page_data import ChartSeries, IndicatorPage
+from mipr_analysis.sums import strict_total
 
 from . import theme
 from .tables import html_table
@@ -130,8 +131,10 @@ def latest_block(page: IndicatorPage) -> HTML | Markdown:
     if ind.is_result:
         caption += f" mot nullpunktet {ind.baseline_year}"
         without = [regions.region_name(r) for r in page.regions if r not in set(latest["region"])]
-        if without:
+        if without and len(without) <= 4:
             caption += f". Ingen tall for {', '.join(without)}"
+        elif without:
+            caption += ". Tallene finnes bare for områdene i tabellen"
     numeric = [c for c in table.columns if c not in ("Område", "Status")]
     return html_table(table, caption, row_header="Område", numeric=numeric)
 
@@ -153,7 +156,7 @@ def show_development(
         fig = theme.line_chart(
             series.frame,
             title=title or _moved_title(page),
-            ylabel=f"{ind.title} ({series.ylabel_suffix or ind.unit})",
+            ylabel=(series.ylabel_suffix or ind.unit).capitalize(),
             source=source,
             invert_y=ind.measure == "rank",
         )
@@ -230,10 +233,23 @@ def notes_block(notes: list[str], heading: str = "Merknader", empty: str = "") -
     return Markdown(f"**{heading}:**\n\n" + "\n".join(f"- {md_text(n)}" for n in notes))
 
 
+def technical_block(notes: list[str], files: list[str] = ()) -> HTML:
+    """What the analyst needs (code checks, stored files) in a collapsed part at the end of a
+    page, so the text a reader reads holds no instructions or file paths."""
+    items = [*notes, *files]
+    if not items:
+        return HTML("")
+    body = "".join(f"<li>{html.escape(text)}</li>" for text in items)
+    return HTML(
+        '<details class="provenance"><summary>Tekniske opplysninger (for analytikeren)</summary>'
+        f"<ul>{body}</ul></details>"
+    )
+
+
 def sources_block(pages: list[IndicatorPage], extra: list[str] = ()) -> HTML:
     """The page's "Kilder": every dataset and document behind the figures the page showed,
-    with dates, and the stored files in a collapsed technical part. `extra`: further sources
-    the page used directly (maps, tables read without an indicator), as plain citations."""
+    with dates, then a collapsed technical part (code checks and stored files). `extra`:
+    further sources the page used directly (maps, tables read without an indicator)."""
     found = page_data.sources_of(pages)
     items = []
     for s in found.itertuples():
@@ -245,14 +261,72 @@ def sources_block(pages: list[IndicatorPage], extra: list[str] = ()) -> HTML:
         when = f" ({'; '.join(dates)})" if dates else ""
         items.append(f"<li>{html.escape(s.citation)}{html.escape(when)}</li>")
     items += [f"<li>{html.escape(text)}</li>" for text in extra]
-    if not items:
-        return HTML("<p>Ingen lagrede data for denne siden ennå.</p>")
-    files = [f for f in found["files"] if f] if len(found) else []
-    technical = (
-        '<details class="provenance"><summary>Tekniske opplysninger om filene</summary><ul>'
-        + "".join(f"<li>{html.escape(f)}</li>" for f in files)
-        + "</ul></details>"
-        if files
-        else ""
+    listed = (
+        f"<ul>{''.join(items)}</ul>" if items else "<p>Ingen lagrede data for denne siden ennå.</p>"
     )
-    return HTML(f"<ul>{''.join(items)}</ul>{technical}")
+    technical = [n for page in pages for n in page_data.technical_notes(page)]
+    files = [f"Lagrede filer: {f}" for f in (found["files"] if len(found) else []) if f]
+    return HTML(listed + technical_block(list(dict.fromkeys(technical)), files).data)
+
+
+def region_explanation(page: IndicatorPage, composition: pd.DataFrame) -> str:
+    """How the region's figure on the page is formed, in one or two sentences: from summed
+    numerators and denominators, as the sum of the municipalities, or as the source gives it."""
+    ind = page.indicator
+    unit, decimals = ind.unit, ind.decimals
+    mine = composition[composition["region"] == "MIPR"]
+    if mine.empty:
+        return "Mosseregionen har ikke et eget tall for denne indikatoren ennå."
+    region_row = mine.iloc[-1]
+    year = int(region_row["period"])
+    shown = fmt.fmt_value(region_row["value"], unit, decimals)
+    members = composition[composition["region"] != "MIPR"]
+    numerator = strict_total(members["numerator"]) if len(members) else float("nan")
+    denominator = strict_total(members["denominator"]) if len(members) else float("nan")
+    if not fmt.is_missing(numerator) and not fmt.is_missing(denominator):
+        scale = ind.recompute.get("scale", 100)
+        computed = numerator / denominator * scale
+        times = "" if unit == "prosent" else f" × {fmt.fmt_number(scale)}"
+        same = fmt.round_half_up(computed, decimals) == fmt.round_half_up(
+            region_row["value"], decimals
+        )
+        return (
+            f"For {year}: summen av kommunenes tellere delt på summen av nevnerne, "
+            f"{fmt.fmt_number(numerator)} / {fmt.fmt_number(denominator)}{times} = "
+            f"{fmt.fmt_value(computed, unit, decimals)}. Regionens tall på siden er {shown} "
+            f"({'som regnet ut' if same else 'slik kilden oppgir det; se datakvalitet'})."
+        )
+    total = strict_total(members["value"]) if len(members) else float("nan")
+    if ind.recompute.get("method") == "sum" and not fmt.is_missing(total):
+        return (
+            f"For {year}: summen av kommunene er {fmt.fmt_value(total, unit, decimals)}; "
+            f"regionens tall er {shown}."
+        )
+    reason = ind.recompute.get("reason", "")
+    return (
+        f"For {year} oppgir kilden Mosseregionens tall ({shown}); det regnes ikke ut av "
+        f"kommunetallene. {reason}"
+    ).strip()
+
+
+def composition_table(page: IndicatorPage, composition: pd.DataFrame) -> HTML | None:
+    """The region and its municipalities with numerators and denominators, where there are
+    municipalities to show (None when the source gives the region's figure alone)."""
+    if (composition["region"] != "MIPR").sum() == 0:
+        return None
+    ind = page.indicator
+    parts = pd.DataFrame(
+        {
+            "Område": composition["region_name"],
+            "Teller": [fmt.fmt_number(v) for v in composition["numerator"]],
+            "Nevner": [fmt.fmt_number(v) for v in composition["denominator"]],
+            "Tall": [fmt.fmt_value(v, ind.unit, ind.decimals) for v in composition["value"]],
+        }
+    )
+    if composition["numerator"].isna().all():
+        parts = parts.drop(columns=["Teller", "Nevner"])
+    year = int(composition["period"].max())
+    numeric = [c for c in parts.columns if c != "Område"]
+    return html_table(
+        parts, f"Mosseregionen og kommunene, {year}", row_header="Område", numeric=numeric
+    )

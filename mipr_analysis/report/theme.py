@@ -213,6 +213,12 @@ def _wrap(title: str) -> str:
     return "\n".join(textwrap.wrap(title, 70))
 
 
+def _axis_label(label: str, width: int = 32) -> str:
+    """An axis label wrapped so that it is never taller than the chart (a vertical label of a
+    4.5-inch high chart holds about 40 characters per line)."""
+    return "\n".join(textwrap.wrap(label, width)) if label else ""
+
+
 def _labels(df: pd.DataFrame, hue: str) -> dict[str, str]:
     """Display names of the `hue` codes: the frame's names (`region_name` for `region`, else
     `<hue>_name` or `<hue>_label`), else the report's name of the region, else the code."""
@@ -282,7 +288,7 @@ def line_chart(
     if not ends:
         raise DataError(f"linjediagrammet har ingen tall å tegne i kolonnen {y!r}")
     ax.set_title(_wrap(title))
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(_axis_label(ylabel))
     ax.set_xlabel(xlabel or "")
     ax.yaxis.set_major_formatter(nb_formatter())
     if _are_years(data[x]):
