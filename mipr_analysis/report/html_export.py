@@ -48,6 +48,8 @@ STATUS_CELLS = {
 SCROLLING = ("jp-OutputArea-output", "table-scroll")
 """Classes of the boxes that scroll a wide table sideways (page.css)."""
 SOURCE_PREFIX = "Kilde:"
+FRONT_PAGE = "index.html"
+"""The front page's file name; every other page links back to it."""
 
 
 class StripErrorsPreprocessor(Preprocessor):
@@ -271,7 +273,10 @@ def export_html(
     except FileNotFoundError:
         raise FileNotFoundError(f"No executed notebook at {source}; run the batch first.") from None
     nb.metadata["title"] = title.strip()
-    resources = {"metadata": {"name": title.strip(), "path": str(source.parent)}}
+    resources = {
+        "metadata": {"name": title.strip(), "path": str(source.parent)},
+        "front_page": Path(html_path).name == FRONT_PAGE,
+    }
     with _exporter() as exporter:
         html, _ = exporter.from_notebook_node(nb, resources=resources)
     return atomic_write_bytes(html_path, _postprocess(html, source).encode("utf-8"))

@@ -36,6 +36,7 @@ def latest_table(page: IndicatorPage, latest: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "Område": latest["region_name"],
+            "Status": [status_text(s) for s in latest["status"]],
             "År": latest["period"].astype(str),
             "Siste tall": [fmt.fmt_value(v, unit, decimals) for v in latest["value"]],
             f"Nullpunkt {ind.baseline_year}": [
@@ -49,7 +50,6 @@ def latest_table(page: IndicatorPage, latest: pd.DataFrame) -> pd.DataFrame:
                 fmt.fmt_rank(r, o, s)
                 for r, o, s in zip(latest["rank"], latest["rank_of"], latest["rank_scope"])
             ],
-            "Status": [status_text(s) for s in latest["status"]],
         }
     )
     if (table["Plassering"] == fmt.MISSING).all():
