@@ -54,8 +54,12 @@ class BuildResult:
 
 
 def build(data_dir: Path | str | None = None) -> BuildResult:
-    """Compute every indicator from raw data and write the four processed tables."""
+    """Compute every indicator from raw data and write the four processed tables.
+
+    The region definitions are checked first (`regions.check_definitions`): a wrong code stops
+    the build before anything is written."""
     data_dir = Path(data_dir) if data_dir else config.data_dir()
+    regions.check_definitions(data_dir)
     registry = load_registry()
     by_id = {ind.id: ind for ind in registry}
     manual = load_manual(data_dir, registry)
