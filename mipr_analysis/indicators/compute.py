@@ -7,7 +7,8 @@ manifest are declared in `processed.py`):
   municipalities) or "computed" (from other values: a region the plan leaves blank, a growth
   rate). `status`: SSB's symbol ("..", ".", ":") where SSB gave one, "missing" for a missing
   value, "unconfirmed" for SSB values from a table or codes not yet checked against SSB's
-  metadata, else "ok".
+  metadata, "implausible" for a stored value that breaks a plausibility rule (the reason in
+  `note`), else "ok".
 - `indicators.csv`: the registry with `has_data`.
 - `baseline_check.csv`: plan figures against their own parts and against SSB.
 - `derived.csv`: change since the baseline, index, ranks, distance to Norway, status code.
@@ -31,7 +32,7 @@ from mipr_analysis.hashing import digest, file_sha256
 from mipr_analysis.ssb.errors import NoSnapshot, SSBError
 from mipr_analysis.ssb.store import SnapshotStore, no_snapshot_message
 
-from . import commuting, processed, ssb_values
+from . import commuting, plausibility, processed, ssb_values
 from .baseline import CHECK_COLUMNS, plan_region_values, recompute_table
 from .derive import derive, series
 from .manual import load_manual
@@ -70,7 +71,7 @@ def build(data_dir: Path | str | None = None) -> BuildResult:
     checks = recompute_table(manual, registry, reference)
     values = pd.concat([ssb, _from_manual(manual, checks, registry)], ignore_index=True)
     values = pd.concat([values, _derived_indicators(values, registry)], ignore_index=True)
-    values = _finish(values, by_id)
+    values = plausibility.flag(_finish(values, by_id), by_id)
     checks = pd.concat([checks, _plan_vs_ssb(values, by_id)], ignore_index=True)
     derived = derive(values, registry, municipalities, rank_years, report)
     indicators = registry_table(registry)

@@ -17,7 +17,7 @@ from mipr_analysis import config
 from mipr_analysis.formatting import year_spans
 from mipr_analysis.geo import regions
 
-from . import processed, status
+from . import plausibility, processed, status
 from .breaks import detect_breaks
 from .confirm import Confirmation, confirm
 from .registry import Indicator, focus_titles, get_indicator, goal_title, load_registry
@@ -91,7 +91,8 @@ def latest(page: IndicatorPage) -> pd.DataFrame:
     """One row per region with a figure: latest period and value, baseline, change, rank, status.
 
     Columns: region, region_name, period, value, baseline_value, change_abs, rank, rank_of,
-    rank_scope, status (a `status` code), origin. Regions keep the page's order.
+    rank_scope, status (a `status` code), status_reason (why "not assessed", else ""), origin.
+    Regions keep the page's order.
     """
     d = page.derived[page.derived["region"].isin(page.regions) & page.derived["is_latest"]]
     d = d.dropna(subset=["value"]).copy()
@@ -107,9 +108,23 @@ def latest(page: IndicatorPage) -> pd.DataFrame:
         "rank_of",
         "rank_scope",
         "status",
+        "status_reason",
         "origin",
     ]
     return d.sort_values("_order")[columns].reset_index(drop=True)
+
+
+def not_assessed(page: IndicatorPage) -> pd.DataFrame:
+    """The page's figures that get no status, and why (a data-quality warning): a figure that
+    breaks a plausibility rule, or a comparison from such a baseline or across a jump far
+    outside the series (`plausibility.py`). Columns: region, region_name, period, value,
+    reason; in the page's region order, then by year."""
+    d = page.derived[
+        page.derived["region"].isin(page.regions) & (page.derived["status"] == status.NOT_ASSESSED)
+    ].copy()
+    d["_order"] = d["region"].map({r: i for i, r in enumerate(page.regions)})
+    d = d.sort_values(["_order", "period"]).rename(columns={"status_reason": "reason"})
+    return d[["region", "region_name", "period", "value", "reason"]].reset_index(drop=True)
 
 
 @dataclass
@@ -211,7 +226,7 @@ def breaks(page: IndicatorPage) -> pd.DataFrame:
         "reason",
     ]
     ind = page.indicator
-    if ind.source.type == "derived" or ind.measure == "change":
+    if not plausibility.has_level(ind):
         return pd.DataFrame(columns=columns)  # a series of changes has no level to break
     data = page.values[page.values["origin"] != "plan"].dropna(subset=["value"])
     found = []

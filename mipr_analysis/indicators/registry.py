@@ -24,6 +24,9 @@ Fields of an entry (all validated; an error names the entry id and field and say
   - `none`: `reason` ("ingen åpen kilde ennå ...").
 - `measure`: `count`, `rate` (numerator/denominator x 100), `rank` (lower is better, out of
   `rank_of`), `amount`, `per_capita`, `change`, `qualitative` (registered, not computed; `schedule`).
+  The measure gives the plausibility rules (`plausibility.py`: a rate in `prosent` is 0–100, a
+  count is not negative, a rank is 1–`rank_of`); `plausible: {min, max}` (numbers or null)
+  replaces them for an indicator they do not fit.
 - `unit` (bokmål), `direction` (`up`, `down`, `none`), `decimals` (published precision),
   `baseline_year`, `target` (the plan's wording; required for result indicators), `caveats`
   (bokmål strings), `table_confirmed` (false: check against SSB metadata when online),
@@ -134,6 +137,7 @@ class Indicator:
     recompute: dict[str, Any]
     rank_of: int | None = None
     schedule: dict[str, Any] | None = None
+    plausible: dict[str, float | None] | None = None
 
     @property
     def is_result(self) -> bool:
@@ -325,6 +329,7 @@ def _build(e: dict, ids: set, errs: list[str]) -> Indicator | None:
     rank_of = e.get("rank_of")
     if measure == "rank" and not (isinstance(rank_of, int) and rank_of > 1):
         errs.append("felt 'rank_of': en plassering trenger antallet som rangeres (f.eks. 357)")
+    plausible = _plausible(e.get("plausible"), errs)
     if measure == "qualitative" and not isinstance(e.get("schedule"), dict):
         errs.append("felt 'schedule': en kvalitativ indikator trenger {every_years, done, next}")
     source = _source(e.get("source"), measure, ids, errs)
@@ -349,7 +354,28 @@ def _build(e: dict, ids: set, errs: list[str]) -> Indicator | None:
         recompute=recompute,
         rank_of=rank_of,
         schedule=e.get("schedule"),
+        plausible=plausible,
     )
+
+
+def _plausible(rule: Any, errs: list[str]) -> dict[str, float | None] | None:
+    """The optional `plausible: {min, max}` (numbers or null, min below max), or None."""
+    if rule is None:
+        return None
+    numbers = (int, float)
+    ok = (
+        isinstance(rule, dict)
+        and rule
+        and set(rule) <= {"min", "max"}
+        and all(
+            v is None or (isinstance(v, numbers) and not isinstance(v, bool)) for v in rule.values()
+        )
+    )
+    low, high = (rule.get("min"), rule.get("max")) if ok else (None, None)
+    if not ok or (low is not None and high is not None and low >= high):
+        errs.append("felt 'plausible': skrives {min: N, max: M} med tall eller null, min under max")
+        return None
+    return {"min": low, "max": high}
 
 
 def _filter_ok(flt: Any, name: str, errs: list[str], allow_table: bool = False) -> None:

@@ -20,7 +20,9 @@ def status_text(code: str) -> str:
 
 
 def latest_table(page: IndicatorPage, latest: pd.DataFrame) -> pd.DataFrame:
-    """The "latest figures" table: area, year, latest, baseline, change, rank, status (text)."""
+    """The "latest figures" table: area, year, latest, baseline, change, rank, status (text),
+    and a "Merknad" column saying why when a figure is not assessed (implausible or across a
+    break in the series)."""
     ind = page.indicator
     unit, decimals = ind.unit, ind.decimals
     at_baseline = latest["status"].isin([status.BASELINE, status.BASELINE_ONLY])
@@ -47,6 +49,9 @@ def latest_table(page: IndicatorPage, latest: pd.DataFrame) -> pd.DataFrame:
         table = table.drop(columns="Plassering")
     if not ind.is_result:  # background figures have no baseline in the plan
         table = table.drop(columns=[f"Nullpunkt {ind.baseline_year}", "Endring", "Status"])
+    reasons = latest["status_reason"].fillna("").astype(str)
+    if (reasons != "").any():
+        table["Merknad"] = [r[:1].upper() + r[1:] for r in reasons]
     return table
 
 
