@@ -283,16 +283,24 @@ def _region_name(rid: str) -> str:
 
 
 def _plan_vs_ssb(values: pd.DataFrame, by_id: dict[str, Indicator]) -> pd.DataFrame:
-    """The plan's figure against SSB's for the same indicator, region and year."""
+    """The plan's figure against SSB's for the same region and year: of the same indicator, or
+    of the one its `recompute.compare_with` names (the plan's inhabitants against SSB's
+    population). The note is written from the figures, so it follows a corrected figure."""
+
+    def reference(indicator: str) -> str | None:
+        ind = by_id[indicator]
+        return ind.recompute.get("compare_with") or (
+            indicator if ind.source.type == "ssb" else None
+        )
+
+    refs = values["indicator"].map(reference)
     plan = values[
-        values["origin"].isin(["plan", "computed"])
-        & values["value"].notna()
-        & values["indicator"].map(lambda i: by_id[i].source.type == "ssb")
+        values["origin"].isin(["plan", "computed"]) & values["value"].notna() & refs.notna()
     ]
     ssb = values[(values["origin"] == "ssb")].set_index(["indicator", "region", "period"])
     rows = []
-    for r in plan.itertuples():
-        key = (r.indicator, r.region, r.period)
+    for r, ref in zip(plan.itertuples(), refs[plan.index]):
+        key = (ref, r.region, r.period)
         if key not in ssb.index:
             continue
         other = ssb.loc[key]
@@ -301,20 +309,28 @@ def _plan_vs_ssb(values: pd.DataFrame, by_id: dict[str, Indicator]) -> pd.DataFr
         rounded = round_half_up(other["value"], d)
         diff = r.value - rounded if not np.isnan(rounded) else np.nan
         same = pd.NA if np.isnan(diff) else abs(diff) < 1e-9
-        note = (
-            "Planens tall stemmer med SSB."
-            if same is True
-            else "SSB-verdien mangler."
-            if same is pd.NA
-            else f"Planens tall avviker fra SSB ({other['source']}) med {fmt_number(diff, d)}; "
-            "begge vises."
-        )
+        title = by_id[ref].title
+        what = "SSB" if ref == r.indicator else f"SSBs {title[:1].lower()}{title[1:]}"
+        if same is True:
+            note = f"Planens tall stemmer med {what}."
+        elif same is pd.NA:
+            note = "SSB-verdien mangler."
+        elif ref == r.indicator:
+            note = (
+                f"Planens tall avviker fra SSB ({other['source']}) med {fmt_number(diff, d)}; "
+                "begge vises."
+            )
+        else:
+            note = (
+                f"Planen viser {fmt_number(r.value, d)}, SSB har {fmt_number(rounded, d)} "
+                f"({other['source']}): differanse {fmt_number(diff, d)}."
+            )
         rows.append(
             {
                 "indicator": r.indicator,
                 "region": r.region,
                 "period": r.period,
-                "comparison": "SSB",
+                "comparison": what,
                 "printed": r.value,
                 "recomputed": other["value"],
                 "recomputed_rounded": rounded,
