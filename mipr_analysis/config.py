@@ -7,6 +7,7 @@ notebook all agree on where data lives.
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,3 +61,8 @@ def cache_dir() -> Path:
     """Machine-wide state shared by every checkout (the SSB call log of the rate limiter):
     `MIPR_CACHE_DIR`, else `~/.cache/mipr`."""
     return Path(os.environ.get("MIPR_CACHE_DIR") or Path.home() / ".cache" / "mipr")
+
+
+def today() -> date:
+    """Today's date in Oslo: the one "today" the checks use (tests set it by patching this)."""
+    return datetime.now(OSLO).date()

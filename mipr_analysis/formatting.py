@@ -6,6 +6,8 @@ Conventions, used everywhere in the package:
 - Negative numbers get a real minus sign (U+2212), as CLDR prescribes for bokmål.
 - Rounding is half-up ("0,125" -> "0,13"), like SSB's published figures, not banker's rounding.
 - A missing value is an en dash "–", or a short reason when SSB gave a status symbol.
+- Text from an input (a manual CSV's note, a provenance citation, an SSB label) put into a
+  page's markdown goes through `md_text`, so it shows as the characters it is, never as markup.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import datetime as dt
 import math
 import numbers
 import os
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -245,13 +248,68 @@ def fmt_rank(rank: float | None, of: float | None, scope: str = "") -> str:
     return f"{fmt_number(rank)} av {fmt_number(of)} {scope}".strip()
 
 
-def write_excel_csv(df: pd.DataFrame, path: str | os.PathLike, *, index: bool = False) -> Path:
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a cell whose text starts with one of these as a formula (OWASP, "CSV
+injection"): such text is written as text, never as a formula."""
+
+
+def looks_like_formula(value: object) -> bool:
+    """True for text that a spreadsheet would run as a formula (`FORMULA_START`)."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def csv_text(value: object) -> object:
+    """Text for a CSV cell: a leading "'" when it would be read as a formula (Excel then shows
+    it as text); anything else unchanged."""
+    return "'" + value if looks_like_formula(value) else value
+
+
+def write_excel_csv(
+    df: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    index: bool = False,
+    number_columns: Sequence[str] = (),
+) -> Path:
     """A CSV that a Norwegian Excel opens as it is: UTF-8 with BOM, ``;``, decimal comma.
 
-    Numbers are written without thousands separators; missing values are empty cells.
+    Numbers are written without thousands separators; missing values are empty cells. Text that
+    a spreadsheet would read as a formula gets a leading "'" (`csv_text`); numeric columns, and
+    `number_columns` (numbers already written as text, e.g. "-1,5"), stay numbers.
     """
-    text = df.to_csv(sep=";", decimal=",", index=index, lineterminator="\r\n")
+    from pandas.api.types import is_numeric_dtype
+
+    safe = df.copy()
+    for column in safe.columns:
+        if column not in number_columns and not is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(csv_text)
+    if index and not is_numeric_dtype(safe.index):
+        safe.index = safe.index.map(csv_text)
+    safe.columns = [csv_text(c) for c in safe.columns]
+    text = safe.to_csv(sep=";", decimal=",", index=index, lineterminator="\r\n")
     return atomic_write_bytes(path, text.encode("utf-8-sig"))
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-%'-/:-@\[-`{-~])")
+"""ASCII punctuation but "&": CommonMark lets each be backslash-escaped to itself. "&" is
+written as the entity "&amp;" (nbconvert's mistune passes an escaped "\\&" on raw, so "&lt;"
+in a note would show as "<")."""
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+
+def md_text(text: object) -> str:
+    """`text` as inert markdown: it renders as the same visible characters, never as markup.
+
+    Every ASCII punctuation character is backslash-escaped (``<img …>``, ``[a](javascript:…)``,
+    ``*``, ``_``, ``|``, ``#``, ``$`` stay text), "&" becomes "&amp;", and line breaks become
+    spaces (a note cannot
+    start a heading, a list or a code block). None and NaN give "". Use it for every input text
+    (notes, citations, labels, reasons) put into ``IPython.display.Markdown``.
+    """
+    if is_missing(text):
+        return ""
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)).strip())
+    return escaped.replace("&", "&amp;")
 
 
 def year_spans(years: list[int]) -> str:

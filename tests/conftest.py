@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,16 @@ def private_cache_dir(tmp_path_factory):
     """The rate limiter's machine-wide call log goes to a temporary folder, not ~/.cache."""
     os.environ["MIPR_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
     yield
+
+
+TODAY = date(2026, 6, 15)
+"""The "today" every test sees (`config.today`): next year, the last plausible one, is 2027."""
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    """No test depends on the clock: the plausibility rules read this date, not the machine's."""
+    monkeypatch.setattr(config, "today", lambda: TODAY)
 
 
 @pytest.fixture(scope="session")

@@ -181,7 +181,7 @@ def test_ambiguous_or_fractional_whole_numbers_are_refused(data_dir, indicator, 
     folder = data_dir / "raw" / "manual"
     folder.mkdir()
     (folder / "handmade.csv").write_text(
-        HEADER + f"{indicator},3103,2030,{value},{unit},Handlaget testfil,SSB,handlaget\n",
+        HEADER + f"{indicator},3103,2027,{value},{unit},Handlaget testfil,SSB,handlaget\n",
         encoding="utf-8",
     )
     with pytest.raises(ManualDataError) as err:
@@ -204,7 +204,7 @@ def test_whole_numbers_and_real_decimals_are_read(data_dir, indicator, value, un
     folder = data_dir / "raw" / "manual"
     folder.mkdir()
     (folder / "handmade.csv").write_text(
-        HEADER + f"{indicator},3103,2030,{value},{unit},Handlaget testfil,SSB,handlaget\n",
+        HEADER + f"{indicator},3103,2027,{value},{unit},Handlaget testfil,SSB,handlaget\n",
         encoding="utf-8",
     )
     assert load_manual(data_dir)["value"].tolist() == [expected]

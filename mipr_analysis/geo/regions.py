@@ -24,6 +24,8 @@ import yaml
 
 from mipr_analysis import config
 from mipr_analysis.codes import normalise_code
+from mipr_analysis.errors import MiprError
+from mipr_analysis.ssb.sidecar import display_path
 from mipr_analysis.ssb.store import SnapshotStore
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 10x faster
@@ -57,10 +59,18 @@ class BoundaryChange:
     source: str
 
 
+class RegionDefinitionError(MiprError, ValueError):
+    """regions.yaml names a code that is neither a region nor a known 2024 municipality."""
+
+
+def definitions_path() -> Path:
+    """The region definitions: `regions.yaml` beside this module."""
+    return Path(str(resources.files("mipr_analysis.geo").joinpath("regions.yaml")))
+
+
 @lru_cache(maxsize=1)
 def _definitions() -> dict:
-    text = resources.files("mipr_analysis.geo").joinpath("regions.yaml").read_text(encoding="utf-8")
-    return yaml.load(text, Loader=_YAML_LOADER)
+    return yaml.load(definitions_path().read_text(encoding="utf-8"), Loader=_YAML_LOADER)
 
 
 @lru_cache(maxsize=1)
@@ -104,7 +114,7 @@ def region_members(region_id: str) -> tuple[str, ...]:
             return (current,)
     raise KeyError(
         f"Unknown region {region_id!r}: use a municipality code or one of {sorted(regions)} "
-        "(defined in mipr_analysis/regions.yaml)."
+        "(defined in mipr_analysis/geo/regions.yaml)."
     )
 
 
@@ -153,6 +163,47 @@ def peers() -> list[str]:
     for council in _definitions()["peer_regions"]:
         out += [council, *region_members(council)]
     return out
+
+
+def check_definitions(data_dir: Path | str | None = None) -> None:
+    """Every region's members and every report region in regions.yaml is a region id (report
+    regions only) or a 2024 municipality code that the KLASS lists of the data folder or the
+    built-in history know (`known_municipality_codes`). Raises `RegionDefinitionError` naming
+    each wrong code and the file: an unknown member would make every region figure missing."""
+    defs = _definitions()
+    known, reference = known_municipality_codes(data_dir)
+    history = code_history(data_dir)
+    lists = [
+        (f"regions.{rid}.members", entry.get("members") or [], False)
+        for rid, entry in (defs.get("regions") or {}).items()
+    ]
+    lists.append(("report_regions", defs.get("report_regions") or [], True))
+    problems = []
+    for where, codes, regions_allowed in lists:
+        for code in codes:
+            text = normalise_code(code)
+            if regions_allowed and text in defs["regions"]:
+                continue
+            problem = _code_problem(text, known, reference, history)
+            if problem:
+                problems.append(f"{where}: {problem}")
+    if problems:
+        raise RegionDefinitionError(
+            f"{display_path(definitions_path())}: " + "; ".join(problems) + ". Rett kodene i "
+            "filen (2024-koder fra SSBs KLASS 131), eller importer KLASS-listen som kjenner dem"
+        )
+
+
+def _code_problem(code: str, known: frozenset[str], reference: str, history: _Graph) -> str:
+    """What is wrong with `code` as a 2024 municipality of a region, or ""."""
+    if not is_municipality(code):
+        return f"{code!r} er ikke en firesifret kommunekode"
+    if code not in known:
+        return f"kommunekoden {code} er ukjent (sjekket mot {reference})"
+    current = to_2024_code(code, history)
+    if current != code:
+        return f"kommunekoden {code} gjaldt før 2024" + (f"; bruk {current}" if current else "")
+    return ""
 
 
 # --- KLASS change lists -------------------------------------------------------------------------

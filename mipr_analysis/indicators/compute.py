@@ -7,7 +7,8 @@ manifest are declared in `processed.py`):
   municipalities) or "computed" (from other values: a region the plan leaves blank, a growth
   rate). `status`: SSB's symbol ("..", ".", ":") where SSB gave one, "missing" for a missing
   value, "unconfirmed" for SSB values from a table or codes not yet checked against SSB's
-  metadata, else "ok".
+  metadata, "implausible" for a stored value that breaks a plausibility rule (the reason in
+  `note`), else "ok".
 - `indicators.csv`: the registry with `has_data`.
 - `baseline_check.csv`: plan figures against their own parts and against SSB.
 - `derived.csv`: change since the baseline, index, ranks, distance to Norway, status code.
@@ -31,7 +32,7 @@ from mipr_analysis.hashing import digest, file_sha256
 from mipr_analysis.ssb.errors import NoSnapshot, SSBError
 from mipr_analysis.ssb.store import SnapshotStore, no_snapshot_message
 
-from . import commuting, processed, ssb_values
+from . import commuting, plausibility, processed, ssb_values
 from .baseline import CHECK_COLUMNS, plan_region_values, recompute_table
 from .derive import derive, series
 from .manual import load_manual
@@ -54,8 +55,12 @@ class BuildResult:
 
 
 def build(data_dir: Path | str | None = None) -> BuildResult:
-    """Compute every indicator from raw data and write the four processed tables."""
+    """Compute every indicator from raw data and write the four processed tables.
+
+    The region definitions are checked first (`regions.check_definitions`): a wrong code stops
+    the build before anything is written."""
     data_dir = Path(data_dir) if data_dir else config.data_dir()
+    regions.check_definitions(data_dir)
     registry = load_registry()
     by_id = {ind.id: ind for ind in registry}
     manual = load_manual(data_dir, registry)
@@ -66,7 +71,7 @@ def build(data_dir: Path | str | None = None) -> BuildResult:
     checks = recompute_table(manual, registry, reference)
     values = pd.concat([ssb, _from_manual(manual, checks, registry)], ignore_index=True)
     values = pd.concat([values, _derived_indicators(values, registry)], ignore_index=True)
-    values = _finish(values, by_id)
+    values = plausibility.flag(_finish(values, by_id), by_id)
     checks = pd.concat([checks, _plan_vs_ssb(values, by_id)], ignore_index=True)
     derived = derive(values, registry, municipalities, rank_years, report)
     indicators = registry_table(registry)
@@ -278,16 +283,24 @@ def _region_name(rid: str) -> str:
 
 
 def _plan_vs_ssb(values: pd.DataFrame, by_id: dict[str, Indicator]) -> pd.DataFrame:
-    """The plan's figure against SSB's for the same indicator, region and year."""
+    """The plan's figure against SSB's for the same region and year: of the same indicator, or
+    of the one its `recompute.compare_with` names (the plan's inhabitants against SSB's
+    population). The note is written from the figures, so it follows a corrected figure."""
+
+    def reference(indicator: str) -> str | None:
+        ind = by_id[indicator]
+        return ind.recompute.get("compare_with") or (
+            indicator if ind.source.type == "ssb" else None
+        )
+
+    refs = values["indicator"].map(reference)
     plan = values[
-        values["origin"].isin(["plan", "computed"])
-        & values["value"].notna()
-        & values["indicator"].map(lambda i: by_id[i].source.type == "ssb")
+        values["origin"].isin(["plan", "computed"]) & values["value"].notna() & refs.notna()
     ]
     ssb = values[(values["origin"] == "ssb")].set_index(["indicator", "region", "period"])
     rows = []
-    for r in plan.itertuples():
-        key = (r.indicator, r.region, r.period)
+    for r, ref in zip(plan.itertuples(), refs[plan.index]):
+        key = (ref, r.region, r.period)
         if key not in ssb.index:
             continue
         other = ssb.loc[key]
@@ -296,20 +309,28 @@ def _plan_vs_ssb(values: pd.DataFrame, by_id: dict[str, Indicator]) -> pd.DataFr
         rounded = round_half_up(other["value"], d)
         diff = r.value - rounded if not np.isnan(rounded) else np.nan
         same = pd.NA if np.isnan(diff) else abs(diff) < 1e-9
-        note = (
-            "Planens tall stemmer med SSB."
-            if same is True
-            else "SSB-verdien mangler."
-            if same is pd.NA
-            else f"Planens tall avviker fra SSB ({other['source']}) med {fmt_number(diff, d)}; "
-            "begge vises."
-        )
+        title = by_id[ref].title
+        what = "SSB" if ref == r.indicator else f"SSBs {title[:1].lower()}{title[1:]}"
+        if same is True:
+            note = f"Planens tall stemmer med {what}."
+        elif same is pd.NA:
+            note = "SSB-verdien mangler."
+        elif ref == r.indicator:
+            note = (
+                f"Planens tall avviker fra SSB ({other['source']}) med {fmt_number(diff, d)}; "
+                "begge vises."
+            )
+        else:
+            note = (
+                f"Planen viser {fmt_number(r.value, d)}, SSB har {fmt_number(rounded, d)} "
+                f"({other['source']}): differanse {fmt_number(diff, d)}."
+            )
         rows.append(
             {
                 "indicator": r.indicator,
                 "region": r.region,
                 "period": r.period,
-                "comparison": "SSB",
+                "comparison": what,
                 "printed": r.value,
                 "recomputed": other["value"],
                 "recomputed_rounded": rounded,

@@ -3,7 +3,9 @@ distance to Norway and a status against the indicator's direction.
 
 Series: for each indicator, region and year one value is used, by origin in the order plan,
 manual, computed, ssb, fhi (the plan's figures ARE the baseline; SSB fills the other years).
-Status codes and the rule: `status.py`.
+Status codes and the rule: `status.py`. A figure that breaks a plausibility rule, or a
+comparison from such a baseline or across a jump far outside the series, is "not assessed",
+with the reason in `status_reason` (`plausibility.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 
 from mipr_analysis.geo import regions
 
-from . import status
+from . import plausibility, status
 from .registry import Indicator
 
 ORIGIN_PRIORITY = ("plan", "manual", "computed", "ssb", "fhi")
@@ -37,6 +39,7 @@ DERIVED_COLUMNS = (
     "national_value",
     "diff_national",
     "status",
+    "status_reason",
     "is_latest",
 )
 _NATIONAL_MEASURES = {"rate", "per_capita"}
@@ -103,8 +106,12 @@ def _one(
         base = float(base_rows["value"].iloc[0]) if len(base_rows) else float("nan")
         later = own[(own["period"] > ind.baseline_year) & own["value"].notna()]
         latest = int(later["period"].max()) if len(later) else int(own["period"].max())
+        known = own.dropna(subset=["value"])
+        jumps = plausibility.jumps(ind, known.set_index(known["period"].astype(int))["value"])
         for r in own.itertuples():
-            rows.append(_row(ind, r, base, latest, national))
+            row = _row(ind, r, base, latest, national)
+            row["status"], row["status_reason"] = _assessed(ind, row, base, jumps)
+            rows.append(row)
     out = pd.DataFrame(rows)
     if out.empty:
         return out
@@ -125,8 +132,26 @@ def _empty_row(ind: Indicator, rid: str) -> dict:
         "baseline_year": ind.baseline_year,
         "baseline_value": np.nan,
         "status": status.NO_DATA,
+        "status_reason": "",
         "is_latest": True,
     }
+
+
+def _assessed(ind: Indicator, row: dict, base: float, jumps: pd.DataFrame) -> tuple[str, str]:
+    """The row's status and, when it is "not assessed", why (`plausibility.py`)."""
+    own = plausibility.problems(ind, row["value"], row["period"])
+    if own:
+        return status.NOT_ASSESSED, "; ".join(own)
+    if row["status"] not in status.COMPARED:
+        return row["status"], ""
+    base_problem = plausibility.value_problem(ind, base)
+    if base_problem:
+        return status.NOT_ASSESSED, f"nullpunktet {ind.baseline_year} er ikke mulig: {base_problem}"
+    crossed = jumps[(jumps["to_year"] > ind.baseline_year) & (jumps["to_year"] <= row["period"])]
+    if len(crossed):
+        jump = crossed.iloc[0]
+        return status.NOT_ASSESSED, f"{jump['reason']} ({jump['from_year']}–{jump['to_year']})"
+    return row["status"], ""
 
 
 def _row(ind: Indicator, r, base: float, latest: int, national: pd.Series) -> dict:

@@ -6,6 +6,9 @@ or `;` separated). Values may be written the Norwegian way ("35 696", "73,9", "0
 planen"). Every file is checked before anything is returned: one `ManualDataError` lists every
 problem with file and line (messages in bokmål).
 
+Plausible figures (`plausibility.py`): a share in 0–100 %, a count not negative, a rank within
+1 and the number ranked, a year not after next year; a figure that breaks one is refused.
+
 Whole-number figures: for ranks and counts (`measure` rank or count) a value must be a whole
 number, and for them and for every indicator published without decimals (`decimals: 0`) a value
 like "35,696" or "35.696" (one separator, then exactly three digits) is refused as ambiguous
@@ -25,6 +28,7 @@ from mipr_analysis import config
 from mipr_analysis.errors import MiprError
 from mipr_analysis.geo import regions
 
+from . import plausibility
 from .registry import Indicator, load_registry
 
 COLUMNS = ("indicator", "region", "period", "value", "unit", "source", "publisher", "note")
@@ -180,6 +184,10 @@ def _check_row(
         whole = _whole_number_problem(row["value"], value, ind)
         if whole:
             errs.append(whole)
+        elif row["unit"] == ind.unit and plausibility.value_problem(ind, value):
+            errs.append(f"{plausibility.value_problem(ind, value)}; rett tallet")
+    if period is not None and plausibility.period_problem(period):
+        errs.append(f"{plausibility.period_problem(period)}; rett perioden")
     if value is None and not errs and not row["note"]:
         errs.append(
             "tom verdi uten merknad; skriv hvorfor i 'note' (f.eks. 'ikke oppgitt i planen')"

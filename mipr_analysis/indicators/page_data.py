@@ -7,7 +7,7 @@ short labels; the sentences are built in the notebooks from these numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +15,10 @@ import pandas as pd
 
 from mipr_analysis import config
 from mipr_analysis.errors import NotFound
-from mipr_analysis.formatting import year_spans
+from mipr_analysis.formatting import fmt_value, year_spans
 from mipr_analysis.geo import regions
 
-from . import processed, status
+from . import plausibility, processed, status
 from .breaks import detect_breaks
 from .confirm import Confirmation, confirm
 from .registry import Indicator, focus_titles, get_indicator, goal_title, load_registry
@@ -35,6 +35,8 @@ class IndicatorPage:
     """One indicator's rows from the processed tables, for the page's regions."""
 
     indicator: Indicator
+    """The registry entry, its `caveats` followed by the notes computed from the page's data
+    (`data_caveats`): a figure in a caveat always comes from the data, never from a literal."""
     values: pd.DataFrame
     derived: pd.DataFrame
     checks: pd.DataFrame
@@ -75,24 +77,91 @@ def load(
 
     every = processed.read("values", folder)
     values = every[(every["indicator"] == indicator_id) & every["region"].isin(wanted)]
+    values = values.reset_index(drop=True)
     parts = [ind.recompute.get(k) for k in ("numerator", "denominator")]
     related = every[every["indicator"].isin([p for p in parts if p])]
+    checks = rows("baseline_check")
+    caveats = (*ind.caveats, *data_caveats(ind, values, checks))
     return IndicatorPage(
-        ind,
-        values.reset_index(drop=True),
+        replace(ind, caveats=caveats),
+        values,
         rows("derived"),
-        rows("baseline_check"),
+        checks,
         wanted,
         folder,
         related.reset_index(drop=True),
     )
 
 
+def data_caveats(ind: Indicator, values: pd.DataFrame, checks: pd.DataFrame) -> list[str]:
+    """Caveats written from the page's figures (`values`, `checks` as `load` reads them), so a
+    corrected figure cannot leave a stale one: a series of one stored year, a rank that equals
+    the year before, plan figures that match SSB's denominator rather than their own."""
+    notes = []
+    stored = values[values["origin"].isin(["ssb", "fhi"]) & values["value"].notna()]
+    years = sorted({int(p) for p in stored["period"].dropna()})
+    if len(years) == 1:
+        notes.append(
+            f"Bare ett år ({years[0]}) finnes i prosjektets data; utviklingen vises når flere "
+            "år er hentet."
+        )
+    if ind.measure == "rank":
+        known = values.dropna(subset=["value", "period"])
+        for rid, part in known.groupby("region", sort=False):
+            by_year = part.drop_duplicates("period").set_index(part["period"].astype(int))
+            last = int(by_year.index.max())
+            if (
+                last - 1 in by_year.index
+                and by_year.loc[last, "value"] == by_year.loc[last - 1, "value"]
+            ):
+                shown = fmt_value(by_year.loc[last, "value"], ind.unit, ind.decimals)
+                notes.append(
+                    f"{regions.region_name(rid)}: plasseringen {last} ({shown} av "
+                    f"{ind.rank_of}) er den samme som {last - 1}; tallet for {last} kan være "
+                    "fjorårets."
+                )
+    note = _denominator_note(ind, checks)
+    return [*notes, note] if note else notes
+
+
+def _lower_first(title: str) -> str:
+    return title[:1].lower() + title[1:]
+
+
+def _denominator_note(ind: Indicator, checks: pd.DataFrame) -> str | None:
+    """When the plan's municipal figures match SSB's denominator (`check_denominator`) and not
+    the plan's own, say so (the figures are in the checks the page lists)."""
+    rule = ind.recompute
+    if not rule.get("check_denominator"):
+        return None
+
+    def matching(comparison: str, regions_: list[str]) -> pd.Series:
+        part = checks[(checks["comparison"] == comparison) & checks["region"].isin(regions_)]
+        return (part["matches"] == True).fillna(False)  # noqa: E712
+
+    munis = list(regions.MIPR_MUNICIPALITIES)
+    ssb, own = matching("SSB-nevner", munis), matching("omregning", munis)
+    if ssb.empty or not ssb.all() or own.all():
+        return None
+    years = year_spans(sorted({int(p) for p in checks.loc[ssb.index, "period"].dropna()}))
+    check = _lower_first(get_indicator(rule["check_denominator"]).title)
+    own_title = _lower_first(get_indicator(rule["denominator"]).title)
+    note = (
+        f"Kommunetallene i planen ({years}) stemmer med SSBs {check} som nevner, ikke med "
+        f"nevneren i samme tabell, {own_title}"
+    )
+    region = matching("omregning", ["MIPR"])
+    if len(region) and region.all():
+        note += f"; «Samlet» stemmer med {own_title}"
+    return note + "."
+
+
 def latest(page: IndicatorPage) -> pd.DataFrame:
     """One row per region with a figure: latest period and value, baseline, change, rank, status.
 
     Columns: region, region_name, period, value, baseline_value, change_abs, rank, rank_of,
-    rank_scope, status (a `status` code), origin. Regions keep the page's order.
+    rank_scope, status (a `status` code), status_reason (why "not assessed", else ""), origin.
+    Regions keep the page's order.
     """
     d = page.derived[page.derived["region"].isin(page.regions) & page.derived["is_latest"]]
     d = d.dropna(subset=["value"]).copy()
@@ -108,9 +177,23 @@ def latest(page: IndicatorPage) -> pd.DataFrame:
         "rank_of",
         "rank_scope",
         "status",
+        "status_reason",
         "origin",
     ]
     return d.sort_values("_order")[columns].reset_index(drop=True)
+
+
+def not_assessed(page: IndicatorPage) -> pd.DataFrame:
+    """The page's figures that get no status, and why (a data-quality warning): a figure that
+    breaks a plausibility rule, or a comparison from such a baseline or across a jump far
+    outside the series (`plausibility.py`). Columns: region, region_name, period, value,
+    reason; in the page's region order, then by year."""
+    d = page.derived[
+        page.derived["region"].isin(page.regions) & (page.derived["status"] == status.NOT_ASSESSED)
+    ].copy()
+    d["_order"] = d["region"].map({r: i for i, r in enumerate(page.regions)})
+    d = d.sort_values(["_order", "period"]).rename(columns={"status_reason": "reason"})
+    return d[["region", "region_name", "period", "value", "reason"]].reset_index(drop=True)
 
 
 @dataclass
@@ -212,7 +295,7 @@ def breaks(page: IndicatorPage) -> pd.DataFrame:
         "reason",
     ]
     ind = page.indicator
-    if ind.source.type == "derived" or ind.measure == "change":
+    if not plausibility.has_level(ind):
         return pd.DataFrame(columns=columns)  # a series of changes has no level to break
     data = page.values[page.values["origin"] != "plan"].dropna(subset=["value"])
     found = []
@@ -573,6 +656,10 @@ def notes(page: IndicatorPage) -> list[str]:
     out += [
         f"{d.region_name} {d.period} ({d.comparison}): {d.note}"
         for d in plan_deviations(page).itertuples()
+    ]
+    out += [
+        f"{q.region_name} {q.period}: ikke vurdert ({q.reason})."
+        for q in not_assessed(page).itertuples()
     ]
     out += list(ind.caveats)
     return list(dict.fromkeys(out))

@@ -28,7 +28,7 @@ from mipr_analysis.hashing import digest, sha256_bytes
 from . import status
 from .commuting import COMMUTING_COLUMNS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MANIFEST = "manifest.json"
 
 ORIGIN_LABELS = {
@@ -49,8 +49,10 @@ FLAG_LABELS = {
     ".": "kan ikke forekomme (.)",
     ":": "vises ikke av konfidensialitetshensyn (:)",
     "-": "null (-)",
+    "implausible": "usannsynlig tall, ikke vurdert",
 }
-"""The `status` of a value row: "ok", "missing", "unconfirmed" or SSB's own symbol."""
+"""The `status` of a value row: "ok", "missing", "unconfirmed", "implausible" (breaks a
+plausibility rule; the reason is in `note`) or SSB's own symbol."""
 
 _STR, _INT, _FLOAT, _BOOL, _OPT_BOOL = "str", "Int64", "float64", "bool", "boolean"
 
@@ -105,6 +107,7 @@ SCHEMAS: dict[str, Table] = {
             "national_value": _FLOAT,
             "diff_national": _FLOAT,
             "status": _STR,
+            "status_reason": _STR,
             "is_latest": _BOOL,
         },
         codes={"status": status.CODES, "origin": tuple(ORIGIN_LABELS)},

@@ -24,17 +24,24 @@ Fields of an entry (all validated; an error names the entry id and field and say
   - `none`: `reason` ("ingen åpen kilde ennå ...").
 - `measure`: `count`, `rate` (numerator/denominator x 100), `rank` (lower is better, out of
   `rank_of`), `amount`, `per_capita`, `change`, `qualitative` (registered, not computed; `schedule`).
+  The measure gives the plausibility rules (`plausibility.py`: a rate in `prosent` is 0–100, a
+  count is not negative, a rank is 1–`rank_of`); `plausible: {min, max}` (numbers or null)
+  replaces them for an indicator they do not fit.
 - `unit` (bokmål), `direction` (`up`, `down`, `none`), `decimals` (published precision),
   `baseline_year`, `target` (the plan's wording; required for result indicators), `caveats`
-  (bokmål strings), `table_confirmed` (false: check against SSB metadata when online),
+  (bokmål strings; `{rank_of}` and `{baseline_year}` are filled in from the entry; a figure from
+  the data is never written into a caveat: the pages compute such notes, `page_data.load`), `table_confirmed` (false: check against SSB metadata when online),
   `plan_table` (2-8), `recompute`: how the region ("Samlet") figure follows from the
   municipalities: `{method: sum}`, `{method: ratio, numerator, denominator, scale,
-  check_denominator?}`, `{method: rank_change, of}` or `{method: none, reason}`.
+  check_denominator?}`, `{method: rank_change, of}` or `{method: none, reason}`; any of them may
+  add `compare_with: <indicator>` (the plan's figures are checked against that indicator's SSB
+  figures for the same region and year, e.g. the plan's inhabitants against SSB's population).
 """
 
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -134,6 +141,7 @@ class Indicator:
     recompute: dict[str, Any]
     rank_of: int | None = None
     schedule: dict[str, Any] | None = None
+    plausible: dict[str, float | None] | None = None
 
     @property
     def is_result(self) -> bool:
@@ -317,6 +325,7 @@ def _build(e: dict, ids: set, errs: list[str]) -> Indicator | None:
     if not isinstance(caveats, list) or not all(isinstance(c, str) for c in caveats):
         errs.append("felt 'caveats': må være en liste med tekster på bokmål (eller [])")
         caveats = []
+    caveats = _filled_caveats(caveats, e, errs)
     if not isinstance(e.get("table_confirmed"), bool):
         errs.append("felt 'table_confirmed': påkrevd, true eller false")
     plan_table = e.get("plan_table")
@@ -325,6 +334,7 @@ def _build(e: dict, ids: set, errs: list[str]) -> Indicator | None:
     rank_of = e.get("rank_of")
     if measure == "rank" and not (isinstance(rank_of, int) and rank_of > 1):
         errs.append("felt 'rank_of': en plassering trenger antallet som rangeres (f.eks. 357)")
+    plausible = _plausible(e.get("plausible"), errs)
     if measure == "qualitative" and not isinstance(e.get("schedule"), dict):
         errs.append("felt 'schedule': en kvalitativ indikator trenger {every_years, done, next}")
     source = _source(e.get("source"), measure, ids, errs)
@@ -349,7 +359,52 @@ def _build(e: dict, ids: set, errs: list[str]) -> Indicator | None:
         recompute=recompute,
         rank_of=rank_of,
         schedule=e.get("schedule"),
+        plausible=plausible,
     )
+
+
+CAVEAT_FIELDS = ("rank_of", "baseline_year")
+"""Placeholders a caveat may use; they are filled in from the entry itself."""
+
+
+def _filled_caveats(caveats: list[str], e: dict, errs: list[str]) -> list[str]:
+    """The caveats with `{rank_of}` and `{baseline_year}` filled in from the entry."""
+    values = {"rank_of": e.get("rank_of"), "baseline_year": e.get("baseline_year")}
+    out = []
+    for text in caveats:
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+            unknown = sorted(fields - set(CAVEAT_FIELDS))
+            missing = sorted(f for f in fields if values.get(f) is None)
+            if unknown or missing:
+                raise ValueError(unknown or missing)
+            out.append(text.format(**values))
+        except (ValueError, IndexError, KeyError):
+            errs.append(
+                f"felt 'caveats': {text[:60]!r} har en plassholder som ikke kan fylles; bruk "
+                "{rank_of} eller {baseline_year} (tall fra dataene regnes ut på sidene)"
+            )
+    return out
+
+
+def _plausible(rule: Any, errs: list[str]) -> dict[str, float | None] | None:
+    """The optional `plausible: {min, max}` (numbers or null, min below max), or None."""
+    if rule is None:
+        return None
+    numbers = (int, float)
+    ok = (
+        isinstance(rule, dict)
+        and rule
+        and set(rule) <= {"min", "max"}
+        and all(
+            v is None or (isinstance(v, numbers) and not isinstance(v, bool)) for v in rule.values()
+        )
+    )
+    low, high = (rule.get("min"), rule.get("max")) if ok else (None, None)
+    if not ok or (low is not None and high is not None and low >= high):
+        errs.append("felt 'plausible': skrives {min: N, max: M} med tall eller null, min under max")
+        return None
+    return {"min": low, "max": high}
 
 
 def _filter_ok(flt: Any, name: str, errs: list[str], allow_table: bool = False) -> None:
@@ -470,7 +525,8 @@ def _recompute(rule: Any, ids: set, errs: list[str]) -> dict[str, Any]:
         return {}
     method = _one_of(rule, "method", RECOMPUTE_METHODS, errs, "recompute.")
     refs = {"ratio": ("numerator", "denominator"), "rank_change": ("of",)}.get(method, ())
-    for key in refs + (("check_denominator",) if "check_denominator" in rule else ()):
+    optional = tuple(k for k in ("check_denominator", "compare_with") if k in rule)
+    for key in refs + optional:
         if rule.get(key) not in ids:
             errs.append(f"felt 'recompute.{key}': {rule.get(key)!r} er ikke en indikator-id")
     if method == "ratio" and not isinstance(rule.get("scale"), (int, float)):

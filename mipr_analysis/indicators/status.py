@@ -8,7 +8,9 @@ indicator's direction (for ranks a lower number is better: direction "down") and
 goes the other way. "no_data" when the baseline or the later value is missing; "baseline" for
 the baseline year itself; "baseline_only" for the latest row when nothing after the baseline
 exists yet; "no_direction" when the indicator has no desired direction; "before_baseline" for
-the years before the baseline.
+the years before the baseline; "not_assessed" for a figure that breaks a plausibility rule, and
+for a comparison from such a baseline or across a jump far outside the series
+(`plausibility.py`; the reason is stored with the status).
 """
 
 from __future__ import annotations
@@ -20,7 +22,20 @@ from mipr_analysis.formatting import round_half_up
 BETTER, SAME, WORSE = "better", "same", "worse"
 NO_DATA, NO_DIRECTION = "no_data", "no_direction"
 BASELINE, BASELINE_ONLY, BEFORE_BASELINE = "baseline", "baseline_only", "before_baseline"
-CODES = (BETTER, SAME, WORSE, NO_DATA, NO_DIRECTION, BASELINE, BASELINE_ONLY, BEFORE_BASELINE)
+NOT_ASSESSED = "not_assessed"
+CODES = (
+    BETTER,
+    SAME,
+    WORSE,
+    NO_DATA,
+    NO_DIRECTION,
+    BASELINE,
+    BASELINE_ONLY,
+    BEFORE_BASELINE,
+    NOT_ASSESSED,
+)
+COMPARED = (BETTER, SAME, WORSE)
+"""The codes that compare a figure with the baseline."""
 
 LABELS = {
     BETTER: "bedre",
@@ -31,6 +46,7 @@ LABELS = {
     BASELINE: "nullpunkt",
     BASELINE_ONLY: "bare nullpunkt",
     BEFORE_BASELINE: "før nullpunktet",
+    NOT_ASSESSED: "ikke vurdert",
 }
 """What a reader sees for each code."""
 
@@ -43,6 +59,7 @@ MARKERS = {
     BASELINE: "◆",
     BASELINE_ONLY: "◆",
     BEFORE_BASELINE: "",
+    NOT_ASSESSED: "⚠",
 }
 """A shape per status, so that status never rests on colour alone."""
 
@@ -52,7 +69,10 @@ RULE = (
     "når endringen går i ønsket retning og «dårligere» når den går motsatt vei. For plasseringer "
     "er lavere tall bedre. «Bare nullpunkt» når det ennå ikke finnes tall etter basisåret; "
     "«ingen data» når nullpunkt eller siste verdi mangler; «uten retning» for indikatorer uten "
-    "ønsket retning."
+    "ønsket retning. «Ikke vurdert» når tallet eller nullpunktet ikke er mulig (en andel "
+    "utenfor 0–100 %, et negativt antall, en plassering utenfor 1 og antallet som rangeres, et "
+    "år etter neste år) eller serien har et brudd mellom nullpunktet og tallet; grunnen står "
+    "ved tallet."
 )
 
 

@@ -9,6 +9,10 @@ precision is kept in the cell; the format only rounds what is shown.
 `write_overview_csv` writes the same columns in one file (``;``, decimal comma, UTF-8 with BOM),
 with the numbers rounded half-up to the indicator's decimals, as the pages show them.
 
+Text is text in both (OWASP's rule against formula injection): a workbook cell holding text is
+always a string cell, never a formula, and text starting with ``= + - @``, tab or CR is marked
+as quoted text; the CSV puts a "'" before such text. Numbers (negative ones too) stay numbers.
+
 Both write atomically: a reader sees the old file or the new one, never half of one.
 """
 
@@ -24,7 +28,7 @@ import pandas as pd
 
 from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.config import OSLO
-from mipr_analysis.formatting import round_half_up, write_excel_csv
+from mipr_analysis.formatting import looks_like_formula, round_half_up, write_excel_csv
 from mipr_analysis.indicators import status
 
 __all__ = [
@@ -143,10 +147,22 @@ def _sheet_name(goal_title: str, goal: str, taken: set[str]) -> str:
     return name
 
 
+def _cell(sheet, row: int, column: int, value: object):
+    """Put `value` in a cell: text as a string cell (openpyxl would make text that starts with
+    "=" a formula), quoted when a spreadsheet would read it as one."""
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if looks_like_formula(value):
+            cell.quotePrefix = True
+    return cell
+
+
 def _header(sheet, headers: Sequence[str]) -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-    sheet.append(list(headers))
+    for column, text in enumerate(headers, start=1):
+        _cell(sheet, 1, column, str(text))
     line = Side(style="medium", color="4A4A4A")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -201,7 +217,7 @@ def _goal_sheet(workbook, part: pd.DataFrame, name: str) -> None:
                 value = _number(value)
             elif value is None or value is pd.NA:
                 value = None
-            cell = sheet.cell(row=row_number, column=col_number, value=value)
+            cell = _cell(sheet, row_number, col_number, value)
             if header in numeric:
                 cell.number_format = _number_format(decimals, signed=header == change)
             elif header == year:
@@ -250,7 +266,7 @@ def _sources_sheet(workbook, sources: pd.DataFrame) -> None:
                 value = None
             else:
                 value = str(value)
-            cell = sheet.cell(row=row_number, column=col_number, value=value)
+            cell = _cell(sheet, row_number, col_number, value)
             if fmt and value is not None:
                 cell.number_format = fmt
             widths[col_number - 1] = max(widths[col_number - 1], _text_width(value))
@@ -312,4 +328,5 @@ def write_overview_csv(overview: pd.DataFrame, path: Path) -> Path:
         header = OVERVIEW_COLUMNS[column]
         table[header] = [_csv_number(v, d) for v, d in zip(table[header], decimals)]
     table.insert(0, "Mål", overview["goal_title"].astype(str).to_numpy())
-    return write_excel_csv(table, path)
+    numbers = [OVERVIEW_COLUMNS[c] for c in NUMBER_COLUMNS]
+    return write_excel_csv(table, path, number_columns=numbers)

@@ -6,6 +6,10 @@ images with their alt text, and CSS that keeps figures and wide tables usable on
 paper. Every table gets header scopes (pandas' own HTML and Styler tables have none), a table
 without a caption is logged, and status cells ("▲ bedre") get their shape marked for the CSS
 and hidden from screen readers, which read the word.
+
+Nothing a notebook displays reaches the page unchecked: markdown cells and every ``text/html``
+and ``text/markdown`` output pass through `safe_html.clean_html` (nh3, an allow-list of what the
+pages use), JavaScript and widget outputs are left out, and text outputs are escaped.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.indicators import status
 from mipr_analysis.report.page_shell import TEMPLATE_NAME, TEMPLATES_DIR, page_css, render_page
+from mipr_analysis.report.safe_html import clean_html
+from mipr_analysis.report.sparkline import CSS_CLASS as SPARKLINE_CLASS
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +78,13 @@ class PageExporter(HTMLExporter):
     `HTMLExporter.from_notebook_node` parses and re-serialises every page only to give images
     without alt text a placeholder and outputs a `tabindex`; `_postprocess` parses the page
     anyway and does both, so a page is parsed once instead of twice. The filters are set up as
-    `HTMLExporter.from_notebook_node` sets them up (nbconvert 7).
+    `HTMLExporter.from_notebook_node` sets them up (nbconvert 7). Its ``clean_html`` filter is the
+    project's nh3 allow-list (`safe_html`), not nbconvert's own (bleach).
     """
+
+    def default_filters(self):
+        yield from super().default_filters()
+        yield ("clean_html", clean_html)
 
     def from_notebook_node(self, nb, resources=None, **kw):
         langinfo = nb.metadata.get("language_info", {})
@@ -117,6 +128,7 @@ def _new_exporter() -> PageExporter:
         embed_images=True,
         language_code="nb",
         theme="light",
+        sanitize_html=True,  # through `clean_html` above: markdown cells and every output
         # The notebook is validated once, after the preprocessors, not after each of them.
         optimistic_validation=True,
     )
@@ -238,12 +250,23 @@ def _mark_source_lines(soup) -> None:
             para["class"] = [*para.get("class", []), "source-line"]
 
 
+def _drop_what_the_sanitiser_emptied(soup) -> None:
+    """Images whose outside address `safe_html` removed, and inline SVG that is not a trend
+    line (markup typed into an input leaves an empty `<svg>`, a blank box on the page)."""
+    for img in soup.select("img:not([src])"):
+        img.decompose()
+    for svg in soup.find_all("svg"):
+        if SPARKLINE_CLASS not in (svg.get("class") or ()):
+            svg.decompose()
+
+
 def _postprocess(html: str, source: Path) -> str:
     soup = BeautifulSoup(html, "html.parser")
     for anchor in soup.select("a.anchor-link"):  # the "¶" links: noise for screen readers
         anchor.decompose()
     for output in soup.select(".jp-Notebook div.jp-OutputArea-output"):
         output["tabindex"] = "0"  # a wide output scrolls: keyboard users must reach it
+    _drop_what_the_sanitiser_emptied(soup)
     unlabelled = soup.select("img:not([alt])")
     for img in unlabelled:
         img["alt"] = MISSING_ALT

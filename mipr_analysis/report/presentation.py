@@ -8,7 +8,6 @@ show and write their own sentences. Everything here is formatting, with `formatt
 from __future__ import annotations
 
 import html
-import re
 
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -29,7 +28,9 @@ def status_text(code: str) -> str:
 
 
 def latest_table(page: IndicatorPage, latest: pd.DataFrame) -> pd.DataFrame:
-    """The "latest figures" table: area, year, latest, baseline, change, rank, status (text)."""
+    """The "latest figures" table: area, year, latest, baseline, change, rank, status (text),
+    and a "Merknad" column saying why when a figure is not assessed (implausible or across a
+    break in the series)."""
     ind = page.indicator
     unit, decimals = ind.unit, ind.decimals
     at_baseline = latest["status"].isin([status.BASELINE, status.BASELINE_ONLY])
@@ -56,6 +57,9 @@ def latest_table(page: IndicatorPage, latest: pd.DataFrame) -> pd.DataFrame:
         table = table.drop(columns="Plassering")
     if not ind.is_result:  # background figures have no baseline in the plan
         table = table.drop(columns=[f"Nullpunkt {ind.baseline_year}", "Endring", "Status"])
+    reasons = latest["status_reason"].fillna("").astype(str)
+    if (reasons != "").any():
+        table["Merknad"] = [r[:1].upper() + r[1:] for r in reasons]
     return table
 
 
@@ -109,14 +113,6 @@ def changes_table(changed: pd.DataFrame, unit: str, decimals: int) -> pd.DataFra
 
 # --- the steps every indicator section of a page shows --------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
-
-
-def md_text(text: object) -> str:
-    """`text` as inert markdown: every character that could start markup is escaped, so input
-    text (notes, citations, labels) shows exactly as written and never becomes a link or HTML."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
 
 def latest_block(page: IndicatorPage) -> HTML | Markdown:
     """The "latest figures" step: the table (against the baseline for a result indicator), or
@@ -125,7 +121,7 @@ def latest_block(page: IndicatorPage) -> HTML | Markdown:
     latest = page_data.latest(page)
     if latest.empty:
         _, why = page_data.state(ind, page.values)
-        return Markdown(f"**{md_text(ind.title)}:** {md_text(why)}")
+        return Markdown(f"**{fmt.md_text(ind.title)}:** {fmt.md_text(why)}")
     table = latest_table(page, latest)
     caption = f"{ind.title}: siste tall"
     if ind.is_result:
@@ -135,7 +131,7 @@ def latest_block(page: IndicatorPage) -> HTML | Markdown:
             caption += f". Ingen tall for {', '.join(without)}"
         elif without:
             caption += ". Tallene finnes bare for områdene i tabellen"
-    numeric = [c for c in table.columns if c not in ("Område", "Status")]
+    numeric = [c for c in table.columns if c not in ("Område", "Status", "Merknad")]
     return html_table(table, caption, row_header="Område", numeric=numeric)
 
 
@@ -166,7 +162,7 @@ def show_development(
             display(
                 Markdown(
                     f"Ikke med i indeksfiguren (mangler tall for {series.base_year}): "
-                    f"{md_text(', '.join(series.left_out))}."
+                    f"{fmt.md_text(', '.join(series.left_out))}."
                 )
             )
         return
@@ -229,8 +225,8 @@ def notes_block(notes: list[str], heading: str = "Merknader", empty: str = "") -
     """The notes as a bulleted list under a bold heading (input text escaped); `empty` when
     there are none."""
     if not notes:
-        return Markdown(md_text(empty) if empty else "")
-    return Markdown(f"**{heading}:**\n\n" + "\n".join(f"- {md_text(n)}" for n in notes))
+        return Markdown(fmt.md_text(empty) if empty else "")
+    return Markdown(f"**{heading}:**\n\n" + "\n".join(f"- {fmt.md_text(n)}" for n in notes))
 
 
 def technical_block(notes: list[str], files: list[str] = ()) -> HTML:

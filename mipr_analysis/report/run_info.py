@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mipr_analysis.formatting import fmt_date
+from mipr_analysis.formatting import fmt_date, md_text
 
 STATE_TEXT = {
     "ok": "✓ oppdatert",
@@ -33,14 +33,16 @@ def summary_markdown(run: dict) -> str:
     """When the run started, from which program version, and what it did."""
     started = datetime.fromisoformat(run["started_at"])
     lines = [
-        f"Kjørt {fmt_date(started)} kl. {started:%H:%M} med programversjon {run['git']}"
-        + (f" (Jupyter-kjerne «{run['kernel']}»)." if run.get("kernel") else "."),
-        f"Sider i denne kjøringen: {run['counts']}.",
+        f"Kjørt {fmt_date(started)} kl. {started:%H:%M} med programversjon {md_text(run['git'])}"
+        + (f" (Jupyter-kjerne «{md_text(run['kernel'])}»)." if run.get("kernel") else "."),
+        f"Sider i denne kjøringen: {md_text(run['counts'])}.",
     ]
     failed = [p for p in run["pages"] if p["state"] == "failed"]
-    if failed:
+    if failed:  # an error message may quote an input (a note, a file name): text, not markup
         lines.append(
-            "**Feilet:** " + "; ".join(f"{p['title']} ({p['error']})" for p in failed) + "."
+            "**Feilet:** "
+            + "; ".join(f"{md_text(p['title'])} ({md_text(p['error'])})" for p in failed)
+            + "."
         )
     return "\n\n".join(lines)
 

@@ -10,6 +10,8 @@ import html
 from collections.abc import Sequence
 
 WIDTH, HEIGHT, PAD = 80, 20, 2.5
+CSS_CLASS = "sparkline"
+"""The class of the trend lines: the only inline SVG a page keeps (`html_export`)."""
 
 
 def sparkline_svg(years: Sequence[int], values: Sequence[float], label: str) -> str:
@@ -31,7 +33,7 @@ def sparkline_svg(years: Sequence[int], values: Sequence[float], label: str) -> 
     path = " ".join(f"{x},{y}" for x, y in coords)
     cx, cy = coords[-1]
     return (
-        f'<svg class="sparkline" role="img" aria-label="{html.escape(label)}" '
+        f'<svg class="{CSS_CLASS}" role="img" aria-label="{html.escape(label)}" '
         f'width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}">'
         f'<polyline points="{path}" fill="none" stroke="#1A1A1A" stroke-width="1.5"/>'
         f'<circle cx="{cx}" cy="{cy}" r="2.2" fill="#1A1A1A"/></svg>'

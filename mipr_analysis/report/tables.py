@@ -1,7 +1,9 @@
 """Accessible HTML tables for the pages: a caption, header cells with scope, optional links.
 
 Cells are escaped; columns named in `html_columns` hold ready HTML (a status marker, a trend
-line) and are inserted as they are.
+line) and are inserted as they are (the page export's sanitiser, `safe_html`, still checks them).
+A link's address is used only when it is relative or http(s) (`safe_html.safe_url`); any other
+(``javascript:``, ``data:``) leaves the cell as plain text.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import html
 from collections.abc import Iterable
 
 from IPython.display import HTML
+
+from mipr_analysis.formatting import is_missing
+from mipr_analysis.report.safe_html import safe_url
 
 
 def html_table(
@@ -62,8 +67,9 @@ def table_html(
         cells = []
         for c in columns:
             text = str(record[c]) if c in raw else html.escape(_text(record[c]))
-            if c in links and record.get(links[c]):
-                text = f'<a href="{html.escape(str(record[links[c]]))}">{text}</a>'
+            href = _href(record.get(links[c])) if c in links else None
+            if href:
+                text = f'<a href="{html.escape(href)}">{text}</a>'
             tag = "th" if c == row_header else "td"
             scope = ' scope="row"' if tag == "th" else ""
             cells.append(f"<{tag}{scope}{_align(c, right)}>{text}</{tag}>")
@@ -72,6 +78,13 @@ def table_html(
         f'<table class="{css_class}"><caption>{html.escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _href(value: object) -> str | None:
+    """A row's link address when it is a safe one, else None (no link)."""
+    if value is None or is_missing(value) or not str(value).strip():
+        return None
+    return safe_url(str(value))
 
 
 def _text(value: object) -> str:

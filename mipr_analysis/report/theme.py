@@ -141,6 +141,9 @@ def apply_theme() -> None:
             "xtick.color": "#333333",
             "ytick.color": "#333333",
             "axes.unicode_minus": True,
+            # Figure texts are text: a "$" in a source line or a label (a citation, a name from
+            # an input) is drawn as it is, never read as mathtext.
+            "text.parse_math": False,
             "figure.figsize": (8, 4.5),
             "figure.dpi": 100,
             "savefig.dpi": 300,
