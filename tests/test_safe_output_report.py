@@ -160,3 +160,12 @@ def test_the_workbook_holds_the_citation_as_text(hostile):
     assert formulas == []
     cited = [c for row in book["Kilder"].iter_rows(min_row=2) for c in row if c.value == FORMULA]
     assert cited and all(c.data_type == "s" and c.quotePrefix for c in cited)
+
+
+def test_the_report_pages_show_the_input_text_as_typed(hostile):
+    """The report's own notebooks escape what they put into markdown (notes, sources)."""
+    education = BeautifulSoup(html(hostile, "indikator_hoyere_utdanning_andel"), "html.parser")
+    assert f"tall mangler ({IMG}" in education.get_text()
+    nho = BeautifulSoup(html(hostile, "indikator_nho_kommune_nm_total"), "html.parser").get_text()
+    assert f"tall mangler ({SVG}" in nho
+    assert f"tabell 2 {LINK}" in nho
