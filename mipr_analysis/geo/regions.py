@@ -83,8 +83,12 @@ def _builtin_codes() -> dict[str, dict]:
     return out
 
 
-MIPR_MUNICIPALITIES: tuple[str, ...] = tuple(_definitions()["regions"]["MIPR"]["members"])
-IOR_MUNICIPALITIES: tuple[str, ...] = tuple(_definitions()["regions"]["IOR"]["members"])
+COUNCIL: str = _definitions()["council"]
+"""The id of the council the report is for ("MIPR"), as `regions.yaml` names it."""
+PEER_COUNCIL: str = _definitions()["peer_regions"][0]
+"""The council the report compares with first ("IOR")."""
+MIPR_MUNICIPALITIES: tuple[str, ...] = tuple(_definitions()["regions"][COUNCIL]["members"])
+IOR_MUNICIPALITIES: tuple[str, ...] = tuple(_definitions()["regions"][PEER_COUNCIL]["members"])
 
 
 _MUNICIPALITY = re.compile(r"\d{4}")

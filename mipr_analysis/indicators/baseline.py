@@ -31,7 +31,7 @@ CHECK_COLUMNS = (
     "matches",
     "note",
 )
-REGION = "MIPR"
+REGION = regions.COUNCIL
 
 
 def _lookup(manual: pd.DataFrame) -> dict[tuple[str, str, int], float]:

@@ -64,8 +64,8 @@ OSLO = "0301"
 UNPLACED = "9999"
 """The code of persons whose municipality cannot be put on 2024 borders (split codes)."""
 UNPLACED_NAME = "Ukjent kommune (delt kommune)"
-MIPR = "MIPR"
-IOR = "IOR"
+MIPR = regions.COUNCIL
+IOR = regions.PEER_COUNCIL
 MIPR_MUNICIPALITIES = regions.MIPR_MUNICIPALITIES
 IOR_MUNICIPALITIES = regions.IOR_MUNICIPALITIES
 

@@ -183,7 +183,7 @@ def _from_manual(
         index=manual.index,
         dtype=bool,
     )
-    keep = manual[~((manual["region"] == "MIPR") & manual["value"].isna() & is_replaced)]
+    keep = manual[~((manual["region"] == regions.COUNCIL) & manual["value"].isna() & is_replaced)]
     own = keep.assign(
         origin=np.where(keep["source"].str.startswith(PLAN_PREFIX), "plan", "manual"),
         source=keep["publisher"] + ", gjengitt i " + keep["source"],

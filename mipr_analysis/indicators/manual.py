@@ -32,7 +32,7 @@ from . import plausibility
 from .registry import Indicator, load_registry
 
 COLUMNS = ("indicator", "region", "period", "value", "unit", "source", "publisher", "note")
-REGION_GROUPS = ("MIPR", "IOR", "0")
+REGION_GROUPS = (*regions.group_ids(), regions.NATIONAL)
 
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")
 _SUFFIX = re.compile(r"(%|pst\.?|prosent)$", re.IGNORECASE)

@@ -23,7 +23,7 @@ from .breaks import detect_breaks
 from .confirm import Confirmation, confirm
 from .registry import Indicator, focus_titles, get_indicator, goal_title, load_registry
 
-CHART_REGIONS = (*regions.MIPR_MUNICIPALITIES, "MIPR", "IOR", regions.NATIONAL)
+CHART_REGIONS = (*regions.MIPR_MUNICIPALITIES, *regions.group_ids(), regions.NATIONAL)
 """The regions drawn in an indicator's development chart (the peers' municipalities are not)."""
 
 LEVEL_MEASURES = {"rate", "per_capita", "rank", "change"}
@@ -150,7 +150,7 @@ def _denominator_note(ind: Indicator, checks: pd.DataFrame) -> str | None:
         f"Kommunetallene i planen ({years}) stemmer med SSBs {check} som nevner, ikke med "
         f"nevneren i samme tabell, {own_title}"
     )
-    region = matching("omregning", ["MIPR"])
+    region = matching("omregning", [regions.COUNCIL])
     if len(region) and region.all():
         note += f"; «Samlet» stemmer med {own_title}"
     return note + "."
@@ -225,7 +225,7 @@ def chart_series(page: IndicatorPage) -> ChartSeries:
     data = data.sort_values(["region", "year"])[["region", "region_label", "year", "value"]]
     if page.indicator.measure in LEVEL_MEASURES or data.empty:
         return ChartSeries(data.reset_index(drop=True), "level", None, [])
-    own = data[data["region"].isin([*regions.MIPR_MUNICIPALITIES, "MIPR"])]
+    own = data[data["region"].isin([*regions.MIPR_MUNICIPALITIES, regions.COUNCIL])]
     base = int((own if len(own) else data)["year"].min())
     at_base = data[data["year"] == base].set_index("region")["value"]
     keep = data["region"].isin(at_base.index[at_base > 0])
@@ -246,7 +246,7 @@ def first_and_last(page: IndicatorPage, region: str) -> tuple[int, float, int, f
 
 
 def region_composition(
-    page: IndicatorPage, region: str = "MIPR", period: int | None = None
+    page: IndicatorPage, region: str = regions.COUNCIL, period: int | None = None
 ) -> pd.DataFrame:
     """How a region's figure is formed from its municipalities in one period (default: the
     region's latest): rows for each member and the region, with value and, for rates, the
@@ -468,7 +468,7 @@ def overview(data_dir: Path | str | None = None) -> pd.DataFrame:
     """
     derived = processed.read("derived", data_dir)
     latest_rows = derived[derived["is_latest"] & derived["value"].notna()]
-    wanted = ["MIPR", *regions.MIPR_MUNICIPALITIES]
+    wanted = [regions.COUNCIL, *regions.MIPR_MUNICIPALITIES]
     rows = []
     for ind in (i for i in load_registry() if i.is_result):
         mine = latest_rows[latest_rows["indicator"] == ind.id].set_index("region")
@@ -512,7 +512,7 @@ def overview(data_dir: Path | str | None = None) -> pd.DataFrame:
     return out.astype({"period": "Int64", "value": float, "baseline_value": float})
 
 
-def trends(data_dir: Path | str | None = None, region: str = "MIPR") -> pd.DataFrame:
+def trends(data_dir: Path | str | None = None, region: str = regions.COUNCIL) -> pd.DataFrame:
     """Every indicator's series for one region (indicator, period, value), one value a year."""
     derived = processed.read("derived", data_dir)
     mine = derived[(derived["region"] == region) & derived["value"].notna()]
@@ -523,7 +523,7 @@ def trends(data_dir: Path | str | None = None, region: str = "MIPR") -> pd.DataF
     )
 
 
-def key_figures(data_dir: Path | str | None = None, region: str = "MIPR") -> pd.DataFrame:
+def key_figures(data_dir: Path | str | None = None, region: str = regions.COUNCIL) -> pd.DataFrame:
     """The background indicators of every focus area with the region's latest figure, or the
     reason there is none: area, area_title, indicator, title, unit, decimals, period, value,
     reason."""
@@ -560,7 +560,7 @@ def key_figures(data_dir: Path | str | None = None, region: str = "MIPR") -> pd.
     )
 
 
-def status_counts(overview_frame: pd.DataFrame, region: str = "MIPR") -> dict[str, int]:
+def status_counts(overview_frame: pd.DataFrame, region: str = regions.COUNCIL) -> dict[str, int]:
     """How many indicators have each status for one region (codes in `status.CODES` order)."""
     mine = overview_frame[overview_frame["region"] == region]["status"].value_counts()
     return {code: int(mine.get(code, 0)) for code in status.CODES if mine.get(code, 0)}

@@ -116,7 +116,7 @@ def commuting_split_chart(
     return fig, _alt(table, shares, units, year, decimals)
 
 
-REGIONS = {"MIPR", "IOR"}
+REGIONS = set(regions.group_ids())
 
 
 def _segment_labels(

@@ -204,7 +204,7 @@ def show_development(
 def _moved_title(page: IndicatorPage) -> str:
     """ "Sysselsettingsandel: Mosseregionen økte fra 74,0 % i 2017 til 75,5 % i 2024"."""
     ind = page.indicator
-    for region in ("MIPR", page.regions[0]):
+    for region in (regions.COUNCIL, page.regions[0]):
         first_last = page_data.first_and_last(page, region)
         if first_last:
             break
@@ -270,13 +270,13 @@ def region_explanation(page: IndicatorPage, composition: pd.DataFrame) -> str:
     numerators and denominators, as the sum of the municipalities, or as the source gives it."""
     ind = page.indicator
     unit, decimals = ind.unit, ind.decimals
-    mine = composition[composition["region"] == "MIPR"]
+    mine = composition[composition["region"] == regions.COUNCIL]
     if mine.empty:
         return "Mosseregionen har ikke et eget tall for denne indikatoren ennå."
     region_row = mine.iloc[-1]
     year = int(region_row["period"])
     shown = fmt.fmt_value(region_row["value"], unit, decimals)
-    members = composition[composition["region"] != "MIPR"]
+    members = composition[composition["region"] != regions.COUNCIL]
     numerator = strict_total(members["numerator"]) if len(members) else float("nan")
     denominator = strict_total(members["denominator"]) if len(members) else float("nan")
     if not fmt.is_missing(numerator) and not fmt.is_missing(denominator):
@@ -308,7 +308,7 @@ def region_explanation(page: IndicatorPage, composition: pd.DataFrame) -> str:
 def composition_table(page: IndicatorPage, composition: pd.DataFrame) -> HTML | None:
     """The region and its municipalities with numerators and denominators, where there are
     municipalities to show (None when the source gives the region's figure alone)."""
-    if (composition["region"] != "MIPR").sum() == 0:
+    if (composition["region"] != regions.COUNCIL).sum() == 0:
         return None
     ind = page.indicator
     parts = pd.DataFrame(

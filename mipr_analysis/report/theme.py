@@ -31,6 +31,7 @@ from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.codes import normalise_code
 from mipr_analysis.errors import DataError
 from mipr_analysis.formatting import fmt_date, fmt_number, fmt_value
+from mipr_analysis.geo import regions
 
 OKABE_ITO = {
     "black": "#000000",
@@ -65,8 +66,8 @@ REGION_STYLES: dict[str, RegionStyle] = {
     "3216": RegionStyle(OKABE_ITO["vermillion"], "s", "--"),
     "3112": RegionStyle(OKABE_ITO["bluish_green"], "^", "-."),
     "3114": RegionStyle(OKABE_ITO["reddish_purple"], "D", ":"),
-    "MIPR": RegionStyle(OKABE_ITO["black"], "P", "-", 2.8),
-    "IOR": RegionStyle(OKABE_ITO["orange"], "v", (0, (3, 1, 1, 1, 1, 1))),
+    regions.COUNCIL: RegionStyle(OKABE_ITO["black"], "P", "-", 2.8),
+    regions.PEER_COUNCIL: RegionStyle(OKABE_ITO["orange"], "v", (0, (3, 1, 1, 1, 1, 1))),
     "0": RegionStyle(OKABE_ITO["sky_blue"], "X", (0, (8, 3))),
 }
 OTHER_STYLE = RegionStyle(NEUTRAL_GREY, ".", "-", 1.2)
@@ -225,8 +226,6 @@ def _axis_label(label: str, width: int = 32) -> str:
 def _labels(df: pd.DataFrame, hue: str) -> dict[str, str]:
     """Display names of the `hue` codes: the frame's names (`region_name` for `region`, else
     `<hue>_name` or `<hue>_label`), else the report's name of the region, else the code."""
-    from mipr_analysis.geo import regions
-
     codes = df[hue].astype(str).unique()
     labels: dict[str, str] = {}
     for column in ("region_name" if hue == "region" else "", f"{hue}_name", f"{hue}_label"):
