@@ -1,6 +1,6 @@
 """The overview as Excel and CSV files: read back with openpyxl and as text.
 
-The frames are hand-made in the shape `page_data.overview` and `page_data.data_used` return
+The frames are hand-made in the shape `page_data.overview` and `page_data.sources_used` return
 (the numbers are invented for the test).
 """
 
@@ -43,6 +43,7 @@ def _row(goal, indicator, title, unit, decimals, region, name, period, base, val
         "value": value,
         "change_abs": change,
         "status": status,
+        "source": f"Hand-made source of {indicator}",
     }
 
 
@@ -137,6 +138,8 @@ def sources() -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
+                "kind": "datasett",
+                "publisher": "SSB",
                 "dataset": "07459",
                 "citation": "Statistisk sentralbyrå (SSB), tabell 07459",
                 "periods": "2015–2025",
@@ -147,6 +150,8 @@ def sources() -> pd.DataFrame:
                 "cut": "",
             },
             {
+                "kind": "datasett",
+                "publisher": "NHO",
                 "dataset": "manual/nho",
                 "citation": "NHO, Kommune-NM 2024",
                 "periods": "2024",
@@ -155,6 +160,18 @@ def sources() -> pd.DataFrame:
                 "files": 1,
                 "origin": "data/raw/manual",
                 "cut": "kommuner i MIPR",
+            },
+            {
+                "kind": "dokument",
+                "publisher": "KS",
+                "dataset": "",
+                "citation": "KS, gjengitt i Handlingsplan for næringsutvikling 2026 (utkast), tabell 3",
+                "periods": "2024",
+                "updated": "",
+                "fetched": "",
+                "files": None,
+                "origin": "",
+                "cut": "",
             },
         ],
         columns=list(SOURCE_COLUMNS),
@@ -170,7 +187,7 @@ def workbook(tmp_path, overview, sources):
 
 def test_one_sheet_per_goal_and_the_sources(workbook):
     assert workbook.sheetnames == ["Hovedmål", "Mål 1", "Mål 2", "Mål 3", "Kilder"]
-    assert [workbook[n].max_row for n in workbook.sheetnames] == [4, 2, 2, 2, 3]
+    assert [workbook[n].max_row for n in workbook.sheetnames] == [4, 2, 2, 2, 4]
 
 
 def test_headers_are_bokmal_frozen_and_filtered(workbook):

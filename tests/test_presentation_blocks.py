@@ -69,3 +69,20 @@ def test_region_explanation_from_summed_parts_or_as_the_source_gives_it(pages):
     text = present.region_explanation(alone, composition)
     assert "oppgir kilden Mosseregionens tall (nr.\u00a061)" in text
     assert present.composition_table(alone, composition) is None
+
+
+def test_every_publisher_and_document_is_a_source_and_each_row_says_its_own(shipped_built):
+    used = page_data.sources_used(shipped_built)
+    documents = used[used["kind"] == "dokument"]
+    assert {"KS", "NHO", "Telemarksforsking", page_data.PLAN_PUBLISHER} <= set(
+        documents["publisher"]
+    )
+    assert any("Handlingsplan for næringsutvikling 2026" in c for c in documents["citation"])
+    assert any("Strategi 2026–2029" in c for c in documents["citation"])
+    assert {"07459", "11618", "fhi/befolkning-b2024"} <= set(used["dataset"])
+    overview = page_data.overview(shipped_built)
+    assert len(overview) and (overview["source"] != "").all()
+    listed = set(used["citation"])
+    for source in set(overview["source"]):
+        named = source.removeprefix("beregnet fra ")
+        assert named in listed or named.startswith("SSB, tabell"), source

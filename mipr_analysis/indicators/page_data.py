@@ -415,6 +415,7 @@ def data_used(data_dir: Path | str | None = None) -> pd.DataFrame:
         rows.append(
             {
                 "dataset": row["dataset"],
+                "publisher": row["publisher"],
                 "citation": _citation(row["citation"]),
                 "periods": year_spans(years) if years else "",
                 "updated": row["ssb_updated"] or "",
@@ -424,11 +425,21 @@ def data_used(data_dir: Path | str | None = None) -> pd.DataFrame:
                 "cut": row["cut"] or "",
             }
         )
-    columns = ["dataset", "citation", "periods", "updated", "fetched", "files", "origin", "cut"]
+    columns = [
+        "dataset",
+        "publisher",
+        "citation",
+        "periods",
+        "updated",
+        "fetched",
+        "files",
+        "origin",
+        "cut",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     if frame.empty:
         return frame
-    return frame.groupby(["dataset", "citation"], sort=False, as_index=False).agg(
+    return frame.groupby(["dataset", "publisher", "citation"], sort=False, as_index=False).agg(
         periods=("periods", lambda s: ", ".join(p for p in s if p)),
         updated=("updated", "max"),
         fetched=("fetched", "max"),
@@ -436,6 +447,45 @@ def data_used(data_dir: Path | str | None = None) -> pd.DataFrame:
         origin=("origin", "first"),
         cut=("cut", "first"),
     )
+
+
+PLAN_PUBLISHER = "Mosseregionen interkommunalt politisk råd"
+"""Who publishes the action plan and the strategy (figures the plan gives without a source)."""
+REPRINTED = ", gjengitt i "
+
+
+def sources_used(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """Every source of the report's numbers, one row each: the stored datasets (`data_used`)
+    and the published documents whose figures were typed in (the action plan's tables, the
+    strategy), each with its publisher. Columns: kind ("datasett" or "dokument"), publisher,
+    citation, then `data_used`'s columns (empty for documents; periods for both)."""
+    stored = data_used(data_dir).assign(kind="datasett")
+    values = processed.read("values", data_dir)
+    typed = values[values["origin"].isin(["plan", "manual"]) & (values["source"] != "")]
+    rows = []
+    for source, part in typed.groupby("source", sort=True):
+        publisher, _, document = source.partition(REPRINTED)
+        years = sorted({int(p) for p in part["period"].dropna()})
+        rows.append(
+            {
+                "kind": "dokument",
+                "publisher": publisher if document else PLAN_PUBLISHER,
+                "citation": source,
+                "dataset": "",
+                "periods": year_spans(years),
+            }
+        )
+    documents = pd.DataFrame(rows, columns=["kind", "publisher", "citation", "dataset", "periods"])
+    out = pd.concat([stored, documents], ignore_index=True)
+    columns = [
+        "kind",
+        "publisher",
+        "citation",
+        *[c for c in stored.columns if c not in ("kind", "publisher", "citation")],
+    ]
+    for column in ("updated", "fetched", "origin", "cut", "dataset", "periods"):
+        out[column] = out[column].fillna("")
+    return out[columns]
 
 
 def source_line(page: IndicatorPage) -> str:
@@ -464,10 +514,18 @@ def overview(data_dir: Path | str | None = None) -> pd.DataFrame:
     """Every result indicator for MIPR and its municipalities: baseline, latest and status.
 
     Tidy: goal, goal_title, indicator, title, unit, decimals, region, region_name, period,
-    baseline_value, value, change_abs, status (code), in registry and region order.
+    baseline_value, value, change_abs, status (code), source (where the latest figure comes
+    from), in registry and region order.
     """
     derived = processed.read("derived", data_dir)
     latest_rows = derived[derived["is_latest"] & derived["value"].notna()]
+    values = processed.read("values", data_dir).dropna(subset=["period"])
+    sources = {
+        (i, r, int(p)): s
+        for i, r, p, s in zip(
+            values["indicator"], values["region"], values["period"], values["source"]
+        )
+    }
     wanted = [regions.COUNCIL, *regions.MIPR_MUNICIPALITIES]
     rows = []
     for ind in (i for i in load_registry() if i.is_result):
@@ -491,6 +549,7 @@ def overview(data_dir: Path | str | None = None) -> pd.DataFrame:
                     "value": r["value"],
                     "change_abs": r["change_abs"],
                     "status": r["status"],
+                    "source": sources.get((ind.id, rid, int(r["period"])), ""),
                 }
             )
     columns = [
@@ -507,6 +566,7 @@ def overview(data_dir: Path | str | None = None) -> pd.DataFrame:
         "value",
         "change_abs",
         "status",
+        "source",
     ]
     out = pd.DataFrame(rows, columns=columns)
     return out.astype({"period": "Int64", "value": float, "baseline_value": float})

@@ -50,13 +50,16 @@ OVERVIEW_COLUMNS = {
     "change_abs": "Endring siden nullpunktet",
     "unit": "Enhet",
     "status": "Status",
+    "source": "Kilde",
     "indicator": "Indikator-ID",
 }
 """The overview's columns as the files show them (in this order)."""
 NUMBER_COLUMNS = ("baseline_value", "value", "change_abs")
 
 SOURCE_COLUMNS = {
+    "publisher": "Utgiver",
     "citation": "Kilde",
+    "kind": "Type",
     "dataset": "Datasett",
     "periods": "Perioder",
     "updated": "Oppdatert hos kilden",
@@ -114,6 +117,7 @@ def overview_table(overview: pd.DataFrame) -> pd.DataFrame:
             "period": pd.array([_number(p) for p in overview["period"]], dtype="Int64"),
             "unit": overview["unit"].fillna("").astype(str),
             "status": [status.label(s) for s in overview["status"]],
+            "source": overview["source"].fillna("").astype(str),
             "indicator": overview["indicator"].astype(str),
         },
         index=overview.index,
@@ -241,7 +245,7 @@ def _moment(text: object) -> datetime | None:
 
 
 def _sources_sheet(workbook, sources: pd.DataFrame) -> None:
-    _check_columns(sources, list(SOURCE_COLUMNS), "data_used")
+    _check_columns(sources, list(SOURCE_COLUMNS), "sources_used")
     sheet = workbook.create_sheet(SOURCES_SHEET)
     headers = list(SOURCE_COLUMNS.values())
     _header(sheet, headers)
@@ -259,7 +263,7 @@ def _sources_sheet(workbook, sources: pd.DataFrame) -> None:
                 )
             elif key == "files":
                 value = _number(value)
-                fmt = "0"
+                fmt = "0" if value is not None else None
             elif (
                 value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
             ):
@@ -276,7 +280,8 @@ def _sources_sheet(workbook, sources: pd.DataFrame) -> None:
 def write_overview_xlsx(overview: pd.DataFrame, sources: pd.DataFrame, path: Path) -> Path:
     """The overview as an Excel workbook: a sheet per goal, then "Kilder"; returns `path`.
 
-    `overview` is `page_data.overview(data_dir)`, `sources` is `page_data.data_used(data_dir)`.
+    `overview` is `page_data.overview(data_dir)`, `sources` is `page_data.sources_used(data_dir)`
+    (the stored datasets and the published documents, each with its publisher).
     """
     from openpyxl import Workbook
 
