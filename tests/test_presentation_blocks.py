@@ -87,3 +87,18 @@ def test_every_publisher_and_document_is_a_source_and_each_row_says_its_own(ship
         named = source.removeprefix("beregnet fra ")
         document = named.partition(page_data.REPRINTED)[2] or named
         assert document in documents_listed or named.startswith("SSB, tabell"), source
+
+
+def test_the_front_page_and_the_commuting_page_give_the_same_commuters(shipped_built):
+    """Out- and in-commuters come from the commuting matrix until table 11616 is stored: the
+    front page's key figures and the commuting page show the same numbers."""
+    from mipr_analysis.geo import regions
+    from mipr_analysis.indicators import processed
+
+    key = page_data.key_figures(shipped_built).set_index("indicator")
+    flows = processed.read("commuting", shipped_built)
+    balance = flows[(flows["topic"] == "balance") & (flows["region"] == regions.COUNCIL)]
+    latest = balance[balance["year"] == balance["year"].max()].set_index("measure")["count"]
+    assert key.loc["pendling_utpendlere", "value"] == latest["out_commuters"]
+    assert key.loc["pendling_innpendlere", "value"] == latest["in_commuters"]
+    assert int(key.loc["pendling_utpendlere", "period"]) == int(balance["year"].max())

@@ -69,7 +69,11 @@ def build(data_dir: Path | str | None = None) -> BuildResult:
     ssb, municipalities, rank_years, notes = _from_ssb(registry, data_dir, report)
     reference = ssb[["indicator", "region", "period", "value"]]
     checks = recompute_table(manual, registry, reference)
+    flows = _commuting(data_dir, notes)
     values = pd.concat([ssb, _from_manual(manual, checks, registry)], ignore_index=True)
+    values = pd.concat(
+        [values, _from_commuting(values, flows, registry, report)], ignore_index=True
+    )
     values = pd.concat([values, _derived_indicators(values, registry)], ignore_index=True)
     values = plausibility.flag(_finish(values, by_id), by_id)
     checks = pd.concat([checks, _plan_vs_ssb(values, by_id)], ignore_index=True)
@@ -78,7 +82,6 @@ def build(data_dir: Path | str | None = None) -> BuildResult:
     with_data = set(values.loc[values["value"].notna(), "indicator"])
     indicators["has_data"] = indicators["id"].isin(with_data)
 
-    flows = _commuting(data_dir, notes)
     paths = processed.write_all(
         {
             "values": values,
@@ -90,6 +93,39 @@ def build(data_dir: Path | str | None = None) -> BuildResult:
         data_dir,
     )
     return BuildResult(values, derived, indicators, checks, paths, notes)
+
+
+COMMUTING_SOURCE = "beregnet fra SSB, tabell 03321 (pendlingsmatrise)"
+
+
+def _from_commuting(
+    values: pd.DataFrame, flows: pd.DataFrame, registry: list[Indicator], report: list[str]
+) -> pd.DataFrame:
+    """Figures of indicators whose table is not stored yet but which the commuting matrix
+    gives (`source.commuting`): the balance measure for the report's units, origin "computed"."""
+    have = set(values.loc[values["value"].notna(), "indicator"])
+    balance = flows[flows["topic"] == "balance"] if len(flows) else flows
+    rows = []
+    for ind in registry:
+        measure = ind.source.commuting
+        if not measure or ind.id in have or balance.empty:
+            continue
+        mine = balance[(balance["measure"] == measure) & balance["region"].isin(report)]
+        rows += [
+            {
+                "indicator": ind.id,
+                "region": r.region,
+                "period": int(r.year),
+                "value": r.count,
+                "source": COMMUTING_SOURCE,
+                "origin": "computed",
+                "note": "regnet fra pendlingsmatrisen",
+            }
+            for r in mine.itertuples()
+        ]
+    return pd.DataFrame(
+        rows, columns=["indicator", "region", "period", "value", "source", "origin", "note"]
+    )
 
 
 def _commuting(data_dir: Path, notes: list[str]) -> pd.DataFrame:

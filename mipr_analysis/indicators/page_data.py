@@ -489,8 +489,8 @@ def sources_used(data_dir: Path | str | None = None) -> pd.DataFrame:
 
 
 def source_line(page: IndicatorPage) -> str:
-    """The line under a figure: "Kilde: SSB, tabell 07459 (oppdatert 25.02.2026)", or the
-    publisher as cited in the plan."""
+    """The line under a figure: "Kilde: SSB, tabell 07459 (oppdatert 25.02.2026)", else the
+    documents and computations the figures come from (`plan_sources`)."""
     from mipr_analysis.formatting import fmt_date
 
     ind = page.indicator
@@ -499,15 +499,19 @@ def source_line(page: IndicatorPage) -> str:
         citations = ", ".join(dict.fromkeys(stored["citation"]))
         updated = max((u for u in stored["ssb_updated"] if u), default="")
         return f"Kilde: {citations}" + (f" (oppdatert {fmt_date(updated)})" if updated else "")
+    documents = plan_sources(page)
+    if documents:
+        return "Kilde: " + "; ".join(documents)
     publisher = ind.source.publisher or ind.source_label
     table = f", tabell {ind.plan_table}" if ind.plan_table else ""
     return f"Kilde: {publisher}, gjengitt i Handlingsplan for næringsutvikling 2026 (utkast){table}"
 
 
 def plan_sources(page: IndicatorPage) -> list[str]:
-    """The published documents the plan's figures are cited from."""
-    plan = page.values[page.values["origin"] == "plan"]
-    return sorted(s for s in plan["source"].unique() if s)
+    """The documents the figures that are not stored data are cited from (the plan's tables,
+    the strategy) and the computations that gave figures ("beregnet fra ...")."""
+    typed = page.values[page.values["origin"].isin(["plan", "manual", "computed"])]
+    return sorted(s for s in typed["source"].unique() if s)
 
 
 def overview(data_dir: Path | str | None = None) -> pd.DataFrame:

@@ -103,6 +103,9 @@ class Source:
     confidence: str | None = None
     evidence: str | None = None
     extend: Extension | None = None
+    commuting: str | None = None
+    """A measure of the commuting matrix (`commuting.BALANCE_MEASURES`) that gives the figures
+    while the table has no stored data (in- and out-commuters from 03321 for 11616)."""
     publisher: str | None = None
     ssb_table: str | None = None
     derived_from: str | None = None
@@ -475,6 +478,7 @@ def _source(src: Any, measure: str, ids: set, errs: list[str]) -> Source:
             confidence=src.get("confidence"),
             evidence=src.get("evidence"),
             extend=_extension(src.get("extend"), errs),
+            commuting=_commuting_measure(src.get("commuting"), errs),
         )
     if kind == "manual":
         _one_of(src, "publisher", PUBLISHERS, errs, "source.")
@@ -492,6 +496,20 @@ def _source(src: Any, measure: str, ids: set, errs: list[str]) -> Source:
             )
         return Source(type="none", reason=reason)
     return Source(type="none")
+
+
+def _commuting_measure(measure: Any, errs: list[str]) -> str | None:
+    from .commuting import BALANCE_MEASURES
+
+    if measure is None:
+        return None
+    if measure not in BALANCE_MEASURES:
+        errs.append(
+            f"felt 'source.commuting': {measure!r} er ikke et mål i pendlingsmatrisen; bruk et "
+            f"av {', '.join(BALANCE_MEASURES)}"
+        )
+        return None
+    return measure
 
 
 def _extension(ext: Any, errs: list[str]) -> Extension | None:
