@@ -411,13 +411,13 @@ def data_used(data_dir: Path | str | None = None) -> pd.DataFrame:
     for use in SnapshotStore(data_dir).in_use():
         row = use.row()
         periods = row["periods"] or use.first.periods
-        years = sorted({int(str(p)[:4]) for p in periods if str(p)[:4].isdigit()})
+        years = {int(str(p)[:4]) for p in periods if str(p)[:4].isdigit()}
         rows.append(
             {
                 "dataset": row["dataset"],
                 "publisher": row["publisher"],
                 "citation": _citation(row["citation"]),
-                "periods": year_spans(years) if years else "",
+                "periods": years,
                 "updated": row["ssb_updated"] or "",
                 "fetched": row["fetched_at"] or "",
                 "files": len(row["files"]),
@@ -440,7 +440,7 @@ def data_used(data_dir: Path | str | None = None) -> pd.DataFrame:
     if frame.empty:
         return frame
     return frame.groupby(["dataset", "publisher", "citation"], sort=False, as_index=False).agg(
-        periods=("periods", lambda s: ", ".join(p for p in s if p)),
+        periods=("periods", lambda s: year_spans(sorted(set().union(*s)))),
         updated=("updated", "max"),
         fetched=("fetched", "max"),
         files=("files", "sum"),
@@ -576,13 +576,17 @@ def overview(data_dir: Path | str | None = None) -> pd.DataFrame:
     return out.astype({"period": "Int64", "value": float, "baseline_value": float})
 
 
-def trends(data_dir: Path | str | None = None, region: str = regions.COUNCIL) -> pd.DataFrame:
-    """Every indicator's series for one region (indicator, period, value), one value a year."""
+def trends(
+    data_dir: Path | str | None = None, region: str | list[str] = regions.COUNCIL
+) -> pd.DataFrame:
+    """Every indicator's series for one region or several (indicator, region, period, value),
+    one value a year."""
+    wanted = [region] if isinstance(region, str) else list(region)
     derived = processed.read("derived", data_dir)
-    mine = derived[(derived["region"] == region) & derived["value"].notna()]
+    mine = derived[derived["region"].isin(wanted) & derived["value"].notna()]
     return (
-        mine[["indicator", "period", "value"]]
-        .sort_values(["indicator", "period"])
+        mine[["indicator", "region", "period", "value"]]
+        .sort_values(["indicator", "region", "period"])
         .reset_index(drop=True)
     )
 
