@@ -68,16 +68,19 @@ def check_parameters(job: Job) -> None:
 
 
 def resolve_kernel(name: str = config.KERNEL_NAME) -> str:
-    """`name` if that kernelspec is installed, else `python3` (this interpreter) and a warning."""
+    """`name` if that kernelspec is installed, else `python3` (this interpreter) and a warning
+    that says how to register it."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
         KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
         log.warning(
-            "Jupyter kernel %r is not installed; running the notebooks with 'python3' (%s). "
-            "Register it with `python -m ipykernel install --sys-prefix --name %s` (make does).",
+            "Jupyter-kjernen «%s» er ikke registrert; notatbøkene kjøres med «python3» (%s). "
+            "Registrer den med `%s -m ipykernel install --sys-prefix --name %s "
+            '--display-name "Python (mipr)"`.',
             name,
+            sys.executable,
             sys.executable,
             name,
         )
