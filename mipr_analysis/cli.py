@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mipr_analysis.errors import MiprError, UsageError
+from mipr_analysis.stopping import stop_like_ctrl_c
 
 MAX_MESSAGE = 400
 """Longest error line printed; a longer message (a 10 000-column header) is cut with '…'."""
@@ -54,12 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     command = "mipr"
     try:
-        args = parser.parse_args(argv)
-        if not getattr(args, "command", None):
-            parser.print_help()
-            return 2
-        command = f"mipr {args.command}"
-        return args.run(args)
+        with stop_like_ctrl_c():  # SIGTERM and SIGHUP too: every command cleans up on its way out
+            args = parser.parse_args(argv)
+            if not getattr(args, "command", None):
+                parser.print_help()
+                return 2
+            command = f"mipr {args.command}"
+            return args.run(args)
     except UsageError as exc:
         _print_error(command, exc)
         return 2

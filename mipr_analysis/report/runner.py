@@ -5,8 +5,10 @@ worker threads; its executed copy and its HTML page are kept. A page runs unless
 (`cache.py`) matches its last complete, successful run. The front page runs last, with a record
 of this run (`run_record.py`), and becomes `html/index.html`.
 
-Stopping: one Ctrl-C (or SIGTERM) starts no further page, interrupts and shuts down the
-running kernels and keeps what finished; a second Ctrl-C ends the process at once. A page that
+Stopping: one Ctrl-C (or SIGTERM, or SIGHUP from a closed terminal) starts no further page,
+interrupts and shuts down the running kernels and keeps what finished; a second one ends the
+process at once. During the data build the same signals end the build's child process
+(`isolation.py`) before the batch stops. A page that
 did not finish is never taken as up to date: its state entry is cleared before it starts and
 the executed notebook reaches its final name only when papermill is done.
 """
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -30,6 +31,7 @@ from typing import Any
 from mipr_analysis import config, hashing
 from mipr_analysis.config import OSLO
 from mipr_analysis.errors import UsageError
+from mipr_analysis.stopping import leave_terminal, stop_like_ctrl_c
 
 from . import cache
 from .jobs import FAILED, INTERRUPTED, NOT_SELECTED, RAN, SKIPPED, BatchResult, Job, JobResult
@@ -449,21 +451,19 @@ def _run_pages(
 
 
 class _stoppable:
-    """While pages run: SIGTERM acts like Ctrl-C; a second Ctrl-C ends the process at once."""
+    """While pages run: SIGTERM and SIGHUP act like Ctrl-C; a second one ends the process at
+    once."""
 
     def __init__(self, ctx: _Context, pool) -> None:
         self.ctx, self.pool = ctx, pool
-        self.saved: dict[int, Any] = {}
+        self._handlers = stop_like_ctrl_c(self._interrupt)
 
     def __enter__(self) -> _stoppable:
-        if threading.current_thread() is not threading.main_thread():
-            return self
-        self.saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-        signal.signal(signal.SIGINT, self._interrupt)
-        signal.signal(signal.SIGTERM, self._interrupt)
+        self._handlers.__enter__()
         return self
 
     def _interrupt(self, signum: int, frame: object) -> None:
+        leave_terminal(signum)
         if self.ctx.stop.is_set():  # the second one: no more waiting
             try:
                 self.pool.close()
@@ -473,8 +473,7 @@ class _stoppable:
         raise KeyboardInterrupt
 
     def __exit__(self, *exc: object) -> None:
-        for sig, handler in self.saved.items():
-            signal.signal(sig, handler)
+        self._handlers.__exit__(*exc)
 
 
 def _run_one(
