@@ -482,7 +482,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     import warnings
 
     from mipr_analysis import config
-    from mipr_analysis.locking import data_lock
+    from mipr_analysis.locking import lock_folders
     from mipr_analysis.report.plan import plan_jobs
     from mipr_analysis.report.runner import run_batch
 
@@ -491,7 +491,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         verify_store(config.data_dir(), raw_hashes)
 
-    with data_lock("report"), warnings.catch_warnings():
+    with (
+        lock_folders("report", config.data_dir(), config.reports_dir()),
+        warnings.catch_warnings(),
+    ):
         warnings.simplefilter("default")
         result = run_batch(
             plan_jobs(),
@@ -517,9 +520,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_pdf(args: argparse.Namespace) -> int:
     from mipr_analysis import config
+    from mipr_analysis.locking import lock_folders
     from mipr_analysis.report.pdf import make_pdf
+    from mipr_analysis.report.plan import plan_jobs
 
-    path = make_pdf(config.reports_dir(), args.out)
+    # The data's lock too: the set is checked against the data, which no import may change
+    # while the PDF is made.
+    with lock_folders("pdf", config.data_dir(), config.reports_dir()):
+        path = make_pdf(config.reports_dir(), args.out, jobs=plan_jobs())
     print(f"Skrev {path}")
     return 0
 

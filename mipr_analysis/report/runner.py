@@ -607,6 +607,72 @@ def _results(
 
 
 # --------------------------------------------------------------------------------------------
+# The report set as it stands
+
+
+DATA_BUILD = "databyggingen"
+"""What `outdated` names when the data build itself would run again (data/raw changed)."""
+
+
+def outdated(jobs: Sequence[Job], reports_dir: Path | str | None = None) -> list[str]:
+    """What `mipr report` would make again in the report set now: `DATA_BUILD` when the data
+    build would run (data/raw or the build's code changed since), then the names of the pages
+    not made from the current data, notebook and code, or not finished (a stopped run). []
+    when the set is one finished report of what is there now. A page that failed on the
+    current inputs counts as made (it stands in the set as failed).
+
+    The same rules as `run_batch` (the page keys), without running anything or importing
+    pandas; made for `mipr pdf`, under the folders' locks."""
+    reports = Path(reports_dir or config.reports_dir()).resolve()
+    state, note = cache.load_state(reports)
+    if note:
+        return [DATA_BUILD, *(j.name for j in jobs)]
+    hashes = cache.FileHashes(state["hashes"])
+    cache.remember_imports(state.get("imports", {}))
+    stale = []
+    if state["prepare"]:  # the set was made with a data build
+        raw = hashes.tree(config.raw_dir(), "raw/")
+        build_key = hashing.digest([cache.code_digest(BUILD_MODULES, hashes), raw])
+        if not _prepared(state["prepare"], build_key, hashes):
+            stale.append(DATA_BUILD)
+    manifest, reference, made = _manifest(), _reference(reports), state["jobs"]
+
+    def current(job: Job, extra: object = None) -> bool:
+        return any(
+            _made(job, _job_key(job, manifest, hashes, f, extra, reference), made, reports)
+            for f in (False, True)  # with or without --figures
+        )
+
+    pages = [j for j in jobs if not j.front]
+    stale += [j.name for j in pages if not current(j)]
+    front = next((j for j in jobs if j.front), None)
+    if front is not None and not stale:
+        results = [
+            JobResult(
+                j,
+                FAILED if made[j.name]["status"] == "failed" else SKIPPED,
+                error=made[j.name].get("error"),
+                finished_at=made[j.name].get("finished_at"),
+            )
+            for j in pages
+        ]
+        if not current(front, _standing({"pages": _page_records(results)})):
+            stale.append(front.name)
+    return stale
+
+
+def _made(job: Job, key: str, previous: dict, reports: Path) -> bool:
+    """The page was made (successfully or as a failure page) from the inputs `key` covers."""
+    before = previous.get(job.name)
+    return bool(
+        before
+        and before.get("status") in ("ok", "failed")
+        and before.get("key") == key
+        and (reports / "html" / job.html_name).is_file()
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Pages written by the runner itself
 
 
@@ -684,8 +750,19 @@ def _run_record(batch: BatchResult, jobs: list[Job]) -> dict:
     """What the front page says about this run. `pages[*]["state"]` is each page's standing
     ("ok", "failed", "never", "interrupted"); only that part goes into the front page's key, so
     a run that changes nothing does not run the front page again."""
+    return {
+        "started_at": batch.started_at.isoformat(timespec="seconds"),
+        "git": batch.git,
+        "kernel": batch.kernel,
+        "prepared": batch.prepared,
+        "counts": batch.counts(),
+        "pages": _page_records(batch.results),
+    }
+
+
+def _page_records(results: list[JobResult]) -> list[dict]:
     pages = []
-    for r in batch.results:
+    for r in results:
         if r.job.front:
             continue
         state = {RAN: "ok", SKIPPED: "ok", FAILED: "failed", INTERRUPTED: "interrupted"}.get(
@@ -705,14 +782,7 @@ def _run_record(batch: BatchResult, jobs: list[Job]) -> dict:
                 "finished_at": r.finished_at,
             }
         )
-    return {
-        "started_at": batch.started_at.isoformat(timespec="seconds"),
-        "git": batch.git,
-        "kernel": batch.kernel,
-        "prepared": batch.prepared,
-        "counts": batch.counts(),
-        "pages": pages,
-    }
+    return pages
 
 
 def _standing(record: dict) -> list:
