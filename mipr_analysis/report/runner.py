@@ -15,6 +15,7 @@ the executed notebook reaches its final name only when papermill is done.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import subprocess
@@ -117,6 +118,8 @@ class _Context:
     hashes: cache.FileHashes
     lock: threading.Lock
     stop: threading.Event
+    failure: OSError | None = None
+    """The reports folder's own failure (a full disk, no write access) that stopped the pages."""
 
 
 def run_batch(
@@ -195,6 +198,8 @@ def run_batch(
             pages = _longest_first(pages, state["jobs"])
             outcomes = _run_pages(pages, pool, ctx, timeout, export, progress, figure_files, keys)
         results = _results(jobs, outcomes, keys, state)
+        if ctx.failure is not None:
+            raise ctx.failure
         batch = BatchResult(
             results,
             started,
@@ -225,6 +230,8 @@ def run_batch(
                 )
                 outcomes.update(done)
             batch.results = _results(jobs, outcomes, {**keys, front.name: key}, state)
+            if ctx.failure is not None:
+                raise ctx.failure
             batch.interrupted = ctx.stop.is_set()
         if front is None or front.name not in outcomes or outcomes[front.name].status != RAN:
             _fallback_index(batch)
@@ -429,7 +436,7 @@ def _run_pages(
         }
         pending = set(futures)
         try:
-            while pending:
+            while pending and ctx.failure is None:
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in done:
                     job = futures[future]
@@ -438,6 +445,7 @@ def _run_pages(
                     bar.update()
         except KeyboardInterrupt:
             ctx.stop.set()
+        if ctx.stop.is_set():
             for future in pending:
                 future.cancel()
             pool.interrupt_all()
@@ -476,6 +484,15 @@ class _stoppable:
         self._handlers.__exit__(*exc)
 
 
+FOLDER_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+"""Errors of the reports folder itself (a full disk, no write access): every further page
+would fail the same way, so they stop the batch (with the path, in one line)."""
+
+
+def _folder_failure(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in FOLDER_FAILURES
+
+
 def _run_one(
     job: Job,
     pool,
@@ -485,7 +502,28 @@ def _run_one(
     env: dict[str, str],
     key: str,
 ) -> JobResult:
-    """Run one page (in a worker thread); never raises."""
+    """Run one page (in a worker thread); never raises. A failure of the reports folder
+    itself stops the batch (`ctx.failure`); the page then counts as interrupted."""
+    try:
+        return _run_page(job, pool, ctx, timeout, export, env, key)
+    except OSError as exc:
+        if not _folder_failure(exc):
+            raise
+        with ctx.lock:
+            ctx.failure = ctx.failure or exc
+        ctx.stop.set()
+        return JobResult(job, INTERRUPTED)
+
+
+def _run_page(
+    job: Job,
+    pool,
+    ctx: _Context,
+    timeout: int,
+    export: Exporter | None,
+    env: dict[str, str],
+    key: str,
+) -> JobResult:
     reports = ctx.reports
     executed = reports / "executed" / f"{job.name}.ipynb"
     partial = reports / "executed" / f".{job.name}.partial.ipynb"
@@ -502,16 +540,17 @@ def _run_one(
         kernel.run(_env_code(env))
         kernel.reset()
         error, cell, healthy = _execute(job, kernel, partial, timeout)
-        if partial.is_file() and not ctx.stop.is_set():  # a stopped page stays partial
+        if partial.is_file() and not ctx.stop.is_set():  # a stopped page is not kept
             os.replace(partial, executed)
     except BaseException as exc:  # a kernel that would not start, or a stop (a kernel shut
         # down under a waiting client cancels its socket poll: asyncio's CancelledError)
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)) or _folder_failure(exc):
             raise
         error, healthy = f"{type(exc).__name__}: {exc}", False
     finally:
         if kernel is not None:
             pool.release(kernel, healthy and not ctx.stop.is_set())
+        partial.unlink(missing_ok=True)  # what did not reach its final name
     finished = datetime.now(OSLO).isoformat(timespec="seconds")
     seconds = time.perf_counter() - started
     if ctx.stop.is_set() and (error or not executed.is_file()):
@@ -520,6 +559,8 @@ def _run_one(
         try:
             (export or _default_export())(executed, page, job.title)
         except Exception as exc:
+            if _folder_failure(exc):
+                raise
             error = f"HTML-eksport feilet ({type(exc).__name__}): {exc}"
     if error is None:
         _record_state(
