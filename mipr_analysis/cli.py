@@ -119,8 +119,7 @@ def os_error_text(exc: OSError) -> str:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         full = "disken er full" if exc.errno == errno.ENOSPC else "diskkvoten din er brukt opp"
         return (
-            f"{full}: {path} kunne ikke skrives. Frigjør plass {elsewhere} og kjør kommandoen "
-            "igjen"
+            f"{full}: {path} kunne ikke skrives. Frigjør plass {elsewhere} og kjør kommandoen igjen"
         )
     if exc.errno == errno.EROFS:
         return (
