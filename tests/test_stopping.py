@@ -94,3 +94,64 @@ def test_a_build_process_that_dies_is_an_error_not_a_hang():
         child.run("stop_steps:die")
     assert "kjørte stop_steps:die" in str(caught.value)
     assert "stoppet uventet (kode 7)" in str(caught.value)
+
+
+PDF_DRIVER = textwrap.dedent(f"""
+    import sys
+    from pathlib import Path
+    from mipr_analysis import cli
+    from mipr_analysis.report import plan
+    from mipr_analysis.report.jobs import Job
+
+    def handmade_plan():
+        hello = Path({str(TESTS / "fixtures" / "batch_hello.ipynb")!r})
+        front = Path({str(TESTS / "fixtures" / "batch_front.ipynb")!r})
+        return [Job(hello, {{"region": "3103"}}, f"side{{i}}", f"Side {{i}}", "G", i)
+                for i in range(8)] + [Job(front, {{}}, "forside", "Forside", "Forside",
+                                          all_indicators=True, front=True)]
+
+    if __name__ == "__main__":
+        plan.plan_jobs = handmade_plan
+        sys.exit(cli.main(["pdf"]))
+""")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_stopped_pdf_ends_its_browser_and_writes_nothing(data_dir, tmp_path, signum):
+    from browser_support import require_chromium
+
+    from mipr_analysis.report.jobs import Job
+    from mipr_analysis.report.runner import run_batch
+
+    require_chromium()
+    reports = tmp_path / "reports"
+    hello = TESTS / "fixtures" / "batch_hello.ipynb"
+    jobs = [Job(hello, {"region": "3103"}, f"side{i}", f"Side {i}", "G", i) for i in range(8)]
+    front = TESTS / "fixtures" / "batch_front.ipynb"
+    jobs.append(Job(front, {}, "forside", "Forside", "Forside", all_indicators=True, front=True))
+    assert run_batch(jobs, reports_dir=reports, workers=2, progress=False).ok
+    script = tmp_path / "pdf_driver.py"
+    script.write_text(PDF_DRIVER, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        env={**os.environ, "MIPR_REPORTS_DIR": str(reports)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+    def printing() -> list[psutil.Process]:
+        assert proc.poll() is None, proc.communicate()
+        started = psutil.Process(proc.pid).children(recursive=True)
+        return started if any("chrom" in p.name() for p in started) else []
+
+    wait_for(printing, "Chromium to print")
+    started = printing()
+    proc.send_signal(signum)
+    proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    _, alive = psutil.wait_procs(started, timeout=60)
+    assert not alive, [(p.pid, p.name()) for p in alive]
+    assert not list(reports.glob("*.pdf")) and not list(reports.glob(".*.tmp"))
