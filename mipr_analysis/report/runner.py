@@ -8,9 +8,10 @@ of this run (`run_record.py`), and becomes `html/index.html`.
 Stopping: one Ctrl-C (or SIGTERM, or SIGHUP from a closed terminal) starts no further page,
 interrupts and shuts down the running kernels and keeps what finished; a second one ends the
 process at once. During the data build the same signals end the build's child process
-(`isolation.py`) before the batch stops. A page that
-did not finish is never taken as up to date: its state entry is cleared before it starts and
-the executed notebook reaches its final name only when papermill is done.
+(`isolation.py`) before the batch stops. A page that did not finish is never taken as up to
+date: its state entry is cleared before it starts, and the executed notebook reaches its final
+name only when papermill is done (an unfinished one is removed). A full or unwritable reports
+folder stops the batch like a stop, and `run_batch` then raises its `OSError`.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -458,30 +460,23 @@ def _run_pages(
     return outcomes
 
 
-class _stoppable:
+@contextmanager
+def _stoppable(ctx: _Context, pool) -> Iterator[None]:
     """While pages run: SIGTERM and SIGHUP act like Ctrl-C; a second one ends the process at
     once."""
 
-    def __init__(self, ctx: _Context, pool) -> None:
-        self.ctx, self.pool = ctx, pool
-        self._handlers = stop_like_ctrl_c(self._interrupt)
-
-    def __enter__(self) -> _stoppable:
-        self._handlers.__enter__()
-        return self
-
-    def _interrupt(self, signum: int, frame: object) -> None:
+    def interrupt(signum: int, frame: object) -> None:
         leave_terminal(signum)
-        if self.ctx.stop.is_set():  # the second one: no more waiting
+        if ctx.stop.is_set():  # the second one: no more waiting
             try:
-                self.pool.close()
+                pool.close()
             finally:
                 os._exit(130)
-        self.ctx.stop.set()
+        ctx.stop.set()
         raise KeyboardInterrupt
 
-    def __exit__(self, *exc: object) -> None:
-        self._handlers.__exit__(*exc)
+    with stop_like_ctrl_c(interrupt):
+        yield
 
 
 FOLDER_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
