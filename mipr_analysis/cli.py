@@ -10,12 +10,17 @@ with nothing to do starts quickly.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
+import select
 import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 from mipr_analysis.errors import MiprError, UsageError
+from mipr_analysis.stopping import stop_like_ctrl_c
 
 MAX_MESSAGE = 400
 """Longest error line printed; a longer message (a 10 000-column header) is cut with '…'."""
@@ -55,12 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     command = "mipr"
     try:
-        args = parser.parse_args(argv)
-        if not getattr(args, "command", None):
-            parser.print_help()
-            return 2
-        command = f"mipr {args.command}"
-        return args.run(args)
+        with stop_like_ctrl_c():  # SIGTERM and SIGHUP too: every command cleans up on its way out
+            args = parser.parse_args(argv)
+            if not getattr(args, "command", None):
+                parser.print_help()
+                return 2
+            command = f"mipr {args.command}"
+            code = args.run(args)
+            sys.stdout.flush()  # here, where a closed pipe can still be told apart
+            return code
     except UsageError as exc:
         _print_error(command, exc)
         return 2
@@ -68,8 +76,74 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_error(command, exc)
         return 1
     except KeyboardInterrupt:
-        print(f"{command}: avbrutt.", file=sys.stderr)
+        _print_error(command, "avbrutt")
         return 130
+    except BrokenPipeError as exc:
+        if not _stdout_closed():
+            _print_error(command, os_error_text(exc))
+            return 1
+        return EXIT_OUTPUT_CLOSED
+    except OSError as exc:  # the last resort: a full disk, a read-only folder, permissions
+        if exc.errno is None:
+            raise
+        _print_error(command, os_error_text(exc))
+        return 1
+
+
+EXIT_OUTPUT_CLOSED = 128 + 13
+"""Exit code when the reader of the output went away (`mipr list | head -1`): what a Unix
+tool ended by SIGPIPE gives, without a message."""
+
+
+def _stdout_closed() -> bool:
+    """True when standard output is a pipe whose reader is gone (the poll of its end reports an
+    error); from then on, what is printed goes nowhere, so that Python's own flush at exit
+    does not complain."""
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        if not any(event & select.POLLERR for _, event in poller.poll(0)):
+            return False
+    except (OSError, ValueError):  # no file descriptor behind it (a test's capture)
+        return False
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+    return True
+
+
+def os_error_text(exc: OSError) -> str:
+    """An operating system's error as one line in bokmål: what failed, where, what to do."""
+    path = os.fsdecode(exc.filename) if exc.filename is not None else "en fil"
+    elsewhere = "eller bruk en annen mappe (MIPR_DATA_DIR, MIPR_REPORTS_DIR)"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        full = "disken er full" if exc.errno == errno.ENOSPC else "diskkvoten din er brukt opp"
+        return (
+            f"{full}: {path} kunne ikke skrives. Frigjør plass {elsewhere} og kjør kommandoen igjen"
+        )
+    if exc.errno == errno.EROFS:
+        return (
+            f"{path} kan ikke skrives: filsystemet er skrivebeskyttet. Bruk en mappe du kan "
+            "skrive i (MIPR_DATA_DIR, MIPR_REPORTS_DIR) og kjør kommandoen igjen"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (
+            f"ingen tilgang til {path}: brukeren din har ikke rettighetene som trengs. Gi "
+            f"tilgang (f.eks. `chmod u+w` på mappen) {elsewhere} og kjør kommandoen igjen"
+        )
+    if exc.errno == errno.ENOENT:
+        return f"{path} finnes ikke. Sjekk stien og kjør kommandoen igjen"
+    if exc.errno in (errno.EMFILE, errno.ENFILE):
+        return (
+            "for mange åpne filer. Avslutt andre programmer eller øk grensen (`ulimit -n`) og "
+            "kjør kommandoen igjen"
+        )
+    code = errno.errorcode.get(exc.errno or 0, str(exc.errno))
+    return (
+        f"operativsystemet stoppet kommandoen ved {path}: {exc.strerror or exc} ({code}). "
+        "Sjekk stien, rettighetene og disken, og kjør kommandoen igjen"
+    )
 
 
 def one_line(message: object, limit: int = MAX_MESSAGE) -> str:
@@ -79,11 +153,12 @@ def one_line(message: object, limit: int = MAX_MESSAGE) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _print_error(command: str, exc: BaseException) -> None:
+def _print_error(command: str, exc: BaseException | str) -> None:
     text = one_line(exc)
     if not text.endswith((".", "!", "?", "…")):
         text += "."
-    print(f"{command}: {text}", file=sys.stderr)
+    with contextlib.suppress(OSError):  # no terminal or pipe left to say it on
+        print(f"{command}: {text}", file=sys.stderr)
 
 
 def _positive_int(text: str) -> int:
@@ -580,7 +655,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     import warnings
 
     from mipr_analysis import config
-    from mipr_analysis.locking import data_lock
+    from mipr_analysis.locking import lock_folders
     from mipr_analysis.report.plan import plan_jobs
     from mipr_analysis.report.runner import run_batch
 
@@ -589,7 +664,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         verify_store(config.data_dir(), raw_hashes)
 
-    with data_lock("report"), warnings.catch_warnings():
+    with (
+        lock_folders("report", config.data_dir(), config.reports_dir()),
+        warnings.catch_warnings(),
+    ):
         warnings.simplefilter("default")
         result = run_batch(
             plan_jobs(),
@@ -615,9 +693,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_pdf(args: argparse.Namespace) -> int:
     from mipr_analysis import config
+    from mipr_analysis.locking import lock_folders
     from mipr_analysis.report.pdf import make_pdf
+    from mipr_analysis.report.plan import plan_jobs
 
-    path = make_pdf(config.reports_dir(), args.out)
+    # The data's lock too: the set is checked against the data, which no import may change
+    # while the PDF is made.
+    with lock_folders("pdf", config.data_dir(), config.reports_dir()):
+        path = make_pdf(config.reports_dir(), args.out, jobs=plan_jobs())
     print(f"Skrev {path}")
     return 0
 

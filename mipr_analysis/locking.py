@@ -1,8 +1,10 @@
-"""One `mipr` command at a time per data folder.
+"""One `mipr` command at a time per data folder and per reports folder.
 
-`mipr report`, `build`, `fetch` and the imports take the folder's lock for their whole run, so a
-report never reads data that an import is writing. A second command gets `Busy` at once, with
-who holds the lock and since when.
+`mipr report`, `build`, `fetch` and the imports take the data folder's lock for their whole
+run, so a report never reads data that an import is writing. `mipr report` and `mipr pdf` take
+the reports folder's lock too, so a PDF is never printed from pages a report is rewriting, and
+two reports (with different data folders) never write one reports folder together. A second
+command gets `Busy` at once, with who holds the lock and since when.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -27,8 +29,27 @@ HOLDER_NAME = ".mipr.lock.json"
 @contextmanager
 def data_lock(command: str, data_dir: Path | str | None = None) -> Iterator[None]:
     """Hold the data folder's lock while the block runs; raise `Busy` when another has it."""
-    folder = Path(data_dir or config.data_dir())
-    folder.mkdir(parents=True, exist_ok=True)
+    with lock_folders(command, Path(data_dir or config.data_dir())):
+        yield
+
+
+@contextmanager
+def lock_folders(command: str, *folders: Path | str) -> Iterator[None]:
+    """Hold the locks of `folders` (in that order; a folder named twice is locked once) while
+    the block runs; raise `Busy` when another command has one of them."""
+    seen: set[Path] = set()
+    with ExitStack() as stack:
+        for folder in map(Path, folders):
+            folder.mkdir(parents=True, exist_ok=True)
+            if folder.resolve() in seen:
+                continue
+            seen.add(folder.resolve())
+            stack.enter_context(_folder_lock(command, folder))
+        yield
+
+
+@contextmanager
+def _folder_lock(command: str, folder: Path) -> Iterator[None]:
     lock = FileLock(folder / LOCK_NAME, timeout=0)
     try:
         lock.acquire()

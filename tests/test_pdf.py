@@ -167,7 +167,10 @@ def test_default_name_and_what_it_says(report, made):
     path, reader, lines = made
     assert path == report / "Mosseregionen-indikatorer-2026-03-05.pdf"
     assert path == default_pdf_path(report)
-    assert lines[0] == "Lager PDF av 4 sider med Chromium …"
+    assert lines[0] == (
+        "Lager PDF av rapportsettet fra kjøringen 05.03.2026 kl. 09:30 (git abc1234): 4 sider "
+        "med Chromium …"
+    )
     assert lines[-1] == f"PDF: {path} ({len(reader.pages)} sider)"
     assert reader.metadata.title == "Indikatorer for Mosseregionen – rapport kjørt 05.03.2026"
     assert reader.trailer["/Root"]["/Lang"] == "nb"

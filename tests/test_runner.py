@@ -284,7 +284,13 @@ def test_kernel_falls_back_to_python3(caplog):
     assert not caplog.records
     assert resolve_kernel("mipr-finnes-ikke") == "python3"
     [record] = caplog.records
-    assert "'mipr-finnes-ikke' is not installed" in record.getMessage()
+    assert record.getMessage().startswith(
+        "Jupyter-kjernen «mipr-finnes-ikke» er ikke registrert; notatbøkene kjøres med «python3»"
+    )
+    assert (
+        f"Registrer den med `{sys.executable} -m ipykernel install --sys-prefix --name "
+        "mipr-finnes-ikke" in record.getMessage()
+    )
 
 
 def test_a_kernel_whose_warm_up_fails_says_why_and_is_shut_down(monkeypatch):
@@ -294,7 +300,10 @@ def test_a_kernel_whose_warm_up_fails_says_why_and_is_shut_down(monkeypatch):
 
     monkeypatch.setattr(kernels, "WARM_UP", "raise ValueError('oppvarming feilet')")
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    with pytest.raises(kernels.KernelError, match="startet ikke: ValueError: oppvarming feilet"):
+    with pytest.raises(
+        kernels.KernelError,
+        match="startet ikke: oppvarmingen feilet: ValueError: oppvarming feilet",
+    ):
         kernels.WarmKernel("python3")
     left = [
         p
@@ -334,7 +343,8 @@ def test_a_batch_whose_kernels_all_fail_to_start_fails_each_page_with_the_reason
         jobs, reports_dir=tmp_path / "reports", workers=2, timeout=60, progress=False
     )
     [page] = result.failed
-    assert "kunne ikke startes" in page.error
+    assert "startet ikke: oppvarmingen feilet: ValueError: oppvarming feilet (se " in page.error
+    assert page.error.endswith(f"{tmp_path / 'reports' / 'executed' / 'kernels.log'})")
 
 
 def test_git_state(tmp_path):

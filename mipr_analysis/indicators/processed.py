@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from mipr_analysis import config
-from mipr_analysis.atomic import atomic_write_text
+from mipr_analysis.atomic import atomic_write_many
 from mipr_analysis.errors import MiprError, NotFound
 from mipr_analysis.hashing import digest, sha256_bytes
 
@@ -271,20 +271,18 @@ def to_csv_text(name: str, frame: pd.DataFrame) -> str:
 def write_all(
     frames: Mapping[str, pd.DataFrame], data_dir: Path | str | None = None
 ) -> dict[str, Path]:
-    """Write each table (atomically), then the manifest; returns the paths written."""
+    """Write the tables and the manifest as one (all or none: `atomic_write_many`); returns
+    the paths written."""
     texts = {name: to_csv_text(name, frame) for name, frame in frames.items()}
-    paths = {}
-    for name, text in texts.items():
-        paths[name] = atomic_write_text(path(name, data_dir), text)
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "files": {n: sha256_bytes(t.encode("utf-8")) for n, t in texts.items()},
         "indicators": _indicator_digests(texts),
     }
-    paths["manifest"] = atomic_write_text(
-        folder(data_dir) / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True)
-    )
-    return paths
+    texts["manifest"] = json.dumps(manifest, indent=1, sort_keys=True)
+    targets = {n: path(n, data_dir) for n in frames} | {"manifest": folder(data_dir) / MANIFEST}
+    atomic_write_many({targets[n]: t.encode("utf-8") for n, t in texts.items()})
+    return targets
 
 
 def _indicator_digests(texts: Mapping[str, str]) -> dict[str, str]:

@@ -23,7 +23,7 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.errors import MiprError
 from mipr_analysis.formatting import fmt_date
+from mipr_analysis.report.jobs import Job
 
 __all__ = ["Section", "make_pdf", "plan_sections", "default_pdf_path"]
 
@@ -107,6 +108,30 @@ def _run_record(reports_dir: Path) -> dict:
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise MiprError(f"{path} kan ikke leses ({exc}): kjør `mipr report` på nytt.") from None
     return run
+
+
+def _require_current(jobs: Sequence[Job], reports_dir: Path) -> None:
+    """Refuse a set that `mipr report` would change: a stopped run, or pages older than the
+    data, notebooks or code."""
+    from mipr_analysis.report.runner import DATA_BUILD, outdated
+
+    stale = outdated(jobs, reports_dir)
+    if not stale:
+        return
+    why = []
+    if DATA_BUILD in stale:
+        why.append("dataene i data/raw er endret siden rapporten ble laget")
+    pages = [name for name in stale if name != DATA_BUILD]
+    if pages:
+        shown = ", ".join(pages[:5]) + (f" og {len(pages) - 5} til" if len(pages) > 5 else "")
+        why.append(
+            f"{len(pages)} side(r) er ikke ferdige eller eldre enn dataene, notatbøkene eller "
+            f"programmet ({shown})"
+        )
+    raise MiprError(
+        f"rapportsettet i {reports_dir} er ikke én ferdig rapport av det som ligger der nå: "
+        f"{'; '.join(why)}. Kjør `mipr report` først (eller `make pdf`, som gjør begge)"
+    )
 
 
 def _page_title(path: Path, fallback: str) -> str:
@@ -433,22 +458,34 @@ def _join(
 
 
 def make_pdf(
-    reports_dir: Path, out: Path | None = None, *, echo: Callable[[str], object] = print
+    reports_dir: Path,
+    out: Path | None = None,
+    *,
+    jobs: Sequence[Job] | None = None,
+    echo: Callable[[str], object] = print,
 ) -> Path:
     """Print the report set in `reports_dir` (front page and every page) as one A4 PDF.
 
     `out` defaults to ``<reports_dir>/Mosseregionen-indikatorer-<date of the run>.pdf``.
-    Raises `MiprError` when there is no report yet (no ``run.json`` or ``html/index.html``),
-    or when Chromium or Playwright is missing. Returns the PDF's path (written atomically).
+    With `jobs` (the report's pages), only a set that is one finished report of the current
+    data, notebooks and code is printed (`runner.outdated`). Raises `MiprError` when there is
+    no report yet (no ``run.json`` or ``html/index.html``), when the set is not finished or
+    older than the data, or when Chromium or Playwright is missing. Returns the PDF's path
+    (written atomically).
     """
     reports_dir = Path(reports_dir)
     run = _run_record(reports_dir)
+    if jobs is not None:
+        _require_current(jobs, reports_dir)
     sections = plan_sections(reports_dir, run)
     chromium = _chromium()
     out = Path(out) if out is not None else default_pdf_path(reports_dir, run)
     report_date = fmt_date(_started(run))
     printable = [s for s in sections if s.html is not None]
-    echo(f"Lager PDF av {len(printable)} sider med Chromium …")
+    echo(
+        f"Lager PDF av rapportsettet fra kjøringen {report_date} kl. {_started(run):%H:%M} "
+        f"({run.get('git', 'ukjent programversjon')}): {len(printable)} sider med Chromium …"
+    )
 
     printer = _Printer(chromium)
     try:

@@ -5,23 +5,27 @@ worker threads; its executed copy and its HTML page are kept. A page runs unless
 (`cache.py`) matches its last complete, successful run. The front page runs last, with a record
 of this run (`run_record.py`), and becomes `html/index.html`.
 
-Stopping: one Ctrl-C (or SIGTERM) starts no further page, interrupts and shuts down the
-running kernels and keeps what finished; a second Ctrl-C ends the process at once. A page that
-did not finish is never taken as up to date: its state entry is cleared before it starts and
-the executed notebook reaches its final name only when papermill is done.
+Stopping: one Ctrl-C (or SIGTERM, or SIGHUP from a closed terminal) starts no further page,
+interrupts and shuts down the running kernels and keeps what finished; a second one ends the
+process at once. During the data build the same signals end the build's child process
+(`isolation.py`) before the batch stops. A page that did not finish is never taken as up to
+date: its state entry is cleared before it starts, and the executed notebook reaches its final
+name only when papermill is done (an unfinished one is removed). A full or unwritable reports
+folder stops the batch like a stop, and `run_batch` then raises its `OSError`.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +34,7 @@ from typing import Any
 from mipr_analysis import config, hashing
 from mipr_analysis.config import OSLO
 from mipr_analysis.errors import UsageError
+from mipr_analysis.stopping import leave_terminal, stop_like_ctrl_c
 
 from . import cache
 from .jobs import FAILED, INTERRUPTED, NOT_SELECTED, RAN, SKIPPED, BatchResult, Job, JobResult
@@ -68,16 +73,19 @@ def check_parameters(job: Job) -> None:
 
 
 def resolve_kernel(name: str = config.KERNEL_NAME) -> str:
-    """`name` if that kernelspec is installed, else `python3` (this interpreter) and a warning."""
+    """`name` if that kernelspec is installed, else `python3` (this interpreter) and a warning
+    that says how to register it."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
         KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
         log.warning(
-            "Jupyter kernel %r is not installed; running the notebooks with 'python3' (%s). "
-            "Register it with `python -m ipykernel install --sys-prefix --name %s` (make does).",
+            "Jupyter-kjernen «%s» er ikke registrert; notatbøkene kjøres med «python3» (%s). "
+            "Registrer den med `%s -m ipykernel install --sys-prefix --name %s "
+            '--display-name "Python (mipr)"`.',
             name,
+            sys.executable,
             sys.executable,
             name,
         )
@@ -112,6 +120,8 @@ class _Context:
     hashes: cache.FileHashes
     lock: threading.Lock
     stop: threading.Event
+    failure: OSError | None = None
+    """The reports folder's own failure (a full disk, no write access) that stopped the pages."""
 
 
 def run_batch(
@@ -192,6 +202,8 @@ def run_batch(
             pages = _longest_first(pages, state["jobs"])
             outcomes = _run_pages(pages, pool, ctx, timeout, export, progress, figure_files, keys)
         results = _results(jobs, outcomes, keys, state)
+        if ctx.failure is not None:
+            raise ctx.failure
         batch = BatchResult(
             results,
             started,
@@ -222,6 +234,8 @@ def run_batch(
                 )
                 outcomes.update(done)
             batch.results = _results(jobs, outcomes, {**keys, front.name: key}, state)
+            if ctx.failure is not None:
+                raise ctx.failure
             batch.interrupted = ctx.stop.is_set()
         if front is None or front.name not in outcomes or outcomes[front.name].status != RAN:
             _fallback_index(batch)
@@ -438,7 +452,7 @@ def _run_pages(
         }
         pending = set(futures)
         try:
-            while pending:
+            while pending and ctx.failure is None:
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in done:
                     job = futures[future]
@@ -447,6 +461,7 @@ def _run_pages(
                     bar.update()
         except KeyboardInterrupt:
             ctx.stop.set()
+        if ctx.stop.is_set():
             for future in pending:
                 future.cancel()
             pool.interrupt_all()
@@ -459,33 +474,32 @@ def _run_pages(
     return outcomes
 
 
-class _stoppable:
-    """While pages run: SIGTERM acts like Ctrl-C; a second Ctrl-C ends the process at once."""
+@contextmanager
+def _stoppable(ctx: _Context, pool) -> Iterator[None]:
+    """While pages run: SIGTERM and SIGHUP act like Ctrl-C; a second one ends the process at
+    once."""
 
-    def __init__(self, ctx: _Context, pool) -> None:
-        self.ctx, self.pool = ctx, pool
-        self.saved: dict[int, Any] = {}
-
-    def __enter__(self) -> _stoppable:
-        if threading.current_thread() is not threading.main_thread():
-            return self
-        self.saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-        signal.signal(signal.SIGINT, self._interrupt)
-        signal.signal(signal.SIGTERM, self._interrupt)
-        return self
-
-    def _interrupt(self, signum: int, frame: object) -> None:
-        if self.ctx.stop.is_set():  # the second one: no more waiting
+    def interrupt(signum: int, frame: object) -> None:
+        leave_terminal(signum)
+        if ctx.stop.is_set():  # the second one: no more waiting
             try:
-                self.pool.close()
+                pool.close()
             finally:
                 os._exit(130)
-        self.ctx.stop.set()
+        ctx.stop.set()
         raise KeyboardInterrupt
 
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self.saved.items():
-            signal.signal(sig, handler)
+    with stop_like_ctrl_c(interrupt):
+        yield
+
+
+FOLDER_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+"""Errors of the reports folder itself (a full disk, no write access): every further page
+would fail the same way, so they stop the batch (with the path, in one line)."""
+
+
+def _folder_failure(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in FOLDER_FAILURES
 
 
 def _run_one(
@@ -497,7 +511,28 @@ def _run_one(
     env: dict[str, str],
     key: str,
 ) -> JobResult:
-    """Run one page (in a worker thread); never raises."""
+    """Run one page (in a worker thread); never raises. A failure of the reports folder
+    itself stops the batch (`ctx.failure`); the page then counts as interrupted."""
+    try:
+        return _run_page(job, pool, ctx, timeout, export, env, key)
+    except OSError as exc:
+        if not _folder_failure(exc):
+            raise
+        with ctx.lock:
+            ctx.failure = ctx.failure or exc
+        ctx.stop.set()
+        return JobResult(job, INTERRUPTED)
+
+
+def _run_page(
+    job: Job,
+    pool,
+    ctx: _Context,
+    timeout: int,
+    export: Exporter | None,
+    env: dict[str, str],
+    key: str,
+) -> JobResult:
     reports = ctx.reports
     executed = reports / "executed" / f"{job.name}.ipynb"
     partial = reports / "executed" / f".{job.name}.partial.ipynb"
@@ -514,16 +549,17 @@ def _run_one(
         kernel.run(_env_code(env))
         kernel.reset()
         error, cell, healthy = _execute(job, kernel, partial, timeout)
-        if partial.is_file() and not ctx.stop.is_set():  # a stopped page stays partial
+        if partial.is_file() and not ctx.stop.is_set():  # a stopped page is not kept
             os.replace(partial, executed)
     except BaseException as exc:  # a kernel that would not start, or a stop (a kernel shut
         # down under a waiting client cancels its socket poll: asyncio's CancelledError)
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)) or _folder_failure(exc):
             raise
         error, healthy = f"{type(exc).__name__}: {exc}", False
     finally:
         if kernel is not None:
             pool.release(kernel, healthy and not ctx.stop.is_set())
+        partial.unlink(missing_ok=True)  # what did not reach its final name
     finished = datetime.now(OSLO).isoformat(timespec="seconds")
     seconds = time.perf_counter() - started
     if ctx.stop.is_set() and (error or not executed.is_file()):
@@ -532,6 +568,8 @@ def _run_one(
         try:
             (export or _default_export())(executed, page, job.title)
         except Exception as exc:
+            if _folder_failure(exc):
+                raise
             error = f"HTML-eksport feilet ({type(exc).__name__}): {exc}"
     if error is None:
         _record_state(
@@ -619,6 +657,72 @@ def _results(
 
 
 # --------------------------------------------------------------------------------------------
+# The report set as it stands
+
+
+DATA_BUILD = "databyggingen"
+"""What `outdated` names when the data build itself would run again (data/raw changed)."""
+
+
+def outdated(jobs: Sequence[Job], reports_dir: Path | str | None = None) -> list[str]:
+    """What `mipr report` would make again in the report set now: `DATA_BUILD` when the data
+    build would run (data/raw or the build's code changed since), then the names of the pages
+    not made from the current data, notebook and code, or not finished (a stopped run). []
+    when the set is one finished report of what is there now. A page that failed on the
+    current inputs counts as made (it stands in the set as failed).
+
+    The same rules as `run_batch` (the page keys), without running anything or importing
+    pandas; made for `mipr pdf`, under the folders' locks."""
+    reports = Path(reports_dir or config.reports_dir()).resolve()
+    state, note = cache.load_state(reports)
+    if note:
+        return [DATA_BUILD, *(j.name for j in jobs)]
+    hashes = cache.FileHashes(state["hashes"])
+    cache.remember_imports(state.get("imports", {}))
+    stale = []
+    if state["prepare"]:  # the set was made with a data build
+        raw = hashes.tree(config.raw_dir(), "raw/")
+        build_key = hashing.digest([cache.code_digest(BUILD_MODULES, hashes), raw])
+        if not _prepared(state["prepare"], build_key, hashes):
+            stale.append(DATA_BUILD)
+    manifest, reference, made = _manifest(), _reference(reports), state["jobs"]
+
+    def current(job: Job, extra: object = None) -> bool:
+        return any(
+            _made(job, _job_key(job, manifest, hashes, f, extra, reference), made, reports)
+            for f in (False, True)  # with or without --figures
+        )
+
+    pages = [j for j in jobs if not j.front]
+    stale += [j.name for j in pages if not current(j)]
+    front = next((j for j in jobs if j.front), None)
+    if front is not None and not stale:
+        results = [
+            JobResult(
+                j,
+                FAILED if made[j.name]["status"] == "failed" else SKIPPED,
+                error=made[j.name].get("error"),
+                finished_at=made[j.name].get("finished_at"),
+            )
+            for j in pages
+        ]
+        if not current(front, _standing({"pages": _page_records(results)})):
+            stale.append(front.name)
+    return stale
+
+
+def _made(job: Job, key: str, previous: dict, reports: Path) -> bool:
+    """The page was made (successfully or as a failure page) from the inputs `key` covers."""
+    before = previous.get(job.name)
+    return bool(
+        before
+        and before.get("status") in ("ok", "failed")
+        and before.get("key") == key
+        and (reports / "html" / job.html_name).is_file()
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Pages written by the runner itself
 
 
@@ -696,8 +800,19 @@ def _run_record(batch: BatchResult, jobs: list[Job]) -> dict:
     """What the front page says about this run. `pages[*]["state"]` is each page's standing
     ("ok", "failed", "never", "interrupted"); only that part goes into the front page's key, so
     a run that changes nothing does not run the front page again."""
+    return {
+        "started_at": batch.started_at.isoformat(timespec="seconds"),
+        "git": batch.git,
+        "kernel": batch.kernel,
+        "prepared": batch.prepared,
+        "counts": batch.counts(),
+        "pages": _page_records(batch.results),
+    }
+
+
+def _page_records(results: list[JobResult]) -> list[dict]:
     pages = []
-    for r in batch.results:
+    for r in results:
         if r.job.front:
             continue
         state = {RAN: "ok", SKIPPED: "ok", FAILED: "failed", INTERRUPTED: "interrupted"}.get(
@@ -717,14 +832,7 @@ def _run_record(batch: BatchResult, jobs: list[Job]) -> dict:
                 "finished_at": r.finished_at,
             }
         )
-    return {
-        "started_at": batch.started_at.isoformat(timespec="seconds"),
-        "git": batch.git,
-        "kernel": batch.kernel,
-        "prepared": batch.prepared,
-        "counts": batch.counts(),
-        "pages": pages,
-    }
+    return pages
 
 
 def _standing(record: dict) -> list:

@@ -38,7 +38,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__, config
-from ..atomic import _umask
+from ..atomic import _umask, naming
 from ..hashing import digest, file_sha256, sha256_bytes
 from .errors import NoSnapshot, SnapshotCorrupt, SSBError
 from .sidecar import (
@@ -441,7 +441,8 @@ class SnapshotStore:
         temps: list[Path] = []
         placed: list[Path] = []
         try:
-            body_tmp, sha, size = _write_temp(folder, body, temps)
+            with naming(folder):  # a full disk names no file by itself
+                body_tmp, sha, size = _write_temp(folder, body, temps)
             if expected_sha256 is not None and sha != expected_sha256:
                 raise ImportRefused(
                     f"{display_path(Path(body)) if isinstance(body, Path) else 'filen'}: endret "
@@ -461,9 +462,11 @@ class SnapshotStore:
             if parts is not None:
                 meta.update(part=part, parts=parts, group=group)
             sidecar = json.dumps(meta, ensure_ascii=False, indent=2).encode("utf-8")
-            sidecar_tmp, _, _ = _write_temp(folder, sidecar, temps)
+            with naming(folder):
+                sidecar_tmp, _, _ = _write_temp(folder, sidecar, temps)
             for tmp, final in ((body_tmp, body_path), (sidecar_tmp, sidecar_path)):
-                os.replace(tmp, final)
+                with naming(final):
+                    os.replace(tmp, final)
                 placed.append(final)
             _fsync_dir(folder)
         except BaseException:
