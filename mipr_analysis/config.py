@@ -66,3 +66,57 @@ def cache_dir() -> Path:
 def today() -> date:
     """Today's date in Oslo: the one "today" the checks use (tests set it by patching this)."""
     return datetime.now(OSLO).date()
+
+
+def read_json(path: Path) -> dict:
+    """A small JSON record the package wrote itself (a manifest, a run record), or {} when it
+    is absent or unreadable (the caller then treats everything as new)."""
+    import json
+
+    try:
+        found = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+MANIFEST = "manifest.json"
+"""The processed tables' manifest (`indicators.processed.write_all` writes it)."""
+
+
+def manifest_path(folder: Path | str | None = None) -> Path:
+    """The manifest of the data folder `folder` (default: `data_dir()`)."""
+    return (Path(folder) if folder else data_dir()) / "processed" / MANIFEST
+
+
+FRONT_PAGE = "index.html"
+"""The front page's file name in a report set; every other page links back to it."""
+
+
+class ReportSet:
+    """The folders and files of one report set (`reports_dir()` by default): the executed
+    notebooks, the HTML pages, the figures and workbook, the dated records, the run record and
+    the batch's state. The one place their names are written."""
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root) if root else reports_dir()
+        self.executed = self.root / "executed"
+        self.html = self.root / "html"
+        self.figures = self.root / "figures"
+        self.records = self.root / "records"
+        self.run_record = self.root / "run.json"
+        self.batch_state = self.root / ".batch-state.json"
+        self.kernel_log = self.executed / "kernels.log"
+        self.front_page = self.html / FRONT_PAGE
+        self.reference = self.records / "reference.json"
+
+    def notebook(self, name: str) -> Path:
+        """Where a page's executed notebook is kept."""
+        return self.executed / f"{name}.ipynb"
+
+    def partial(self, name: str) -> Path:
+        """Where a page's notebook is written while it runs (renamed when it is complete)."""
+        return self.executed / f".{name}.partial.ipynb"
+
+    def page(self, html_name: str) -> Path:
+        return self.html / html_name

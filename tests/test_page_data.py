@@ -155,13 +155,13 @@ def test_the_manifest_has_a_digest_per_indicator(data_dir):
         values_rows("befolkning", {"3103": {2024: 1.0}})
         + values_rows("arbeidsplasser", {"3103": {2022: 2.0}}),
     )
-    first = processed.read_manifest(data_dir)["indicators"]
+    first = config.read_json(config.manifest_path(data_dir))["indicators"]
     write(
         data_dir,
         values_rows("befolkning", {"3103": {2024: 1.0}})
         + values_rows("arbeidsplasser", {"3103": {2022: 3.0}}),
     )
-    second = processed.read_manifest(data_dir)["indicators"]
+    second = config.read_json(config.manifest_path(data_dir))["indicators"]
     assert first["befolkning"] == second["befolkning"]
     assert first["arbeidsplasser"] != second["arbeidsplasser"]
 

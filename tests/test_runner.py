@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mipr_analysis import config
 from mipr_analysis.errors import UsageError
 from mipr_analysis.report import cache
 from mipr_analysis.report.jobs import Job
@@ -208,7 +209,7 @@ def test_unreadable_state_runs_everything_with_a_note(data_dir, tmp_path, fixtur
     job = hello(fixtures, "a", "3103")
     run_batch([job], reports_dir=reports, progress=False)
     for bad in (b'{"version": 1}', b"\xff\xfe not json", b"[]"):
-        (reports / cache.STATE_FILE).write_bytes(bad)
+        config.ReportSet(reports).batch_state.write_bytes(bad)
         result = run_batch([job], reports_dir=reports, progress=False)
         assert [r.status for r in result.results] == ["ran"]
         assert any("kjøres på nytt" in n for n in result.notes)

@@ -29,7 +29,6 @@ from . import status
 from .commuting import COMMUTING_COLUMNS
 
 SCHEMA_VERSION = 3
-MANIFEST = "manifest.json"
 
 ORIGIN_LABELS = {
     "plan": "handlingsplanens nullpunkt",
@@ -280,7 +279,7 @@ def write_all(
         "indicators": _indicator_digests(texts),
     }
     texts["manifest"] = json.dumps(manifest, indent=1, sort_keys=True)
-    targets = {n: path(n, data_dir) for n in frames} | {"manifest": folder(data_dir) / MANIFEST}
+    targets = {n: path(n, data_dir) for n in frames} | {"manifest": config.manifest_path(data_dir)}
     atomic_write_many({targets[n]: t.encode("utf-8") for n, t in texts.items()})
     return targets
 
@@ -328,11 +327,3 @@ def read(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
 _READ: dict[tuple[str, int, int], pd.DataFrame] = {}
 """The tables read in this process, by (path, size, mtime): a report kernel reads each file
 once for all its pages. Readers get a copy, so no page can change what the next one sees."""
-
-
-def read_manifest(data_dir: Path | str | None = None) -> dict:
-    """The manifest written by the last build ({} when there is none or it cannot be read)."""
-    try:
-        return json.loads((folder(data_dir) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}

@@ -104,7 +104,7 @@ class Source:
     evidence: str | None = None
     extend: Extension | None = None
     commuting: str | None = None
-    """A measure of the commuting matrix (`commuting.BALANCE_MEASURES`) that gives the figures
+    """A measure of the commuting matrix (`commuting_terms.BALANCE_MEASURES`) that gives the figures
     while the table has no stored data (in- and out-commuters from 03321 for 11616)."""
     publisher: str | None = None
     ssb_table: str | None = None
@@ -499,7 +499,7 @@ def _source(src: Any, measure: str, ids: set, errs: list[str]) -> Source:
 
 
 def _commuting_measure(measure: Any, errs: list[str]) -> str | None:
-    from .commuting import BALANCE_MEASURES
+    from .commuting_terms import BALANCE_MEASURES
 
     if measure is None:
         return None

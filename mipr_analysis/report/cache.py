@@ -26,10 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import mipr_analysis
-from mipr_analysis import hashing
+from mipr_analysis import config, hashing
 from mipr_analysis.atomic import atomic_write_text
 
-STATE_FILE = ".batch-state.json"
 STATE_VERSION = 2
 PACKAGE_DIR = Path(mipr_analysis.__file__).resolve().parent
 PACKAGE = "mipr_analysis"
@@ -43,7 +42,7 @@ def empty_state() -> dict[str, Any]:
 
 def load_state(reports_dir: Path) -> tuple[dict[str, Any], str | None]:
     """The previous run's state and, when it could not be used, why (the batch then runs all)."""
-    path = reports_dir / STATE_FILE
+    path = config.ReportSet(reports_dir).batch_state
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -62,7 +61,7 @@ def load_state(reports_dir: Path) -> tuple[dict[str, Any], str | None]:
 def save_state(reports_dir: Path, state: Mapping[str, Any]) -> None:
     """Write the state atomically, so an interrupted batch never leaves half a file."""
     text = json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True)
-    atomic_write_text(reports_dir / STATE_FILE, text)
+    atomic_write_text(config.ReportSet(reports_dir).batch_state, text)
 
 
 class FileHashes:

@@ -18,7 +18,8 @@ from mipr_analysis.codes import normalise_code
 from mipr_analysis.errors import NotFound
 from mipr_analysis.formatting import fmt_number, fmt_percent
 from mipr_analysis.geo import regions
-from mipr_analysis.indicators.commuting import CATEGORIES, MIPR, SOURCE
+from mipr_analysis.indicators.commuting import MIPR, SOURCE
+from mipr_analysis.indicators.commuting_terms import CATEGORIES
 from mipr_analysis.report import theme
 
 CATEGORY_LABELS: dict[str, str] = {

@@ -29,6 +29,7 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
+from mipr_analysis import config
 from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.indicators import status
 from mipr_analysis.report.page_shell import TEMPLATE_NAME, TEMPLATES_DIR, page_css, render_page
@@ -54,8 +55,6 @@ STATUS_CELLS = {
 SCROLLING = ("jp-OutputArea-output", "table-scroll")
 """Classes of the boxes that scroll a wide table sideways (page.css)."""
 SOURCE_PREFIX = "Kilde:"
-FRONT_PAGE = "index.html"
-"""The front page's file name; every other page links back to it."""
 
 
 class StripErrorsPreprocessor(Preprocessor):
@@ -298,7 +297,7 @@ def export_html(
     nb.metadata["title"] = title.strip()
     resources = {
         "metadata": {"name": title.strip(), "path": str(source.parent)},
-        "front_page": Path(html_path).name == FRONT_PAGE,
+        "front_page": Path(html_path).name == config.FRONT_PAGE,
     }
     with _exporter() as exporter:
         html, _ = exporter.from_notebook_node(nb, resources=resources)

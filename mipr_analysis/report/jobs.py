@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mipr_analysis import config
+
 # JobResult.status values
 RAN, SKIPPED, FAILED, NOT_SELECTED, INTERRUPTED = (
     "ran",
@@ -65,7 +67,7 @@ class Job:
 
     @property
     def html_name(self) -> str:
-        return "index.html" if self.front else f"{self.name}.html"
+        return config.FRONT_PAGE if self.front else f"{self.name}.html"
 
 
 @dataclass
@@ -124,7 +126,7 @@ class BatchResult:
 
     @property
     def index_path(self) -> Path:
-        return self.reports_dir / "html" / "index.html"
+        return config.ReportSet(self.reports_dir).front_page
 
     def counts(self) -> str:
         """'3 kjørt, 1 uendret (hoppet over), 1 feilet' (and what was not selected or stopped)."""

@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from mipr_analysis import config
 from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.errors import MiprError
 from mipr_analysis.formatting import fmt_date
@@ -36,8 +37,6 @@ from mipr_analysis.report.jobs import Job
 
 __all__ = ["Section", "make_pdf", "plan_sections", "default_pdf_path"]
 
-RUN_RECORD = "run.json"
-FRONT_PAGE = "index.html"
 FILE_STEM = "Mosseregionen-indikatorer"
 DOCUMENT_TITLE = "Indikatorer for Mosseregionen"
 AUTHOR = "Mosseregionen interkommunalt politisk råd (sekretariatet)"
@@ -92,8 +91,8 @@ class Section:
 
 
 def _run_record(reports_dir: Path) -> dict:
-    path = reports_dir / RUN_RECORD
-    front = reports_dir / "html" / FRONT_PAGE
+    paths = config.ReportSet(reports_dir)
+    path, front = paths.run_record, paths.front_page
     if not path.is_file() or not front.is_file():
         missing = path if not path.is_file() else front
         raise MiprError(
@@ -147,8 +146,8 @@ def plan_sections(reports_dir: Path, run: dict | None = None) -> list[Section]:
     contents says so) but is not printed."""
     reports_dir = Path(reports_dir)
     run = run if run is not None else _run_record(reports_dir)
-    html_dir = reports_dir / "html"
-    front = html_dir / FRONT_PAGE
+    html_dir = config.ReportSet(reports_dir).html
+    front = config.ReportSet(reports_dir).front_page
     sections = [Section(_page_title(front, DOCUMENT_TITLE), "Forside", front)]
     for page in sorted(run["pages"], key=lambda p: (p.get("order", 0), p.get("title", ""))):
         path = html_dir / page["html"]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mipr_analysis import config
 from mipr_analysis.atomic import atomic_write_bytes, atomic_write_text
 from mipr_analysis.formatting import round_half_up
 from mipr_analysis.geo import regions
@@ -24,8 +25,6 @@ from mipr_analysis.hashing import digest
 from mipr_analysis.indicators import processed, status
 from mipr_analysis.indicators.registry import load_registry
 
-FOLDER = "records"
-REFERENCE = "reference.json"
 COLUMNS = ["indicator", "region", "period", "value", "status"]
 NEW_PERIOD, REVISED, STATUS_CHANGED = "new_period", "revised", "status_changed"
 KIND_LABELS = {NEW_PERIOD: "nytt år", REVISED: "revidert tall", STATUS_CHANGED: "ny status"}
@@ -52,7 +51,8 @@ def update(
 ) -> Reference:
     """Save the current figures as a new record when they differ from the newest one, and
     write and return the reference (the record before the current figures)."""
-    folder = reports_dir / FOLDER
+    paths = config.ReportSet(reports_dir)
+    folder = paths.records
     current = current_figures(data_dir)
     names = _records(folder)
     newest = _read(folder / names[-1]) if names else None
@@ -67,7 +67,7 @@ def update(
     reference_name = names[-2] if len(names) >= 2 else None
     reference = _reference(folder, reference_name)
     atomic_write_text(
-        folder / REFERENCE,
+        paths.reference,
         json.dumps(
             {
                 "record": reference.name,
@@ -82,17 +82,9 @@ def update(
     return reference
 
 
-def reference_digests(reports_dir: Path) -> dict:
-    """`reference.json` as the runner's cache reads it, without pandas ({} when absent)."""
-    try:
-        return json.loads((reports_dir / FOLDER / REFERENCE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def load_reference(reports_dir: Path | str | None) -> Reference:
     """The reference the last `update` chose (`Reference(None, None, {})` without one)."""
-    info = reference_digests(Path(reports_dir)) if reports_dir else {}
+    info = config.read_json(config.ReportSet(reports_dir).reference) if reports_dir else {}
     made = info.get("made_at")
     return Reference(
         info.get("record"),
@@ -120,7 +112,7 @@ def changes(
     columns = ["indicator", "title", "region", "region_name", "period", "kind", "before", "after"]
     if reference.name is None:
         return reference, pd.DataFrame(columns=columns)
-    before = _read(reports_dir / FOLDER / reference.name)
+    before = _read(config.ReportSet(reports_dir).records / reference.name)
     now = current_figures(data_dir)
     if indicators is not None:
         before = before[before["indicator"].isin(indicators)]

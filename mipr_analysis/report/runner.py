@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 Exporter = Callable[[Path, Path, str], object]
 BUILD_MODULES = ("mipr_analysis.indicators.compute",)
 """The data build's entry point: its package code is part of the build's cache key."""
-RUN_RECORD = "run.json"
 UNUSED_OPTIONAL_MODULES = ("rfc3987_syntax",)
 """Optional modules that the batch's own process would import but never uses: jsonschema
 (through nbformat) checks the "iri" string formats with rfc3987_syntax, whose grammar takes
@@ -157,8 +156,9 @@ def run_batch(
         raise ValueError(f"job names must be unique; these occur more than once: {twice}")
     selected = select_jobs(jobs, only)
     reports = Path(reports_dir or config.reports_dir()).resolve()
-    for folder in ("executed", "html"):
-        (reports / folder).mkdir(parents=True, exist_ok=True)
+    paths = config.ReportSet(reports)
+    for folder in (paths.executed, paths.html):
+        folder.mkdir(parents=True, exist_ok=True)
 
     state, state_note = cache.load_state(reports)
     hashes = cache.FileHashes(state["hashes"])
@@ -223,7 +223,7 @@ def run_batch(
             )
             if force or outcomes or not _unchanged(front, key, state["jobs"], reports):
                 check_parameters(front)
-                record_path = reports / RUN_RECORD
+                record_path = config.ReportSet(reports).run_record
                 from mipr_analysis.atomic import atomic_write_text
 
                 atomic_write_text(record_path, _json(record))
@@ -263,7 +263,7 @@ def _data_steps(prepare: str | Callable[[], object] | None, reports: Path) -> No
         elif prepare is not None:
             prepare()
         has_data = (config.processed_dir() / "derived.csv").is_file()
-        reference = reports / "records" / "reference.json"
+        reference = config.ReportSet(reports).reference
         if has_data and (prepare is not None or not reference.is_file()):
             child = child or _fresh_process()
             child.run("mipr_analysis.report.records:update", reports)
@@ -323,23 +323,13 @@ def _processed_digest(hashes: cache.FileHashes) -> str:
 
 
 def _manifest() -> dict:
-    """`data/processed/manifest.json` (read without pandas)."""
-    import json
-
-    try:
-        return json.loads((config.processed_dir() / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    """The processed tables' manifest (read without pandas)."""
+    return config.read_json(config.manifest_path())
 
 
 def _reference(reports: Path) -> dict:
-    """`records/reference.json`: the previous report the pages compare with (no pandas)."""
-    import json
-
-    try:
-        return json.loads((reports / "records" / "reference.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    """The previous report the pages compare with (`records.update` writes it; no pandas)."""
+    return config.read_json(config.ReportSet(reports).reference)
 
 
 def _checked_table(job: Job, raw: dict[str, str]) -> dict[str, str]:
@@ -407,8 +397,8 @@ def _unchanged(job: Job, key: str, previous: dict, reports: Path) -> bool:
         before
         and before.get("status") == "ok"
         and before.get("key") == key
-        and (reports / "executed" / f"{job.name}.ipynb").is_file()
-        and (reports / "html" / job.html_name).is_file()
+        and config.ReportSet(reports).notebook(job.name).is_file()
+        and config.ReportSet(reports).page(job.html_name).is_file()
     )
 
 
@@ -416,7 +406,7 @@ def _start_pool(reports: Path, workers: int | None, pages: int):
     from .kernels import KernelPool
 
     size = max(1, min(workers or os.cpu_count() or 1, pages))
-    pool = KernelPool(resolve_kernel(), size, reports / "executed" / "kernels.log")
+    pool = KernelPool(resolve_kernel(), size, config.ReportSet(reports).kernel_log)
     pool.start()
     return pool
 
@@ -534,9 +524,12 @@ def _run_page(
     key: str,
 ) -> JobResult:
     reports = ctx.reports
-    executed = reports / "executed" / f"{job.name}.ipynb"
-    partial = reports / "executed" / f".{job.name}.partial.ipynb"
-    page = reports / "html" / job.html_name
+    paths = config.ReportSet(reports)
+    executed, partial, page = (
+        paths.notebook(job.name),
+        paths.partial(job.name),
+        paths.page(job.html_name),
+    )
     started = time.perf_counter()
     if ctx.stop.is_set():
         return JobResult(job, INTERRUPTED)
@@ -718,7 +711,7 @@ def _made(job: Job, key: str, previous: dict, reports: Path) -> bool:
         before
         and before.get("status") in ("ok", "failed")
         and before.get("key") == key
-        and (reports / "html" / job.html_name).is_file()
+        and config.ReportSet(reports).page(job.html_name).is_file()
     )
 
 

@@ -384,7 +384,7 @@ def save_figure(fig: Figure, name: str, alt: str) -> tuple[Path, Path]:
             f"figurnavnet {name!r} kan ikke brukes som filnavn: bruk bokstaver, sifre, '_' og "
             "'-' uten filendelse, f.eks. 'befolkning_2015_2025'"
         )
-    folder = config.reports_dir() / "figures"
+    folder = config.ReportSet().figures
     paths = []
     for fmt, metadata in (
         ("png", {"Description": alt}),
