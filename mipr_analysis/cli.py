@@ -694,14 +694,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_pdf(args: argparse.Namespace) -> int:
     from mipr_analysis import config
     from mipr_analysis.locking import lock_folders
-    from mipr_analysis.report.pdf import make_pdf
+    from mipr_analysis.report.pdf import make_pdf, meeting_pdf_path
     from mipr_analysis.report.plan import plan_jobs
 
     # The data's lock too: the set is checked against the data, which no import may change
     # while the PDF is made.
     with lock_folders("pdf", config.data_dir(), config.reports_dir()):
         path = make_pdf(config.reports_dir(), args.out, jobs=plan_jobs())
-    print(f"Skrev {path}")
+    print(f"Skrev {path} og kortversjonen {meeting_pdf_path(path).name}")
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import unicodedata
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from pypdf import PdfReader
 
 from mipr_analysis.errors import MiprError
 from mipr_analysis.report.page_shell import render_page
-from mipr_analysis.report.pdf import default_pdf_path, make_pdf
+from mipr_analysis.report.pdf import default_pdf_path, make_pdf, meeting_pdf_path
 
 pytestmark = pytest.mark.browser
 
@@ -171,7 +172,8 @@ def test_default_name_and_what_it_says(report, made):
         "Lager PDF av rapportsettet fra kjøringen 05.03.2026 kl. 09:30 (git abc1234): 4 sider "
         "med Chromium …"
     )
-    assert lines[-1] == f"PDF: {path} ({len(reader.pages)} sider)"
+    assert lines[-2] == f"PDF: {path} ({len(reader.pages)} sider)"
+    assert lines[-1].startswith(f"PDF: {meeting_pdf_path(path)} (")
     assert reader.metadata.title == "Indikatorer for Mosseregionen – rapport kjørt 05.03.2026"
     assert reader.trailer["/Root"]["/Lang"] == "nb"
 
@@ -340,3 +342,33 @@ def test_the_real_report_set(tmp_path_factory):
     assert "Slik regnes regiontallet" in " ".join(
         _text(reader.pages[i]) for i in range(employment - 1, employment + 2)
     )
+
+
+def test_the_meeting_version_leaves_the_background_pages_out(report, tmp_path):
+    """Beside the full document, a short one for the council's papers: the front page and the
+    plan's indicators. Hand-made: a copy of the report set with a background page added."""
+    from mipr_analysis.report.plan import BACKGROUND_GROUP
+
+    copy = tmp_path / "reports"
+    shutil.copytree(report, copy)
+    _write(copy / "html", "bakgrunn.html", "Bakgrunnsside", "<h1>Bakgrunnsside</h1><p>x</p>")
+    run = json.loads((copy / "run.json").read_text(encoding="utf-8"))
+    run["pages"].append(
+        {
+            "name": "bakgrunn",
+            "title": "Bakgrunnsside",
+            "group": BACKGROUND_GROUP,
+            "order": 100,
+            "html": "bakgrunn.html",
+            "state": "ok",
+        }
+    )
+    (copy / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    full = make_pdf(copy, echo=lambda _: None)
+    short = PdfReader(meeting_pdf_path(full))
+    full_titles = [t for t, _, _ in _outline(PdfReader(full))]
+    short_titles = [t for t, _, _ in _outline(short)]
+    assert "Bakgrunnsside" in full_titles and "Bakgrunnsside" not in short_titles
+    assert short_titles == [t for t in full_titles if t not in ("Bakgrunnsside", BACKGROUND_GROUP)]
+    assert short.metadata.title.startswith("Indikatorer for Mosseregionen – kortversjon til møtet")
+    assert "kortversjon til møtet" in _text(short.pages[0])

@@ -275,15 +275,17 @@ h3.toc-group { font-size: 12pt; margin: 1rem 0 0.3rem; }
 """
 
 
-def _toc_html(sections: list[Section], run: dict, report_date: str) -> str:
+def _toc_html(
+    sections: list[Section], run: dict, report_date: str, title: str = DOCUMENT_TITLE
+) -> str:
     from mipr_analysis.report.page_shell import render_page
 
     started = _started(run)
     parts = [
-        f"<h1>{html.escape(DOCUMENT_TITLE)}</h1>",
+        f"<h1>{html.escape(title)}</h1>",
         f'<p class="toc-meta">Rapport kjørt {html.escape(report_date)} kl. '
         f"{started:%H:%M}, programversjon {html.escape(str(run.get('git', 'ukjent')))}. "
-        "Den elektroniske utgaven (reports/html/index.html) har tallene bak hver figur og "
+        "Den elektroniske utgaven (nettsidene i rapportsettet) har tallene bak hver figur og "
         "lenker mellom sidene.</p>",
     ]
     bad = [s for s in sections if s.state not in ("ok",) or s.html is None]
@@ -406,7 +408,12 @@ def _relink(writer, targets: dict[str, int]) -> None:
 
 
 def _join(
-    parts: list[bytes], stamps: bytes, sections: list[Section], run: dict, report_date: str
+    parts: list[bytes],
+    stamps: bytes,
+    sections: list[Section],
+    run: dict,
+    report_date: str,
+    title: str = DOCUMENT_TITLE,
 ) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, TextStringObject
@@ -440,7 +447,7 @@ def _join(
     writer.page_mode = "/UseOutlines"
     writer.add_metadata(
         {
-            "/Title": f"{DOCUMENT_TITLE} – rapport kjørt {report_date}",
+            "/Title": f"{title} – rapport kjørt {report_date}",
             "/Author": AUTHOR,
             "/Subject": sections[0].title,
             "/Creator": "mipr pdf (mipr_analysis)",
@@ -456,6 +463,15 @@ def _join(
 # --------------------------------------------------------------------------------------------
 
 
+MEETING_SUFFIX = "-kortversjon"
+MEETING_TITLE = "Indikatorer for Mosseregionen – kortversjon til møtet"
+
+
+def meeting_pdf_path(full: Path) -> Path:
+    """The short version beside the full document: ``<stem>-kortversjon.pdf``."""
+    return full.with_name(f"{full.stem}{MEETING_SUFFIX}{full.suffix}")
+
+
 def make_pdf(
     reports_dir: Path,
     out: Path | None = None,
@@ -463,15 +479,21 @@ def make_pdf(
     jobs: Sequence[Job] | None = None,
     echo: Callable[[str], object] = print,
 ) -> Path:
-    """Print the report set in `reports_dir` (front page and every page) as one A4 PDF.
+    """Print the report set in `reports_dir` as two A4 PDFs: the full document (front page and
+    every page) and, beside it, a short version for the council's papers (the front page and
+    the action plan's indicators, without the background pages; `meeting_pdf_path`).
 
     `out` defaults to ``<reports_dir>/Mosseregionen-indikatorer-<date of the run>.pdf``.
     With `jobs` (the report's pages), only a set that is one finished report of the current
     data, notebooks and code is printed (`runner.outdated`). Raises `MiprError` when there is
     no report yet (no ``run.json`` or ``html/index.html``), when the set is not finished or
-    older than the data, or when Chromium or Playwright is missing. Returns the PDF's path
-    (written atomically).
+    older than the data, or when Chromium or Playwright is missing. Returns the full PDF's
+    path (both are written atomically). Each page is printed once for both documents.
     """
+    from dataclasses import replace
+
+    from mipr_analysis.report.plan import BACKGROUND_GROUP
+
     reports_dir = Path(reports_dir)
     run = _run_record(reports_dir)
     if jobs is not None:
@@ -485,35 +507,58 @@ def make_pdf(
         f"Lager PDF av rapportsettet fra kjøringen {report_date} kl. {_started(run):%H:%M} "
         f"({run.get('git', 'ukjent programversjon')}): {len(printable)} sider med Chromium …"
     )
-
+    versions = [
+        (out, DOCUMENT_TITLE, sections),
+        (
+            meeting_pdf_path(out),
+            MEETING_TITLE,
+            [s for s in sections if s.group != BACKGROUND_GROUP],
+        ),
+    ]
     printer = _Printer(chromium)
     try:
-        parts = []
+        printed = {}
         for s in printable:
             pdf = printer.file(s.html)
             s.sheets = tuple(_sheets(pdf))
-            parts.append(pdf)
-        toc_sheets: list[bool] = [False]
-        for _ in range(5):  # the numbers depend on the contents' own length
-            number = len(toc_sheets) + 1
-            for s in printable:
-                s.first_page, number = number, number + s.page_count
-            toc = printer.text(_toc_html(sections, run, report_date))
-            if len(_sheets(toc)) == len(toc_sheets):
-                break
-            toc_sheets = _sheets(toc)
-        else:
-            raise RuntimeError("the table of contents does not settle on a page count")
-        titles = ["Innhold"] * len(toc_sheets) + [s.title for s in printable for _ in s.sheets]
-        wide = [*toc_sheets, *(w for s in printable for w in s.sheets)]
-        stamps = printer.text(
-            _stamps_html(titles, wide, report_date),
-            margin={"top": "0", "right": "0", "bottom": "0", "left": "0"},
-        )
+            printed[s.html] = pdf
+        documents = []
+        for path, title, chosen in versions:
+            chosen = [replace(s) for s in chosen]
+            toc, stamps, sheets = _front_matter(printer, chosen, run, report_date, title)
+            parts = [printed[s.html] for s in chosen if s.html is not None]
+            documents.append((path, title, chosen, toc, parts, stamps, sheets))
     finally:
         printer.close()
 
-    document = _join([toc, *parts], stamps, sections, run, report_date)
-    atomic_write_bytes(out, document)
-    echo(f"PDF: {out} ({len(titles)} sider)")
+    for path, title, chosen, toc, parts, stamps, sheets in documents:
+        atomic_write_bytes(path, _join([toc, *parts], stamps, chosen, run, report_date, title))
+        echo(f"PDF: {path} ({sheets} sider)")
     return out
+
+
+def _front_matter(
+    printer: _Printer, sections: list[Section], run: dict, report_date: str, title: str
+) -> tuple[bytes, bytes, int]:
+    """The table of contents with the sections' real first sheets, and the running heads of
+    every sheet (a number changes the contents' own length, so it is printed until it
+    settles); and the document's number of sheets."""
+    printable = [s for s in sections if s.html is not None]
+    toc_sheets: list[bool] = [False]
+    for _ in range(5):
+        number = len(toc_sheets) + 1
+        for s in printable:
+            s.first_page, number = number, number + s.page_count
+        toc = printer.text(_toc_html(sections, run, report_date, title))
+        if len(_sheets(toc)) == len(toc_sheets):
+            break
+        toc_sheets = _sheets(toc)
+    else:
+        raise RuntimeError("the table of contents does not settle on a page count")
+    titles = ["Innhold"] * len(toc_sheets) + [s.title for s in printable for _ in s.sheets]
+    wide = [*toc_sheets, *(w for s in printable for w in s.sheets)]
+    stamps = printer.text(
+        _stamps_html(titles, wide, report_date),
+        margin={"top": "0", "right": "0", "bottom": "0", "left": "0"},
+    )
+    return toc, stamps, len(titles)

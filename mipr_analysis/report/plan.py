@@ -9,6 +9,8 @@ from mipr_analysis.indicators.registry import focus_titles, goal_title, load_reg
 from .jobs import Job
 
 FRONT_TITLE = "Mosseregionen: resultatmål og bakgrunnstall"
+BACKGROUND_GROUP = "Bakgrunn for strategiens innsatsområder"
+"""The group of the focus areas' pages (left out of the PDF's short version for meetings)."""
 BACKGROUND_TABLES = {"samferdsel": ("commuting",)}
 """Processed tables a background page reads beyond its indicators' rows."""
 
@@ -49,7 +51,7 @@ def plan_jobs() -> list[Job]:
                 {},
                 f"bakgrunn_{area}",
                 f"Bakgrunn: {title}",
-                "Bakgrunn for strategiens innsatsområder",
+                BACKGROUND_GROUP,
                 order=order,
                 indicators=members,
                 tables=BACKGROUND_TABLES.get(area, ()),
