@@ -319,7 +319,7 @@ def _pages_showing(indicators, tables) -> list[str]:
 
 
 def cmd_import_csv(args: argparse.Namespace) -> int:
-    from mipr_analysis.ssb.statbank_csv import import_statbank_csv
+    from mipr_analysis.ssb.imports import import_statbank_csv
 
     return _run_import(
         "import-csv",

@@ -109,7 +109,7 @@ def load(
                 "(f.eks. 07459). Bruk load(..., raw=False)"
             )
         return _indicator(indicator, _wanted(regions), data_dir)
-    from mipr_analysis.ssb.store import load_table
+    from mipr_analysis.ssb.frames import load_table
 
     frame = load_table(dataset, data_dir=data_dir)
     if raw:

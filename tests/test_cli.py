@@ -313,7 +313,7 @@ def test_usage_errors_are_in_bokmal(data_dir, capsys):
 
 def test_a_corrupt_snapshot_stops_the_report(data_dir, capsys, monkeypatch):
     """A stored file whose bytes no longer match its sidecar: exit 1, one line, no pages."""
-    from mipr_analysis.ssb.statbank_csv import import_statbank_csv
+    from mipr_analysis.ssb.imports import import_statbank_csv
 
     csv = data_dir / "hand-made.csv"  # hand-made export, two cells
     csv.write_text(

@@ -23,8 +23,9 @@ from mipr_analysis.ssb.errors import (
     TableNotFound,
     Unavailable,
 )
+from mipr_analysis.ssb.frames import load_table
 from mipr_analysis.ssb.ratelimit import RateLimiter, limiter_for, set_limiter
-from mipr_analysis.ssb.store import SnapshotStore, load_table, query_key
+from mipr_analysis.ssb.store import SnapshotStore, query_key
 
 REGIONS = [f"{n:04d}" for n in range(3101, 3161)] + ["X,Y"]  # one code with a comma
 SMALL = {"Region": ["3103", "3112"], "ContentsCode": ["Personer1"], "Tid": ["2023", "2024"]}

@@ -14,9 +14,10 @@ from mipr_analysis.geo import regions
 from mipr_analysis.hashing import file_sha256
 from mipr_analysis.ssb.codes_csv import region_code_ok
 from mipr_analysis.ssb.errors import CSVFormatError
+from mipr_analysis.ssb.frames import load_table, snapshot_frame
 from mipr_analysis.ssb.imports import import_codes_csv, import_file
 from mipr_analysis.ssb.sidecar import DatasetIdError, ImportRefused
-from mipr_analysis.ssb.store import CODES_CSV, SnapshotStore, load_table
+from mipr_analysis.ssb.store import CODES_CSV, SnapshotStore
 
 PROVENANCE = config.REPO_ROOT / "data" / "provenance"
 FHI_KEEP = [
@@ -163,7 +164,7 @@ def test_handmade_codes_keep_leading_zeros_symbols_and_provenance(fixtures, klas
         "path": "test/codes_handmade_ok.rds",
     }
     assert snap.meta["periods"] == [2023, 2024] and snap.publisher == "Handlaget testutgiver"
-    df = snap.frame()
+    df = snapshot_frame(snap)
     assert df["Region"].tolist() == ["0", "0104", "0136", "K-3103", "31", "3103"]
     assert df["Alder"].tolist() == ["015"] * 6
     assert df["value"].tolist()[:2] == [1000.0, 12.0] and df["value"].iloc[3] == 21.5

@@ -166,7 +166,7 @@ def test_regions_are_aggregated_from_numerators_and_denominators(tmp_path):
 
 
 def test_build_population_end_to_end(data_dir, shared_ssb):
-    from mipr_analysis.ssb.statbank_csv import import_statbank_csv
+    from mipr_analysis.ssb.imports import import_statbank_csv
 
     for path in sorted((shared_ssb / "statbank-csv" / "07459").glob("Personer*.csv")):
         import_statbank_csv(path, "07459", data_dir)

@@ -15,10 +15,10 @@ import pytest
 
 from mipr_analysis.cli import main
 from mipr_analysis.ssb.errors import CSVFormatError, SnapshotCorrupt
-from mipr_analysis.ssb.imports import import_codes_csv, import_file
+from mipr_analysis.ssb.frames import load_table
+from mipr_analysis.ssb.imports import import_codes_csv, import_file, import_statbank_csv
 from mipr_analysis.ssb.sidecar import ImportRefused
-from mipr_analysis.ssb.statbank_csv import import_statbank_csv
-from mipr_analysis.ssb.store import SnapshotStore, load_table, verify_store
+from mipr_analysis.ssb.store import SnapshotStore, verify_store
 
 HEADER = "Region,Alder,ContentsCode,Tid,value\n"
 

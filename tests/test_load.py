@@ -87,10 +87,10 @@ def test_raw_gives_the_stored_codes_of_each_year():
 
 def _handmade(monkeypatch, frame: pd.DataFrame, dataset: str = "07459") -> None:
     """Make `load` read a hand-made frame instead of the stored table."""
-    from mipr_analysis.ssb import store
+    from mipr_analysis.ssb import frames
 
     frame.attrs.update(table_id=dataset, period="Tid")
-    monkeypatch.setattr(store, "load_table", lambda *a, **k: frame.copy())
+    monkeypatch.setattr(frames, "load_table", lambda *a, **k: frame.copy())
 
 
 def _handmade_counts(moss_2024: float) -> pd.DataFrame:

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from mipr_analysis.ssb.errors import CSVFormatError
+from mipr_analysis.ssb.frames import load_table, snapshot_frame
+from mipr_analysis.ssb.imports import import_statbank_csv
 from mipr_analysis.ssb.sidecar import ImportRefused
-from mipr_analysis.ssb.statbank_csv import SOURCE_LABEL, import_statbank_csv, parse_statbank_csv
-from mipr_analysis.ssb.store import SnapshotStore, load_table
+from mipr_analysis.ssb.statbank_csv import SOURCE_LABEL, parse_statbank_csv
+from mipr_analysis.ssb.store import SnapshotStore
 
 TOTALS_2024 = {"K-3103": 52051, "K-3216": 19493, "K-3112": 7883, "K-3114": 6145}
 
@@ -166,7 +168,7 @@ def test_codes_from_metadata(fixtures, data_dir):
         query_key="meta-handmade",
         kind="metadata",
     )
-    stored = import_statbank_csv(path, "99999").frame()  # the store's metadata is used
+    stored = snapshot_frame(import_statbank_csv(path, "99999"))  # the store's metadata is used
     assert set(stored["ContentsCode"]) == {"HandMade1"}
 
 
@@ -230,7 +232,7 @@ def test_import_stores_original_bytes_once(fixtures, data_dir):
     assert meta["query_key"] == "csv-" + meta["original_sha256"][:12]
     assert meta["periods"] == [2023] and meta["ssb_updated"] is None and meta["imported_at"]
     assert first.body_path.suffix == ".csv"
-    frame = first.frame()
+    frame = snapshot_frame(first)
     assert frame.attrs["snapshot"]["source"] == "statbank-csv"
     assert np.isnan(frame["value"]).sum() == 3
 

@@ -16,16 +16,10 @@ import pytest
 
 from mipr_analysis import __version__, config
 from mipr_analysis.ssb.errors import NoSnapshot, SnapshotCorrupt
+from mipr_analysis.ssb.frames import load_table, snapshot_frame
+from mipr_analysis.ssb.imports import import_statbank_csv
 from mipr_analysis.ssb.sidecar import DatasetIdError, ImportRefused
-from mipr_analysis.ssb.statbank_csv import import_statbank_csv
-from mipr_analysis.ssb.store import (
-    PXWEB,
-    STATBANK_CSV,
-    SnapshotStore,
-    load_table,
-    query_key,
-    verify_store,
-)
+from mipr_analysis.ssb.store import PXWEB, STATBANK_CSV, SnapshotStore, query_key, verify_store
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -187,7 +181,7 @@ def test_tampered_body_is_refused(data_dir):
 
 def test_frame_carries_snapshot_provenance(data_dir):
     snap = save(SnapshotStore(), handmade_jsonstat(7.0), ssb_updated="2026-02-25T07:00:00Z")
-    df = snap.frame()
+    df = snapshot_frame(snap)
     assert df["value"].tolist() == [7.0]
     prov = df.attrs["snapshot"]
     assert prov["path"] == str(snap.body_path)

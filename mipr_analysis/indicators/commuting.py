@@ -133,17 +133,17 @@ _TOPIC_ORDER = {"split": 0, "balance": 1, "flow": 2, "quality": 3}
 
 
 def load_matrix(data_dir: Path | str | None = None) -> pd.DataFrame:
-    """Table 03321 from the project's stored snapshots (`ssb.store.load_table`)."""
-    from mipr_analysis.ssb import store
+    """Table 03321 from the project's stored snapshots (`ssb.frames.load_table`)."""
+    from mipr_analysis.ssb.frames import load_table
 
-    return store.load_table(TABLE_ID, data_dir=data_dir)
+    return load_table(TABLE_ID, data_dir=data_dir)
 
 
 def load_employment(data_dir: Path | str | None = None) -> pd.DataFrame:
-    """Table 11618 from the project's stored snapshots (`ssb.store.load_table`)."""
-    from mipr_analysis.ssb import store
+    """Table 11618 from the project's stored snapshots (`ssb.frames.load_table`)."""
+    from mipr_analysis.ssb.frames import load_table
 
-    return store.load_table(EMPLOYMENT_TABLE_ID, data_dir=data_dir)
+    return load_table(EMPLOYMENT_TABLE_ID, data_dir=data_dir)
 
 
 def load_changes(data_dir: Path | str | None = None) -> tuple[CodeChange, ...]:

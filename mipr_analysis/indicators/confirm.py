@@ -15,6 +15,7 @@ from pathlib import Path
 from mipr_analysis.errors import MiprError
 from mipr_analysis.ssb.check import check_selection
 from mipr_analysis.ssb.codelists import stored_codelist
+from mipr_analysis.ssb.jsonstat import read_metadata
 from mipr_analysis.ssb.store import SnapshotStore
 
 from .registry import Indicator
@@ -42,7 +43,7 @@ def confirm(ind: Indicator, data_dir: Path | str | None = None) -> Confirmation:
             "kjør `mipr fetch --check` med internett.",
         )
     try:
-        meta = snap.metadata()
+        meta = read_metadata(snap.read_bytes())
         codelists = {
             cl: codes
             for cl in src.codelists.values()

@@ -20,7 +20,8 @@ import pandas as pd
 from mipr_analysis.codes import is_aggregated_code
 from mipr_analysis.geo import harmonise, regions
 from mipr_analysis.ssb.errors import NoSnapshot, SSBError
-from mipr_analysis.ssb.store import SnapshotStore, load_table, query_key
+from mipr_analysis.ssb.frames import load_table
+from mipr_analysis.ssb.store import SnapshotStore, query_key
 from mipr_analysis.sums import MISSING, strict_sum
 
 from .registry import Indicator

@@ -1,10 +1,13 @@
 """SSB data layer: PxWebApi v2 client, JSON-stat parsing, snapshots, CSV imports.
 
 Names are imported on first use (module `__getattr__`), so that checking the stored files (as
-`mipr report` does before anything else) does not import pandas or requests. The store finds
-the body reader of every stored source itself (`store._reader`). The importers that check
-region codes against KLASS (`import_codes_csv`, `import_file`) are in
-`mipr_analysis.ssb.imports`, above `geo.regions`.
+`mipr report` does before anything else) does not import pandas or requests.
+
+The layers, each importing only those below it: `sidecar` (dataset ids, sidecars) -> `store`
+(snapshots on disk, the in-use rule) -> the readers `jsonstat`, `statbank_csv`, `codes_csv`
+(bytes to frames, and their checks; they know no store) -> `frames` (stored tables as frames:
+`load_table`, the parsed-frame cache) -> `client` (PxWebApi) and `imports` (the importers, also
+above `geo.regions`).
 """
 
 from importlib import import_module
@@ -23,11 +26,13 @@ _EXPORTS = {
     "TableMetadata": "jsonstat",
     "read_jsonstat": "jsonstat",
     "read_metadata": "jsonstat",
-    "import_statbank_csv": "statbank_csv",
+    "import_codes_csv": "imports",
+    "import_file": "imports",
+    "import_statbank_csv": "imports",
+    "load_table": "frames",
     "InUse": "store",
     "Snapshot": "store",
     "SnapshotStore": "store",
-    "load_table": "store",
     "verify_store": "store",
 }
 __all__ = sorted(_EXPORTS)

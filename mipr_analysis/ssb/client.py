@@ -58,18 +58,11 @@ from .errors import (
     Unavailable,
     Unreachable,
 )
+from .frames import combine_parts, concat_parts
 from .jsonstat import read_jsonstat, read_metadata
 from .ratelimit import limiter_for
 from .selection import is_explicit, is_expression, matching
-from .store import (
-    PXWEB,
-    SnapshotStore,
-    combine_parts,
-    concat_parts,
-    no_snapshot_message,
-    query_key,
-    utc_now,
-)
+from .store import PXWEB, SnapshotStore, no_snapshot_message, query_key, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -336,7 +329,7 @@ class Client:
                 raise NoSnapshot(
                     no_snapshot_message(table_id) + " (ingen lagret metadata; frakoblet modus)"
                 )
-            meta = snap.metadata()
+            meta = read_metadata(snap.read_bytes())
         else:
             url = self._url(f"/tables/{quote(table_id)}/metadata", [("lang", lang)])
             body = self._send("GET", url, table_id, what="metadata").content

@@ -2,11 +2,12 @@
 column (plain or gzip), e.g. SSB tables recorded by others (`Region,Kjonn,Alder,ContentsCode,
 Tid,value`) or FHI's population file (`granularity_geo,location_code,age,sex,calyear,pop_jan1_n`).
 
-Import (`store_codes_csv`, called by `imports.import_codes_csv`) streams the file row by row and
-stops at the first problem, naming file and line: a header without the value or period column
-or with a name twice, a row with the wrong number of fields, an empty code, a value that is
-neither a number (`.` as decimal point) nor one of SSB's symbols (`..`, `.`, `:`, `-`), a cell
-(all dimension codes and the period) that appears twice, and an unknown region code.
+The check (`scan_codes_csv`, run by `imports.import_codes_csv` before anything is stored)
+streams the file row by row and stops at the first problem, naming file and line: a header
+without the value or period column or with a name twice, a row with the wrong number of fields,
+an empty code, a value that is neither a number (`.` as decimal point) nor one of SSB's symbols
+(`..`, `.`, `:`, `-`), a cell (all dimension codes and the period) that appears twice, and an
+unknown region code.
 
 Region codes: a dimension is region-like when its name is one of `REGION_DIMENSIONS`
 (case-insensitive) or when its value in the first data row is a municipality code the reference
@@ -21,7 +22,7 @@ codes are kept, as gzip CSV with the original text of every field; the sidecar s
 and keeps the original's sha256 and row count. Duplicates, values and region codes are checked
 on the rows that are stored (a cut's other rows are only checked for their number of fields).
 
-Stored bodies are read back with pandas (they were checked when imported).
+Stored bodies are read back with pandas (`read_codes_body`; they were checked when imported).
 """
 
 from __future__ import annotations
@@ -31,36 +32,15 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..hashing import digest as canonical_digest
-from ..hashing import file_sha256
 from .errors import CSVFormatError
-from .sidecar import (
-    ImportRefused,
-    check_dataset_id,
-    check_file_name,
-    cut,
-    display_path,
-    excerpt,
-    is_ssb_table,
-    read_provenance,
-)
-from .store import (
-    CODES_CSV,
-    Snapshot,
-    SnapshotStore,
-    check_overlap,
-    find_import,
-    register_reader,
-    utc_now,
-)
+from .sidecar import ImportRefused, cut, excerpt
 
 SYMBOLS = ("..", ".", ":", "-")
 """SSB's symbols for missing values: not available, not applicable, confidential, nil."""
@@ -498,145 +478,3 @@ def read_codes_body(
     out["year"] = pd.array(period.str.extract(_YEAR, expand=False), dtype="string").astype("Int64")
     out.attrs = {"dimensions": dims, "period": layout.period, "filename": name}
     return out
-
-
-def _read_snapshot(snap: Snapshot, data: bytes) -> pd.DataFrame:
-    columns = snap.meta.get("columns") or {}
-    layout = Layout(columns.get("value", "value"), columns.get("period", "Tid"))
-    df = read_codes_body(
-        data,
-        layout,
-        delimiter=columns.get("delimiter", ","),
-        encoding=columns.get("encoding", "utf-8"),
-        name=snap.meta.get("original_filename") or snap.body_path.name,
-    )
-    df.attrs.update(
-        table_id=snap.table_id,
-        label=snap.meta.get("label") or snap.table_id,
-        updated=snap.meta.get("ssb_updated"),
-        source=snap.meta.get("source_text") or CODES_CSV,
-    )
-    return df
-
-
-register_reader(CODES_CSV, _read_snapshot)
-
-
-# --- import ------------------------------------------------------------------------------------
-
-
-def store_codes_csv(
-    path: str | Path,
-    dataset_id: str,
-    data_dir: str | Path | None = None,
-    *,
-    source_text: str,
-    known_municipalities: Collection[str],
-    reference: str = "",
-    provenance: str | Path | None = None,
-    keep: Mapping[str, Sequence[str]] | None = None,
-    layout: Layout = Layout(),
-    replace: bool = False,
-    publisher: str | None = None,
-    on_progress: Callable[[str], None] | None = None,
-) -> Snapshot:
-    """Check and store a codes CSV (the whole file, or with `keep` a cut); see the module doc.
-
-    `known_municipalities`: the municipality codes a region code may be (`reference` says where
-    they come from, for the sidecar). The same file with the same options imported again returns
-    the existing snapshot. Nothing is stored when anything is wrong.
-    """
-    path = Path(path)
-    check_file_name(path)
-    check_dataset_id(dataset_id)
-    if not path.is_file():
-        raise ImportRefused(f"{display_path(path)}: finner ikke filen. Oppgi stien til en CSV-fil")
-    if not str(source_text or "").strip():
-        raise ImportRefused(
-            "--source mangler tekst. Skriv hvor filen kommer fra (utgiver, tabell, nettadresse)"
-        )
-    extra = read_provenance(Path(provenance), path.name) if provenance else None
-    store = SnapshotStore(data_dir)
-    keep = {d: tuple(c) for d, c in (keep or {}).items()}
-    digest = file_sha256(path)
-    key = "codes-" + _options_key(digest, keep, layout)
-    existing = find_import(store, dataset_id, key)
-    if existing is not None:
-        return existing
-    expected = (extra or {}).get("sha256")
-    if expected and expected != digest:
-        raise ImportRefused(
-            f"{path.name}: sha256 er {digest[:12]}…, men proveniensfilen sier "
-            f"{str(expected)[:12]}…. Bruk filen proveniensen beskriver"
-        )
-    scan = scan_codes_csv(path, layout, keep=keep, known=known_municipalities)
-    if keep:
-        body: bytes | Path = cut_body(scan)
-        stored_layout = {"delimiter": ",", "encoding": "utf-8"}
-        ext = "csv.gz"
-        data = body
-    else:
-        body = path
-        stored_layout = {"delimiter": scan.delimiter, "encoding": scan.encoding}
-        ext = "csv.gz" if scan.gzipped else "csv"
-        data = path.read_bytes()
-    frame = read_codes_body(data, layout, name=path.name, **stored_layout)
-    periods = _periods(scan.periods)
-    supersedes = check_overlap(store, dataset_id, frame, periods, path.name, replace)
-    now = utc_now()
-    fields: dict[str, Any] = dict(
-        imported_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        original_filename=path.name,
-        original_sha256=digest,
-        original_bytes=path.stat().st_size,
-        periods=periods,
-        ssb_updated=None,
-        label=(extra or {}).get("title") or path.name,
-        publisher=publisher
-        or (extra or {}).get("publisher")
-        or ("SSB" if is_ssb_table(dataset_id) else dataset_id.split("/")[0]),
-        source_text=source_text,
-        columns={
-            "value": layout.value,
-            "period": layout.period,
-            "dimensions": scan.dimensions,
-            **stored_layout,
-        },
-        rows=len(frame),
-        region_check={"dimensions": scan.region_dimensions, "reference": reference},
-    )
-    if keep:
-        fields["cut"] = {
-            "description": cut_description(keep, scan.rows, len(frame)),
-            "keep": {d: list(c) for d, c in keep.items()},
-            "original_rows": scan.rows,
-            "rows": len(frame),
-            "original_sha256": digest,
-        }
-    if extra:
-        fields["provenance"] = extra
-    if supersedes:
-        fields["supersedes"] = supersedes
-    return store.save(
-        dataset_id,
-        body,
-        expected_sha256=None if keep else digest,
-        source=CODES_CSV,
-        query_key=key,
-        ext=ext,
-        fetched_at=now,
-        **fields,
-    )
-
-
-def _options_key(digest: str, keep: Mapping[str, Sequence[str]], layout: Layout) -> str:
-    return canonical_digest(
-        [digest, {d: list(c) for d, c in keep.items()}, layout.value, layout.period]
-    )[:12]
-
-
-def _periods(found: set[str]) -> list:
-    """Sorted periods; years as int (like the Statistikkbanken imports), other codes as text."""
-    if all(p.isdigit() and len(p) == 4 for p in found):
-        return sorted(int(p) for p in found)
-    return sorted(found)

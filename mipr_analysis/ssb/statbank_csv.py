@@ -1,4 +1,4 @@
-"""Statistikkbanken CSV exports (the web page's "Last ned" files): parse and import.
+"""Statistikkbanken CSV exports (the web page's "Last ned" files): parsing and its checks.
 
 A file has an optional quoted title line ("07459: Population, by region, age, contents and year")
 and a blank line, then a header of stub columns ("region", "age") and heading columns that join
@@ -8,6 +8,7 @@ Parsing streams the file line by line and stops at the first problem (a 200 MB f
 rows fails at its second row): a title naming another table than `--table`, a row with the wrong
 number of fields, a value that is neither a number nor one of SSB's symbols, and a cell (stub
 codes and heading) that appears twice. Every message names the file and the line, in bokmål.
+Storing an export is `imports.import_statbank_csv`; reading a stored one, `frames.load_table`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -23,28 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..hashing import file_sha256
 from .errors import CSVFormatError
-from .sidecar import (
-    DatasetIdError,
-    ImportRefused,
-    check_dataset_id,
-    check_file_name,
-    cut,
-    display_path,
-    excerpt,
-    is_ssb_table,
-    read_provenance,
-)
-from .store import (
-    STATBANK_CSV,
-    Snapshot,
-    SnapshotStore,
-    check_overlap,
-    find_import,
-    register_reader,
-    utc_now,
-)
+from .sidecar import cut, excerpt
 
 SOURCE_LABEL = "Statistikkbanken (CSV-eksport)"
 SYMBOLS = {"..", ".", ":", "-", "…"}
@@ -214,85 +194,6 @@ def _frame(
     out["status"] = pd.Series(status, dtype=object)  # None, not NaN, where there is no symbol
     out["year"] = pd.array([int(h[2]) for h in headings], dtype="Int64").take(head_index)
     return pd.DataFrame(out)
-
-
-def import_statbank_csv(
-    path: str | Path,
-    table_id: str,
-    data_dir: str | Path | None = None,
-    *,
-    replace: bool = False,
-    source_text: str | None = None,
-    provenance: str | Path | None = None,
-) -> Snapshot:
-    """Store a Statistikkbanken CSV export unchanged, after checking that it parses.
-
-    The same file imported again returns the existing snapshot. A file whose periods another
-    import of the table already provides with different values is refused unless `replace`
-    (the sidecar then records what it supersedes). Nothing is stored when anything is wrong.
-    """
-    path = Path(path)
-    check_file_name(path)
-    check_dataset_id(table_id)
-    if not is_ssb_table(table_id):
-        raise DatasetIdError(
-            f"--table {excerpt(table_id)}: en CSV-fil fra Statistikkbanken er en SSB-tabell. Oppgi "
-            "tabellnummeret med fem sifre, f.eks. 07459 (andre kilder: `mipr import-codes`)"
-        )
-    if not path.is_file():
-        raise ImportRefused(
-            f"{display_path(path)}: finner ikke filen. Oppgi stien til en CSV-fil "
-            "lastet ned fra Statistikkbanken"
-        )
-    extra = read_provenance(Path(provenance), path.name) if provenance else None
-    store = SnapshotStore(data_dir)
-    digest = file_sha256(path)
-    key = "csv-" + digest[:12]
-    existing = find_import(store, table_id, key)
-    if existing is not None:
-        return existing
-    meta = _stored_metadata(table_id, store) or {}
-    df = parse_statbank_csv(path, table_id, path.name, metadata=meta)  # raises before storing
-    periods = sorted(int(y) for y in df["year"].dropna().unique())
-    supersedes = check_overlap(store, table_id, df, periods, path.name, replace)
-    now = utc_now()
-    fields = dict(
-        imported_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        original_filename=path.name,
-        original_sha256=digest,
-        periods=periods,
-        ssb_updated=None,
-        label=df.attrs["label"],
-        publisher="SSB",
-        source_text=source_text or SOURCE_LABEL,
-        encoding=df.attrs["encoding"],
-    )
-    if extra:
-        fields["provenance"] = extra
-    if supersedes:
-        fields["supersedes"] = supersedes
-    return store.save(
-        table_id,
-        path,
-        expected_sha256=digest,
-        source=STATBANK_CSV,
-        query_key=key,
-        ext="csv",
-        fetched_at=now,
-        **fields,
-    )
-
-
-def _read_snapshot(snap: Snapshot, data: bytes) -> pd.DataFrame:
-    return parse_statbank_csv(
-        data,
-        snap.table_id,
-        snap.meta.get("original_filename") or "",
-        metadata=snap.stored_metadata() or {},
-    )
-
-
-register_reader(STATBANK_CSV, _read_snapshot)
 
 
 # --- reading the text ---------------------------------------------------------------------------
@@ -679,9 +580,3 @@ def _metadata_codes(meta: Mapping | None, dim: str) -> dict[str, str]:
     """label -> code for one dimension of a JSON-stat metadata response."""
     labels = ((meta or {}).get("dimension", {}).get(dim) or {}).get("category", {}).get("label")
     return {str(v): str(k) for k, v in (labels or {}).items()}
-
-
-def _stored_metadata(table_id: str, store: SnapshotStore) -> dict | None:
-    """The newest metadata snapshot of the table in the store's data folder, as a dict."""
-    snap = store.latest(table_id, kind="metadata")
-    return None if snap is None else json.loads(snap.read_bytes())

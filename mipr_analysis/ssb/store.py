@@ -10,37 +10,35 @@ Dataset ids and folders: see `sidecar.py` (`07459` -> `raw/ssb/07459/`, `fhi/bef
 
 Which snapshots the data build reads ("in use", `SnapshotStore.in_use`), the one rule:
 - fetched data (PxWebApi): per query, the newest fetch whose parts are all present; a table with
-  any complete fetch is read from its fetches only (`load_table` without a query key takes the
-  newest of them);
+  any complete fetch is read from its fetches only (`frames.load_table` without a query key
+  takes the newest of them);
 - otherwise the table's imports (Statistikkbanken CSV, codes CSV): every import provides its
   periods, except periods a later import took over with `--replace` (its sidecar's
   `supersedes`); where imports overlap their cells are identical (checked at import), and
-  `load_table` reads each cell once, from the newest import;
+  `frames.load_table` reads each cell once, from the newest import;
 - reference files (`mipr import-file`): the newest import of the dataset.
 
-Bodies are parsed by readers registered per `source` (`register_reader`): JSON-stat here, the
-CSV readers in `statbank_csv.py` and `codes_csv.py` (imported by the package, so they are always
-registered). The store itself knows no CSV format.
+The store keeps bytes and sidecars; it parses no body (`frames.py` reads bodies into frames,
+`imports.py` brings files in).
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import __version__, config
 from ..atomic import _umask, naming
 from ..hashing import digest, file_sha256, sha256_bytes
-from .errors import NoSnapshot, SnapshotCorrupt, SSBError
+from .errors import NoSnapshot, SnapshotCorrupt
 from .sidecar import (
     KINDS,
     SIDECAR_SUFFIX,
@@ -49,7 +47,6 @@ from .sidecar import (
     advice,
     check_dataset_id,
     corrupt,
-    cut,
     dataset_folder,
     dataset_ids,
     display_path,
@@ -67,95 +64,6 @@ IMPORT_SOURCES = (STATBANK_CSV, CODES_CSV)
 """Sources whose snapshots are table imports, read as a union by period."""
 
 _CHUNK = 1 << 20
-
-if TYPE_CHECKING:  # pandas is imported by the functions that make frames, not on import
-    import pandas as pd
-
-Reader = Callable[["Snapshot", bytes], "pd.DataFrame"]
-_READERS: dict[str, Reader] = {}
-
-
-class SharedDict(dict):
-    """Provenance in `DataFrame.attrs`: read-only by convention and shared, not deep-copied.
-
-    pandas deep-copies `attrs` on every operation; with each import's provenance in them that
-    was seconds of a build.
-    """
-
-    def __deepcopy__(self, memo: dict) -> SharedDict:
-        return self
-
-
-class SharedList(list):
-    """A list of provenance in `DataFrame.attrs`, shared like `SharedDict`."""
-
-    def __deepcopy__(self, memo: dict) -> SharedList:
-        return self
-
-
-FRAME_CACHE = "frames"
-"""Parsed bodies, by content, in the user's cache folder (`config.cache_dir()/frames`)."""
-
-
-def parsed_frame(reader: Reader, snap: Snapshot, data: bytes) -> pd.DataFrame:
-    """`reader(snap, data)`, remembered by the body's sha256 and the reader's code.
-
-    A stored body never changes (its sha256 is checked on every read), so its parsed frame
-    can be kept: parsing twenty years of Statistikkbanken exports takes seconds, loading the
-    kept frame a few milliseconds. A cache that cannot be read or written is ignored.
-    """
-    key = [snap.meta.get("sha256"), snap.source, _reader_version(reader)]
-    return _kept_frame(key, lambda: reader(snap, data))
-
-
-def _kept_frame(key: object, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """`make()`, kept in the frame cache under `key` (which must name everything it depends
-    on). A cache that cannot be read or written is ignored."""
-    import pickle
-
-    path = config.cache_dir() / FRAME_CACHE / f"{digest(key)}.pkl"
-    try:
-        with path.open("rb") as fh:
-            return pickle.load(fh)
-    except Exception:  # missing, or written by other library versions: make it again
-        pass
-    df = make()
-    try:
-        from ..atomic import atomic_write_bytes
-
-        atomic_write_bytes(path, pickle.dumps(df, protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError:
-        pass
-    return df
-
-
-@functools.cache
-def _reader_version(reader: Reader) -> str:
-    """The sha256 of the module that holds `reader` (a new parser means new cached frames)."""
-    import inspect
-
-    return file_sha256(inspect.getsourcefile(reader))
-
-
-def register_reader(source: str, reader: Reader) -> None:
-    """Make `Snapshot.frame()` parse bodies of `source` with `reader(snapshot, body)`."""
-    _READERS[source] = reader
-
-
-def _read_jsonstat(snap: Snapshot, data: bytes) -> pd.DataFrame:
-    from .jsonstat import read_jsonstat
-
-    return read_jsonstat(data)
-
-
-register_reader(PXWEB, _read_jsonstat)
-
-
-def _reader(source: str) -> Reader | None:
-    """The body reader of a source; the CSV readers register themselves when imported."""
-    if source not in _READERS:
-        from . import codes_csv, statbank_csv  # noqa: F401  (they call register_reader)
-    return _READERS.get(source)
 
 
 def utc_now() -> datetime:
@@ -302,29 +210,6 @@ class Snapshot:
             "cut": self.cut,
             "citation": self.citation,
         }
-
-    def frame(self) -> pd.DataFrame:
-        """The body parsed into the package's frame, with `attrs["snapshot"]` set."""
-        reader = _reader(self.source)
-        if reader is None:
-            raise SSBError(
-                f"{display_path(self.body_path)}: kilden {excerpt(self.source)} er ikke en tabell "
-                "som kan leses (en referansefil?). Bruk filen direkte, ikke som tabell"
-            )
-        df = parsed_frame(reader, self, self.read_bytes())
-        df.attrs["snapshot"] = SharedDict(self.provenance())
-        return df
-
-    def metadata(self):
-        """A stored metadata response parsed with `read_metadata`."""
-        from .jsonstat import read_metadata
-
-        return read_metadata(self.read_bytes())
-
-    def stored_metadata(self) -> dict | None:
-        """The newest metadata snapshot of the same table in the same data folder, as a dict."""
-        snap = SnapshotStore(self.data_dir).latest(self.table_id, kind="metadata")
-        return None if snap is None else json.loads(snap.read_bytes())
 
 
 @dataclass(frozen=True)
@@ -509,6 +394,11 @@ class SnapshotStore:
             if _matches(snap, query_key, source, kind) and (snap.meta.get("part") or 1) == 1:
                 return snap
         return None
+
+    def latest_metadata(self, table_id: str) -> dict | None:
+        """The newest metadata response stored with the table, as a dict (None when none is)."""
+        snap = self.latest(table_id, kind="metadata")
+        return None if snap is None else json.loads(snap.read_bytes())
 
     def latest_complete(self, table_id: str, query_key: str | None = None) -> list[Snapshot]:
         """The newest fetched (PxWebApi) data whose parts are all present, as a list of parts."""
@@ -794,35 +684,8 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-# --- tables -------------------------------------------------------------------------------------
-
-
-def load_table(
-    table_id: str, query_key: str | None = None, data_dir: Path | str | None = None
-) -> pd.DataFrame:
-    """The table from stored snapshots, without the network (the rule: module docstring).
-
-    With `query_key`: the newest complete fetch of that query (split parts concatenated).
-    Without: the newest complete fetch of any query, else the union of the imports, where
-    each cell is read once (from the newest import providing it). `attrs["snapshots"]` lists
-    the imports used, newest first, each with the `periods` it provides; `attrs["snapshot"]`
-    is the first.
-    """
-    store = SnapshotStore(data_dir)
-    used = store.in_use(table_id)
-    fetches = [u for u in used if u.source not in (*IMPORT_SOURCES, FILE)]
-    if query_key is not None:
-        fetches = [u for u in fetches if u.query_key == query_key]
-    if fetches:
-        return concat_parts(fetches[0].snapshots)
-    if query_key is None:
-        imports = [u for u in used if u.source in IMPORT_SOURCES]
-        if imports:
-            return _union_of_imports(table_id, imports)
-    raise NoSnapshot(no_snapshot_message(table_id, query_key))
-
-
 def no_snapshot_message(table_id: str, query_key: str | None = None) -> str:
+    """What to do when the store holds no data of the table (or of that query)."""
     which = f"av denne spørringen ({query_key}) " if query_key else ""
     if not is_ssb_table(table_id):
         return (
@@ -833,201 +696,4 @@ def no_snapshot_message(table_id: str, query_key: str | None = None) -> str:
         f"tabell {table_id}: ingen lagrede data {which}i datamappen. Med internett: kjør "
         f"`mipr fetch --table {table_id}`; uten: last ned tabellen som CSV fra Statistikkbanken "
         f"og kjør `mipr import-csv FIL --table {table_id}`"
-    )
-
-
-def concat_parts(parts: Sequence[Snapshot]) -> pd.DataFrame:
-    """The frames of a (possibly split) fetch, concatenated, with the first part's attrs."""
-    return combine_parts([p.frame() for p in parts], parts)
-
-
-def combine_parts(frames: Sequence[pd.DataFrame], parts: Sequence[Snapshot]) -> pd.DataFrame:
-    """Concatenate the frames of one fetch; `attrs["snapshot"]` names every part."""
-    import pandas as pd
-
-    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    df.attrs = dict(frames[0].attrs)
-    snapshot = parts[0].provenance()
-    if len(parts) > 1:
-        snapshot["parts"] = [str(p.body_path) for p in parts]
-    df.attrs["snapshot"] = SharedDict(snapshot)
-    return df
-
-
-def key_columns(df: pd.DataFrame) -> list[str]:
-    """The columns that identify a cell: the dimension codes, period included."""
-    dims = df.attrs.get("dimensions")
-    if dims:
-        return [d for d in dims if d in df.columns]
-    skip = {"value", "status", "year"}
-    return [c for c in df.columns if c not in skip and not str(c).endswith("_label")]
-
-
-def period_column(df: pd.DataFrame) -> str:
-    """The frame's period column (`Tid` unless the frame says otherwise)."""
-    return df.attrs.get("period") or ("Tid" if "Tid" in df.columns else "year")
-
-
-def restrict_periods(df: pd.DataFrame, periods: Sequence) -> pd.DataFrame:
-    """The rows of `periods` (all rows when `periods` is empty)."""
-    if not periods:
-        return df
-    col = period_column(df)
-    wanted = {str(p) for p in periods}
-    keep = df[col].astype(str).isin(wanted)
-    return df if keep.all() else df[keep]
-
-
-def _union_of_imports(table_id: str, imports: Sequence[InUse]) -> pd.DataFrame:
-    """Every import's in-use periods, newest first; a cell several imports hold is read once.
-
-    The union is kept in the frame cache (by the imports' sha256 and periods, the readers and
-    this module), so a build holds one frame in memory, not every import and their union.
-    Every body is still checked against its sidecar's sha256 first."""
-    for use in imports:
-        use.first.read_bytes()
-    key = [
-        "union",
-        table_id,
-        [[u.first.meta.get("sha256"), u.first.source, list(map(str, u.periods))] for u in imports],
-        sorted({_reader_version(r) for u in imports if (r := _reader(u.first.source))}),
-        file_sha256(Path(__file__)),
-    ]
-    out = _kept_frame(key, lambda: _make_union(table_id, imports))
-    provenance = []  # where the files are now (the kept frame may come from another folder)
-    for use in imports:
-        prov = use.first.provenance()
-        prov["periods"] = list(use.periods or use.first.periods)
-        provenance.append(prov)
-    out.attrs["snapshots"] = SharedList(provenance)
-    out.attrs["snapshot"] = provenance[0]
-    return out
-
-
-def _make_union(table_id: str, imports: Sequence[InUse]) -> pd.DataFrame:
-    import pandas as pd
-
-    frames: list[pd.DataFrame] = []
-    dims_of: dict[str, tuple[tuple[str, ...], str]] = {}
-    overlap = False
-    for use in imports:
-        snap = use.first
-        df = restrict_periods(snap.frame(), use.periods)
-        dims = tuple(sorted(key_columns(df)))
-        for period in df[period_column(df)].astype(str).unique():
-            if period in dims_of:
-                overlap = True
-                other_dims, other = dims_of[period]
-                if other_dims != dims:
-                    raise SnapshotCorrupt(
-                        f"tabell {table_id}: importene {other} og {snap.relative_path} gir begge "
-                        f"perioden {period}, men med ulike dimensjoner. Fjern den ene, eller "
-                        "importer den riktige på nytt med --replace"
-                    )
-            else:
-                dims_of[period] = (dims, snap.relative_path)
-        frames.append(df)
-    attrs = {k: v for k, v in frames[0].attrs.items() if k != "snapshot"}
-    keys, period = key_columns(frames[0]), period_column(frames[0])
-    if not overlap and all(len(f) for f in frames):
-        # each period in one frame: in period order, the union needs no sort (no third copy)
-        frames.sort(key=lambda f: f[period].min())
-    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
-    del frames
-    if overlap:
-        out = out.drop_duplicates(subset=keys, keep="first", ignore_index=True)
-    if not out[period].is_monotonic_increasing:
-        out = out.sort_values(period, kind="stable", ignore_index=True)
-    out.attrs = attrs
-    return out
-
-
-# --- import helpers shared by the importers ------------------------------------------------------
-
-
-def find_import(store: SnapshotStore, dataset_id: str, key: str) -> Snapshot | None:
-    """An earlier import with the same query key (same file, same options) that is in use."""
-    if not store.folder(dataset_id).is_dir():
-        return None
-    same = [s for s in store.list(dataset_id) if s.meta.get("query_key") == key]
-    if not same:
-        return None
-    used = {s.body_path for u in store.in_use(dataset_id) for s in u.snapshots}
-    return next((s for s in reversed(same) if s.body_path in used), None)
-
-
-def check_overlap(
-    store: SnapshotStore,
-    dataset_id: str,
-    frame: pd.DataFrame,
-    periods: Sequence,
-    name: str,
-    replace: bool,
-) -> list[dict[str, Any]]:
-    """Refuse an import whose cells differ from those of imports in use for the same periods,
-    unless `replace`; then return the sidecar's `supersedes` (file and periods taken over)."""
-    if not store.folder(dataset_id).is_dir():
-        return []
-    wanted = {str(p) for p in periods}
-    supersedes: list[dict[str, Any]] = []
-    for use in store.in_use(dataset_id):
-        if use.source not in IMPORT_SOURCES:
-            continue
-        common = sorted(wanted & {str(p) for p in (use.periods or use.first.periods)})
-        if not common:
-            continue
-        old = restrict_periods(use.first.frame(), common)
-        new = restrict_periods(frame, common)
-        difference = _first_difference(old, new)
-        if difference is None:
-            continue
-        if not replace:
-            word = "perioden" if len(common) == 1 else "periodene"
-            raise ImportRefused(
-                f"{name}: {word} {_span(common)} finnes allerede i "
-                f"{use.first.meta.get('original_filename') or use.first.relative_path} "
-                f"({use.first.relative_path}) med {difference}. Bruk --replace for å la denne "
-                "filen erstatte dem, eller la være å importere den"
-            )
-        supersedes.append({"file": use.first.relative_path, "periods": _typed(common, periods)})
-    return supersedes
-
-
-def _typed(common: list[str], periods: Sequence) -> list:
-    by_text = {str(p): p for p in periods}
-    return [by_text.get(p, p) for p in common]
-
-
-def _span(periods: Sequence[str]) -> str:
-    return periods[0] if len(periods) == 1 else f"{periods[0]}–{periods[-1]}"
-
-
-def _first_difference(old: pd.DataFrame, new: pd.DataFrame) -> str | None:
-    """None when the cells both frames hold are equal, else a short description of one."""
-    import pandas as pd
-
-    old_dims, new_dims = key_columns(old), key_columns(new)
-    if set(old_dims) != set(new_dims):
-        return (
-            f"andre dimensjoner ({excerpt(','.join(old_dims), 40)} mot "
-            f"{excerpt(','.join(new_dims), 40)})"
-        )
-    right = new[new_dims + ["value", "status"]]
-    merged = old[old_dims + ["value", "status"]].merge(right, on=old_dims, suffixes=("_old", ""))
-    if merged.empty:
-        return None
-    a, b = merged["value_old"], merged["value"]
-    same = (a == b) | (a.isna() & b.isna())
-    same &= merged["status_old"].fillna("").astype(str) == merged["status"].fillna("").astype(str)
-    if same.all():
-        return None
-    row = merged[~same].iloc[0]
-    key = ", ".join(f"{d} {row[d]}" for d in old_dims)
-
-    def shown(value: float, status: object) -> str:
-        return str(status) if pd.isna(value) else f"{value:g}"
-
-    return (
-        f"andre verdier, f.eks. {cut(key, 100)}: {shown(row['value_old'], row['status_old'])}"
-        f" mot {shown(row['value'], row['status'])}"
     )
