@@ -173,10 +173,13 @@ def hostile_overview() -> tuple[pd.DataFrame, pd.DataFrame]:
             "value": [-70.0] * len(FORMULAS),
             "change_abs": [-3.0] * len(FORMULAS),
             "status": ["worse"] * len(FORMULAS),
+            "source": list(reversed(FORMULAS)),
         }
     )
     sources = pd.DataFrame(
         {
+            "kind": ["dokument"],
+            "publisher": [FORMULAS[-1]],
             "dataset": ["handlaget/test"],
             "citation": [FORMULAS[0]],
             "periods": ["2024"],

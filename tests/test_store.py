@@ -461,10 +461,15 @@ def test_the_shipped_data_gives_the_check_figures():
     assert (by_work["3002"], by_work["0301"]) == (13116, 3788)
     fhi = load_table("fhi/befolkning-b2024", data_dir=SHIPPED)
     assert fhi.attrs["snapshot"]["citation"] == "FHI, bearbeidet fra SSB tabell 07459"
-    assert fhi.attrs["snapshot"]["cut"].startswith("utsnitt: bare rader der location_code er")
+    cuts = sorted(s["cut"] for s in fhi.attrs["snapshots"])
+    assert cuts[0].startswith("utsnitt: bare rader der granularity_geo er municip og sex er total")
+    assert cuts[1].startswith("utsnitt: bare rader der location_code er")
     moss_fhi = fhi[(fhi["location_code"] == "municip_nor3103") & (fhi["sex"] == "total")]
     assert moss_fhi.groupby("year")["value"].sum()[2024] == 52051
     assert sorted(fhi["year"].unique()) == list(range(2005, 2027))
+    every = fhi[(fhi["year"] == 2026) & (fhi["granularity_geo"] == "municip")]
+    assert every["location_code"].nunique() == 357  # the second cut: every municipality
+    assert not fhi.duplicated(["location_code", "age", "sex", "year"]).any()  # cells read once
     store = SnapshotStore(SHIPPED)
     assert {
         "klass/kommuneendringer-2017-2020",

@@ -673,14 +673,16 @@ def outdated(jobs: Sequence[Job], reports_dir: Path | str | None = None) -> list
     hashes = cache.FileHashes(state["hashes"])
     cache.remember_imports(state.get("imports", {}))
     stale = []
+    raw = hashes.tree(config.raw_dir(), "raw/")
     if state["prepare"]:  # the set was made with a data build
-        raw = hashes.tree(config.raw_dir(), "raw/")
         build_key = hashing.digest([cache.code_digest(BUILD_MODULES, hashes), raw])
         if not _prepared(state["prepare"], build_key, hashes):
             stale.append(DATA_BUILD)
     manifest, reference, made = _manifest(), _reference(reports), state["jobs"]
 
     def current(job: Job, extra: object = None) -> bool:
+        if extra is None:  # as run_batch keys a page: with the files of the table it checks
+            extra = _checked_table(job, raw)
         return any(
             _made(job, _job_key(job, manifest, hashes, f, extra, reference), made, reports)
             for f in (False, True)  # with or without --figures
