@@ -358,9 +358,10 @@ def _finish(
     ]
     out = out.assign(year=out["year"].astype("int64"))
     order = {r: i for i, r in enumerate(wanted.order)}
+    names = {r: regions.region_name(r) for r in out["region"].unique()}  # once per region
     out = out.assign(
         _o=out["region"].map(order).fillna(len(order)),
-        region_name=out["region"].map(regions.region_name),
+        region_name=out["region"].map(names),
     )
     out = out.sort_values(["_o", "region", "year"], kind="stable")
     out = out[["region", "region_name", "year", *dims, *measures]].reset_index(drop=True)
