@@ -58,6 +58,9 @@ class Description:
     summable: bool = False
     totals: dict[str, str] = field(default_factory=dict)
     drop: tuple[str, ...] = ()
+    code_fixes: dict[str, str] = field(default_factory=dict)
+    """Stale region codes in the stored file -> the code they stand for (with the reason in
+    `datasets.yaml`)."""
 
 
 @lru_cache(maxsize=1)
@@ -79,6 +82,7 @@ def describe(dataset: str) -> Description:
         summable=bool(entry.get("summable", False)),
         totals={str(k): str(v) for k, v in (entry.get("totals") or {}).items()},
         drop=tuple(entry.get("drop", ())),
+        code_fixes={str(k): str(v) for k, v in (entry.get("code_fixes") or {}).items()},
     )
 
 
