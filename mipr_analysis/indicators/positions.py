@@ -19,10 +19,12 @@ from summed counts, never from an average of rates, and commuting for a group co
 flows across the group's border (`commuting.commuting_balance`).
 
 Missing values stay missing and are never ranked. A municipality whose borders changed between a
-year the measure uses and 2024 (a split, a transfer) cannot be put on 2024 borders from data the
-project harmonises itself; it is left out of the ranks (status "left_out", with the reason) and
-so is every group it belongs to. A change after 2024 is noted but not left out (such figures are
-on the newer borders in every source). `rank_of` says how many were ranked.
+year the measure uses and 2024 (a split, a transfer) cannot be put on 2024 borders: it is left
+out of the ranks (status "left_out", with the reason), and so is every group it belongs to. This
+holds for publishers' files "on 2024 borders" too: FHI's file gives Ålesund and Haram each half
+of the Ålesund of 2020–2023, an estimate, not a count. A change after 2024 is noted but not left
+out (such figures are on the newer borders in every source). `rank_of` says how many were
+ranked.
 """
 
 from __future__ import annotations
@@ -229,7 +231,6 @@ class Counts:
     municipal: pd.DataFrame
     units: pd.DataFrame
     years: list[int]
-    on_2024_borders: bool
     citation: str
 
 
@@ -302,7 +303,6 @@ def load_counts(
         municipal,
         pd.concat([unit_counts, national]),
         _covered(municipal, len(municipalities)),
-        describe(source.dataset).on_2024_borders,
         frame.attrs.get("citation", ""),
     )
 
@@ -402,11 +402,11 @@ def _border_changes(code: str) -> tuple:
     return tuple(regions.boundary_changes(code, regions.code_history()))
 
 
-def border_problem(code: str, years: Iterable[int], on_2024_borders: bool) -> tuple[str, str]:
+def border_problem(code: str, years: Iterable[int]) -> tuple[str, str]:
     """(why the municipality is left out, a note when it is kept) for a measure using `years`.
 
-    A change between a year used and 2024 leaves it out, unless the publisher has put the data
-    on 2024 borders; a change after 2024 inside the years used is noted.
+    A change between the first year used and 2024 leaves it out; a change after 2024 inside the
+    years used is noted.
     """
     years = sorted(int(y) for y in years)
     target = regions.TARGET_YEAR
@@ -414,7 +414,7 @@ def border_problem(code: str, years: Iterable[int], on_2024_borders: bool) -> tu
     for change in _border_changes(code):
         if target < change.year <= years[-1]:
             notes.append(f"grensene er endret etter 2024: {change_text(change)}")
-        elif not on_2024_borders and years[0] < change.year <= target:
+        elif years[0] < change.year <= target:
             out = out or (
                 f"tallet for {years[0]} kan ikke legges på 2024-grensene: {change_text(change)}"
             )
@@ -482,7 +482,7 @@ def _municipal_rows(
     """Every 2024 municipality: value, status, note, rank and rank within its class."""
     used = [year] if base is None else [base, year]
     out = _formed(measure, counts.municipal, year, base)
-    problems = {c: border_problem(c, used, counts.on_2024_borders) for c in out.index}
+    problems = {c: border_problem(c, used) for c in out.index}
     left_out = pd.Series({c: bool(why) for c, (why, _) in problems.items()}).reindex(out.index)
     out.loc[left_out, ["numerator", "denominator", "value"]] = np.nan
     status = np.select([left_out, out["value"].isna()], ["left_out", "missing"], "ok")

@@ -9,8 +9,10 @@ from mipr_analysis.indicators.registry import focus_titles, goal_title, load_reg
 from .jobs import Job
 
 FRONT_TITLE = "Mosseregionen: resultatmål og bakgrunnstall"
-BACKGROUND_TABLES = {"samferdsel": ("commuting",)}
+BACKGROUND_TABLES = {"naering": ("positions",), "samferdsel": ("commuting", "positions")}
 """Processed tables a background page reads beyond its indicators' rows."""
+FRONT_TABLES = ("positions",)
+"""Processed tables the front page reads beyond the indicators (where the region stands)."""
 
 
 def plan_jobs() -> list[Job]:
@@ -25,6 +27,7 @@ def plan_jobs() -> list[Job]:
             FRONT_TITLE,
             "Forside",
             order=0,
+            tables=FRONT_TABLES,
             all_indicators=True,
             front=True,
         )
