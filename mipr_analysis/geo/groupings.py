@@ -65,6 +65,8 @@ def stored_file(dataset: str, data_dir: Path | str | None = None) -> Stored:
 
 @lru_cache(maxsize=4)
 def _known(data_dir: str) -> frozenset[str]:
+    if not regions.klass_changes(data_dir):  # as known_municipality_codes: the shipped lists
+        data_dir = str(config.REPO_ROOT / "data")
     known, _ = regions.known_municipality_codes(data_dir)
     history = regions.code_history(data_dir)
     return frozenset(
@@ -75,7 +77,8 @@ def _known(data_dir: str) -> frozenset[str]:
 
 
 def municipalities_2024(data_dir: Path | str | None = None) -> frozenset[str]:
-    """Every municipality code valid from 1 January 2024 (357), from the code history."""
+    """Every municipality code valid from 1 January 2024 (357), from the code history of the
+    data folder's KLASS lists (those shipped with the repository when it has none)."""
     return _known(str(Path(data_dir or config.data_dir())))
 
 

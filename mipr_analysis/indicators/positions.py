@@ -249,7 +249,7 @@ def _unplaced_years(frame: pd.DataFrame) -> set[int]:
     return years
 
 
-def _strict_groups(values: pd.DataFrame, members: Mapping[str, Iterable[str]]) -> pd.DataFrame:
+def group_counts(values: pd.DataFrame, members: Mapping[str, Iterable[str]]) -> pd.DataFrame:
     """Per unit and year, the sum of its members' columns; NaN when a member is absent or has a
     missing value (no partial sums)."""
     pairs = [(u, m) for u, ms in members.items() for m in ms]
@@ -294,7 +294,7 @@ def load_counts(
             summed = sum_over(picked, _dimensions(picked))
             parts.append(summed.set_index(["region", "year"])["value"].rename(name))
         present = pd.concat(parts, axis=1)
-        unit_counts = _strict_groups(present, units)
+        unit_counts = group_counts(present, units)
     national = _national(present, _unplaced_years(frame))
     years = sorted(set(present.index.get_level_values("year")))
     index = pd.MultiIndex.from_product([municipalities, years], names=["region", "year"])

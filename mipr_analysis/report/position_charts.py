@@ -37,8 +37,8 @@ HEAD = 0.95
 """Inches above the first row: the figure's title (one line) and the key."""
 TITLE_LINE = 0.25
 """Inches each further line of the title takes."""
-FOOT = 0.55
-"""Inches below the last row's ticks: the source line."""
+FOOT = 0.8
+"""Inches below the last strip: its tick labels and a source line of up to three lines."""
 LEFT, RIGHT = 0.25, 0.25
 """Inches of margin beside the strips (labels stay inside the strip)."""
 TIERS = (0.62, -0.62, 1.0, -1.0)
