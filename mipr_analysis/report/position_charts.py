@@ -29,9 +29,9 @@ from . import theme
 
 WIDTH = 8.0
 """Figure width in inches (the theme's)."""
-ROW = 1.3
+ROW = 1.5
 """Inches per measure: the row's title, its strip and its tick labels."""
-STRIP = 0.72
+STRIP = 0.92
 """Inches of the strip itself within a row."""
 HEAD = 0.95
 """Inches above the first row: the figure's title (one line) and the key."""
@@ -41,8 +41,9 @@ FOOT = 0.8
 """Inches below the last strip: its tick labels and a source line of up to three lines."""
 LEFT, RIGHT = 0.25, 0.25
 """Inches of margin beside the strips (labels stay inside the strip)."""
-TIERS = (0.62, -0.62, 1.0, -1.0)
-"""Heights of the name labels around the strip (the dots lie within ±0.36)."""
+TIERS = (0.6, -0.6, 1.12, -1.12)
+"""Heights of the name labels around the strip (the dots lie within ±0.36, the axis ±1.45)."""
+LABEL_SIZE = 9.5
 GOLDEN = 0.6180339887498949
 FAR = 0.25
 """A municipality further out than this share of the 1st–99th percentile range beyond it is
@@ -119,7 +120,7 @@ def _draw_row(fig: Figure, ax: plt.Axes, part: pd.DataFrame) -> bool:
     log = bool(first["log_scale"]) and bool((municipal["value"] > 0).all())
     ax.set_xscale("log" if log else "linear")
     ax.set_xlim(*_limits(municipal, marked, national if first["kind"] != "count" else None, log))
-    ax.set_ylim(-1.4, 1.4)
+    ax.set_ylim(-1.45, 1.45)
     ax.set_yticks([])
     ax.spines[["left", "top", "right"]].set_visible(False)
     ax.grid(axis="y", visible=False)
@@ -237,34 +238,37 @@ def _ticks(ax: plt.Axes, row: pd.Series, log: bool) -> None:
 
 
 def _name_labels(fig: Figure, ax: plt.Axes, items: list[tuple[float, str, str]]) -> None:
-    """Name each marked region beside the strip, in tiers above and below it so that no two
-    labels overlap, each joined to its marker by a thin line; labels stay inside the axes."""
+    """Name each marked region in a tier above or below the strip, as close to its marker as
+    no other label allows, each joined to its marker by a thin line; labels stay inside the
+    axes and never overlap."""
     if not items:
         return
     renderer = fig.canvas.get_renderer()
     box = ax.get_window_extent(renderer)
     to_pixels, to_data = ax.transData.transform, ax.transData.inverted().transform
-    placed: dict[float, list[tuple[float, float]]] = {t: [] for t in TIERS}
-    gap = 6.0
+    placed: list[tuple[float, float, float, float]] = []  # x0, x1, y0, y1 in pixels
     for value, name, rid in sorted(items, key=lambda i: i[0]):
         style = theme.region_style(rid)
-        text = ax.text(0, 0, name, fontsize=9.5, fontweight="bold")
-        width = text.get_window_extent(renderer).width
+        text = ax.text(0, 0, name, fontsize=LABEL_SIZE, fontweight="bold")
+        extent = text.get_window_extent(renderer)
         text.remove()
+        width, height = extent.width, extent.height
         centre = to_pixels((value, 0.0))[0]
-        start = min(max(centre - width / 2, box.x0 + 1), box.x1 - width - 1)
-        tier = next(
-            (
-                t
-                for t in TIERS
-                if all(start > e + gap or start + width < s - gap for s, e in placed[t])
-            ),
-            None,
-        )
-        if tier is None:  # every tier taken here: the tier whose labels end first, to the right
-            tier = min(TIERS, key=lambda t: max((e for _, e in placed[t]), default=box.x0))
-            start = min(max(e for _, e in placed[tier]) + gap, box.x1 - width - 1)
-        placed[tier].append((start, start + width))
+        wanted = min(max(centre - width / 2, box.x0 + 1), box.x1 - width - 1)
+        options = []
+        for order, tier in enumerate(TIERS):
+            middle = to_pixels((0.0, tier))[1]
+            rows = (middle - height / 2, middle + height / 2)
+            for step in (1, -1):
+                start = _free_start(wanted, width, rows, placed, step)
+                if box.x0 <= start and start + width <= box.x1:
+                    options.append((abs(start - wanted), order, start, tier, rows))
+        if options:
+            _, _, start, tier, rows = min(options)
+        else:  # no room anywhere: the first tier, where the marker is
+            middle = to_pixels((0.0, TIERS[0]))[1]
+            start, tier, rows = wanted, TIERS[0], (middle - height / 2, middle + height / 2)
+        placed.append((start, start + width, *rows))
         x = to_data((start + width / 2, 0.0))[0]
         ax.annotate(
             name,
@@ -273,13 +277,37 @@ def _name_labels(fig: Figure, ax: plt.Axes, items: list[tuple[float, str, str]])
             textcoords="data",
             ha="center",
             va="center",
-            fontsize=9.5,
+            fontsize=LABEL_SIZE,
             fontweight="bold",
             color=theme.text_colour(style.colour),
             arrowprops={"arrowstyle": "-", "color": style.colour, "linewidth": 0.8, "shrinkB": 4},
             zorder=5,
             annotation_clip=False,
         )
+
+
+def _free_start(
+    start: float,
+    width: float,
+    rows: tuple[float, float],
+    placed: list[tuple[float, float, float, float]],
+    step: int,
+) -> float:
+    """The nearest start from `start` in direction `step` (+1 right, -1 left) at which a label
+    of `width` on the pixel rows `rows` overlaps no placed label (with a small gap)."""
+    gap = 6.0
+    while True:
+        hit = [
+            p
+            for p in placed
+            if p[2] < rows[1]
+            and rows[0] < p[3]
+            and p[0] - gap < start + width
+            and start < p[1] + gap
+        ]
+        if not hit:
+            return start
+        start = max(p[1] for p in hit) + gap if step > 0 else min(p[0] for p in hit) - gap - width
 
 
 def _key(fig: Figure, head: float, height: float, outside: bool) -> None:
