@@ -262,13 +262,25 @@ def group_counts(values: pd.DataFrame, members: Mapping[str, Iterable[str]]) -> 
     return sums.rename(columns={"unit": "region"}).set_index(["region", "year"])
 
 
-def _national(values: pd.DataFrame, unplaced: set[int]) -> pd.DataFrame:
+def _national(values: pd.DataFrame, incomplete: set[int]) -> pd.DataFrame:
     """Norway: the sum over every municipality row present in the source, per year; NaN where
-    a value is missing or persons could not be placed that year."""
+    a value is missing or the year is `incomplete`."""
     rows = values.reset_index()
     sums, _ = strict_sum(rows.groupby("year", sort=True), list(values.columns))
-    sums.loc[sums["year"].isin(unplaced), list(values.columns)] = np.nan
+    sums.loc[sums["year"].isin(incomplete), list(values.columns)] = np.nan
     return sums.assign(region=regions.NATIONAL).set_index(["region", "year"])
+
+
+def _incomplete_years(present: pd.DataFrame, municipalities: list[str]) -> set[int]:
+    """Years in which a 2024 municipality is absent from the source without being part of
+    another one then (as Haram was part of Ålesund before 2024): a national sum of such a year
+    could leave people out."""
+    out = set()
+    for year, part in present.groupby(level="year"):
+        absent = set(municipalities) - set(part.index.get_level_values("region"))
+        if any(not any(c.year > year for c in _border_changes(code)) for code in absent):
+            out.add(int(year))
+    return out
 
 
 def _covered(values: pd.DataFrame, expected: int) -> list[int]:
@@ -295,7 +307,8 @@ def load_counts(
             parts.append(summed.set_index(["region", "year"])["value"].rename(name))
         present = pd.concat(parts, axis=1)
         unit_counts = group_counts(present, units)
-    national = _national(present, _unplaced_years(frame))
+    incomplete = _unplaced_years(frame) | _incomplete_years(present, municipalities)
+    national = _national(present, incomplete)
     years = sorted(set(present.index.get_level_values("year")))
     index = pd.MultiIndex.from_product([municipalities, years], names=["region", "year"])
     municipal = present.reindex(index)
@@ -460,8 +473,8 @@ def measure_rows(
                 note=np.where(
                     have,
                     "summen av alle kommunene",
-                    "mangler: tall for hele landet kan ikke summeres dette året (kommunekoder "
-                    "som ikke kan legges på 2024-grensene)",
+                    "mangler: tall for hele landet kan ikke summeres dette året (kommuner som "
+                    "mangler i kilden eller ikke kan legges på 2024-grensene)",
                 ),
             )
         )
