@@ -340,3 +340,14 @@ def test_page_sentences_and_the_front_page_lines(shipped, shipped_dir):
     assert set(table["Område"]) == {regions.region_name(r) for r in (*MIPR, "MIPR", "IOR", "0")}
     with pytest.raises(NotFound):
         page_data.positions("finnes_ikke", shipped_dir)
+
+
+def test_norway_is_only_summed_when_every_municipality_is_there():
+    codes = sorted(groupings.municipalities_2024(SHIPPED))
+    index = pd.MultiIndex.from_product([codes, [2022]], names=["region", "year"])
+    every = pd.DataFrame({"a": 1.0}, index=index)
+    assert positions._incomplete_years(every, codes) == set()
+    without_haram = every.drop(index=("1580", 2022))  # part of Ålesund until 2024
+    assert positions._incomplete_years(without_haram, codes) == set()
+    without_moss = every.drop(index=("3103", 2022))
+    assert positions._incomplete_years(without_moss, codes) == {2022}
