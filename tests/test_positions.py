@@ -57,7 +57,7 @@ def _counts(cells: dict[tuple[str, int], tuple[float, float]]) -> positions.Coun
     national = municipal.groupby(level="year").sum(min_count=1)
     national.index = pd.MultiIndex.from_product([["0"], national.index], names=["region", "year"])
     years = sorted(set(index.get_level_values("year")))
-    return positions.Counts(municipal, pd.concat([units, national]), years, "håndlaget")
+    return positions.Counts(municipal, pd.concat([units, national]), years)
 
 
 def _rows(cells, measure=RATE, year=2022, base=None) -> pd.DataFrame:
@@ -172,7 +172,7 @@ def test_growth_of_a_region_is_the_growth_of_its_summed_counts():
 
 
 def test_periods_are_the_latest_and_the_one_before():
-    counts = positions.Counts(pd.DataFrame(), pd.DataFrame(), [2016, 2021, 2024, 2025, 2026], "")
+    counts = positions.Counts(pd.DataFrame(), pd.DataFrame(), [2016, 2021, 2024, 2025, 2026])
     five = positions.PositionMeasure("v5", "V", "prosent", 1, "naering", "x", "a", span=5)
     ten = positions.PositionMeasure("v10", "V", "prosent", 1, "naering", "x", "a", span=10)
     assert positions.periods(five, counts) == [(2026, 2021), (2021, 2016)]
@@ -351,3 +351,10 @@ def test_norway_is_only_summed_when_every_municipality_is_there():
     assert positions._incomplete_years(without_haram, codes) == set()
     without_moss = every.drop(index=("3103", 2022))
     assert positions._incomplete_years(without_moss, codes) == {2022}
+
+
+def test_without_klass_lists_nothing_is_ranked_and_the_build_says_why(data_dir):
+    result = positions.compute(data_dir)
+    assert result.table.empty
+    assert list(result.table.columns) == list(processed.SCHEMAS["positions"].columns)
+    assert any("KLASS" in note for note in result.notes)

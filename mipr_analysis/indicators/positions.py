@@ -38,24 +38,21 @@ import numpy as np
 import pandas as pd
 
 from mipr_analysis import config
-from mipr_analysis.errors import MiprError
 from mipr_analysis.geo import groupings, regions
 from mipr_analysis.sums import strict_sum
 
 LEVELS = ("municipality", "council", "ba_region", "national")
 """The kinds of row in the positions table, in the order they are written."""
-LEVEL_LABELS = {
-    "municipality": "kommune",
-    "council": "regionråd",
-    "ba_region": "BA-region",
-    "national": "Norge",
-}
 STATUS_LABELS = {
     "ok": "",
     "missing": "tall mangler",
     "left_out": "ikke rangert: kommunegrensene er endret",
 }
 """The `status` of a positions row: a value, no value, or left out because of a border change."""
+NO_KLASS = (
+    "datamappen har ingen KLASS 131-endringslister, så landets kommuner kan ikke legges på "
+    "2024-grensene. Importer dem med `mipr import-file` (se data/import-shared.sh)"
+)
 AREAS = ("naering", "samferdsel")
 """The focus areas the measures belong to (the registry's focus-area ids)."""
 COVERAGE = 0.9
@@ -189,17 +186,6 @@ def measures(area: str | None = None) -> list[PositionMeasure]:
     return [m for m in MEASURES if area is None or m.area == area]
 
 
-def get_measure(measure_id: str) -> PositionMeasure:
-    found = next((m for m in MEASURES if m.id == measure_id), None)
-    if found is None:
-        from mipr_analysis.errors import NotFound
-
-        raise NotFound(
-            f"ukjent posisjonsmål {measure_id!r}; målene er {', '.join(m.id for m in MEASURES)}"
-        )
-    return found
-
-
 # --- ranks -----------------------------------------------------------------------------------
 
 
@@ -231,7 +217,6 @@ class Counts:
     municipal: pd.DataFrame
     units: pd.DataFrame
     years: list[int]
-    citation: str
 
 
 def _dimensions(frame: pd.DataFrame) -> list[str]:
@@ -316,7 +301,6 @@ def load_counts(
         municipal,
         pd.concat([unit_counts, national]),
         _covered(municipal, len(municipalities)),
-        frame.attrs.get("citation", ""),
     )
 
 
@@ -568,17 +552,12 @@ def join_names(codes: Iterable[str]) -> str:
 # --- the table ------------------------------------------------------------------------------------
 
 
-class PositionsUnavailable(MiprError):
-    """No position could be computed (the datasets are not stored)."""
-
-
 @dataclass
 class Positions:
     """The positions table (`processed.SCHEMAS["positions"]`) and what was noticed on the way."""
 
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
-    citations: dict[str, str] = field(default_factory=dict)
 
 
 def context(data_dir: Path | str | None = None, notes: list[str] | None = None) -> Context:
@@ -613,9 +592,11 @@ def compute(data_dir: Path | str | None = None) -> Positions:
     from mipr_analysis.ssb.errors import SSBError
 
     data_dir = Path(data_dir or config.data_dir())
+    if not regions.klass_changes(data_dir):
+        return Positions(empty(), [f"posisjoner: ikke beregnet: {NO_KLASS}"])
     notes: list[str] = []
     ctx = context(data_dir, notes)
-    frames, citations = [], {}
+    frames = []
     for source in SOURCES.values():
         wanted = [m for m in MEASURES if m.source == source.dataset]
         try:
@@ -627,21 +608,20 @@ def compute(data_dir: Path | str | None = None) -> Positions:
             )
             continue
         for measure in wanted:
-            citations[measure.id] = counts.citation
             found = periods(measure, counts)
             if not found:
                 notes.append(f"posisjoner: {measure.id}: ingen år med tall for hele landet")
             for n, (year, base) in enumerate(found):
                 frames.append(measure_rows(measure, counts, ctx, year, base, n == 0))
     if not frames:
-        return Positions(empty(), notes, citations)
+        return Positions(empty(), notes)
     table = pd.concat(frames, ignore_index=True)
     order = {m.id: i for i, m in enumerate(MEASURES)}
     table = table.assign(
         _m=table["measure"].map(order), _l=table["level"].map(LEVELS.index)
     ).sort_values(["_m", "period", "_l", "region"], ascending=[True, False, True, True])
     table = table.drop(columns=["_m", "_l"])
-    return Positions(_typed(table), notes, citations)
+    return Positions(_typed(table), notes)
 
 
 def _typed(table: pd.DataFrame) -> pd.DataFrame:
