@@ -58,6 +58,9 @@ class Description:
     summable: bool = False
     totals: dict[str, str] = field(default_factory=dict)
     drop: tuple[str, ...] = ()
+    code_fixes: dict[str, str] = field(default_factory=dict)
+    """Stale region codes in the stored file -> the code they stand for (with the reason in
+    `datasets.yaml`)."""
 
 
 @lru_cache(maxsize=1)
@@ -79,6 +82,7 @@ def describe(dataset: str) -> Description:
         summable=bool(entry.get("summable", False)),
         totals={str(k): str(v) for k, v in (entry.get("totals") or {}).items()},
         drop=tuple(entry.get("drop", ())),
+        code_fixes={str(k): str(v) for k, v in (entry.get("code_fixes") or {}).items()},
     )
 
 
@@ -358,9 +362,10 @@ def _finish(
     ]
     out = out.assign(year=out["year"].astype("int64"))
     order = {r: i for i, r in enumerate(wanted.order)}
+    names = {r: regions.region_name(r) for r in out["region"].unique()}  # once per region
     out = out.assign(
         _o=out["region"].map(order).fillna(len(order)),
-        region_name=out["region"].map(regions.region_name),
+        region_name=out["region"].map(names),
     )
     out = out.sort_values(["_o", "region", "year"], kind="stable")
     out = out[["region", "region_name", "year", *dims, *measures]].reset_index(drop=True)

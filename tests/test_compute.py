@@ -181,6 +181,7 @@ def test_build_population_end_to_end(data_dir, shared_ssb):
         "indicator_values.csv",
         "indicators.csv",
         "manifest.json",
+        "positions.csv",
     ]
     values = indicator_values(data_dir)
     assert list(values.columns) == [

@@ -40,7 +40,7 @@ Nordre Follo 3207 (0213 Ski + 0217 Oppegård → 3020 in 2020 → 3207 in 2024),
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -470,37 +470,75 @@ def commuting_balance(
     frame: pd.DataFrame,
     changes: Sequence[CodeChange] | None = None,
     units: Sequence[str] = UNITS,
+    groups: Mapping[str, Iterable[str]] | None = None,
 ) -> pd.DataFrame:
     """In-, out- and net commuting per unit and year (`BALANCE_MEASURES`).
 
-    For a council only flows across its border count. Columns: year, region, region_name,
-    measure, measure_label, count.
+    A unit is a municipality, a council ("MIPR", "IOR") or a group named in `groups` (id -> its
+    2024 municipalities, e.g. the BA regions). For a council or a group only flows across its
+    border count. Columns: year, region, region_name, measure, measure_label, count.
     """
     matrix = _matrix(frame, changes)
     years = sorted(matrix["year"].dropna().unique())
-    rows = []
-    for unit in units:
-        unit = normalise_code(unit)
-        inside = set(members(unit))
-        lives = matrix["residence"].isin(inside)
-        works = matrix["workplace"].isin(inside)
-        residents = _nan_sum(matrix[lives], ["year"]).reindex(years)
-        workplace = _nan_sum(matrix[works], ["year"]).reindex(years)
-        internal = _nan_sum(matrix[lives & works], ["year"]).reindex(years)
-        out_c = residents - internal
-        in_c = workplace - internal
-        values = {
-            "employed_residents": residents,
-            "employed_workplace": workplace,
-            "live_and_work": internal,
-            "in_commuters": in_c,
-            "out_commuters": out_c,
-            "net_commuting": in_c - out_c,
+    groups = dict(groups or {})
+    wanted = list(dict.fromkeys(normalise_code(u) for u in units))
+    inside = {u: tuple(groups[u]) if u in groups else members(u) for u in wanted}
+    parts = [_balance(matrix, layer, years) for layer in _layers(inside)]
+    index = pd.MultiIndex.from_product([wanted, years], names=["region", "year"])
+    counts = pd.concat(parts).reindex(index) if parts else pd.DataFrame(index=index)
+    counts = counts.reindex(columns=["residents", "workplace", "internal"])
+    out_c = counts["residents"] - counts["internal"]
+    in_c = counts["workplace"] - counts["internal"]
+    values = {
+        "employed_residents": counts["residents"],
+        "employed_workplace": counts["workplace"],
+        "live_and_work": counts["internal"],
+        "in_commuters": in_c,
+        "out_commuters": out_c,
+        "net_commuting": in_c - out_c,
+    }
+    long = pd.concat(values, names=["measure"]).rename("count").reset_index()
+    order = {u: i for i, u in enumerate(wanted)}
+    long = long.assign(_u=long["region"].map(order), _m=long["measure"].map(list(values).index))
+    long = long.sort_values(["_u", "_m", "year"], kind="stable")
+    return _finish(long[["year", "region", "measure", "count"]], BALANCE_MEASURES, changes)
+
+
+def _layers(inside: Mapping[str, tuple[str, ...]]) -> list[dict[str, str]]:
+    """The units as layers of municipality -> unit in which no municipality is in two units
+    (a council and its own municipalities go into different layers)."""
+    layers: list[dict[str, str]] = []
+    for unit, codes in inside.items():
+        if not codes:
+            continue  # no members: no figures
+        layer = next((la for la in layers if not any(c in la for c in codes)), None)
+        if layer is None:
+            layer = {}
+            layers.append(layer)
+        layer.update({c: unit for c in codes})
+    return layers
+
+
+def _balance(matrix: pd.DataFrame, unit_of: Mapping[str, str], years: list) -> pd.DataFrame:
+    """Per (unit, year) of one layer: employed residents, employed by workplace and those who
+    live and work in the unit; NaN where a cell of the sum is missing."""
+    index = pd.MultiIndex.from_product([sorted(set(unit_of.values())), years])
+    lives = matrix["residence"].map(unit_of)
+    works = matrix["workplace"].map(unit_of)
+
+    def summed(keep: pd.Series, unit: pd.Series) -> pd.Series:
+        rows = pd.DataFrame(
+            {"unit": unit[keep], "year": matrix["year"][keep], "count": matrix["count"][keep]}
+        )
+        return _nan_sum(rows, ["unit", "year"]).reindex(index)
+
+    return pd.DataFrame(
+        {
+            "residents": summed(lives.notna(), lives),
+            "workplace": summed(works.notna(), works),
+            "internal": summed(lives.notna() & (lives == works), lives),
         }
-        for measure, series in values.items():
-            for year, count in series.items():
-                rows.append({"year": year, "region": unit, "measure": measure, "count": count})
-    return _finish(pd.DataFrame(rows), BALANCE_MEASURES, changes)
+    )
 
 
 # --- (c) flows -----------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ manifest are declared in `processed.py`):
 - `indicators.csv`: the registry with `has_data`.
 - `baseline_check.csv`: plan figures against their own parts and against SSB.
 - `derived.csv`: change since the baseline, index, ranks, distance to Norway, status code.
+- `commuting.csv`: the commuting matrix on 2024 borders (`commuting.py`).
+- `positions.csv`: every municipality, council and BA region ranked in the background measures
+  with national coverage (`positions.py`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from mipr_analysis.hashing import digest, file_sha256
 from mipr_analysis.ssb.errors import NoSnapshot, SSBError
 from mipr_analysis.ssb.store import SnapshotStore, no_snapshot_message
 
-from . import commuting, plausibility, processed, ssb_values
+from . import commuting, plausibility, positions, processed, ssb_values
 from .baseline import CHECK_COLUMNS, plan_region_values, recompute_table
 from .derive import derive, series
 from .manual import load_manual
@@ -82,6 +85,8 @@ def build(data_dir: Path | str | None = None) -> BuildResult:
     with_data = set(values.loc[values["value"].notna(), "indicator"])
     indicators["has_data"] = indicators["id"].isin(with_data)
 
+    placed = _positions(data_dir)
+    notes += placed.notes
     paths = processed.write_all(
         {
             "values": values,
@@ -89,6 +94,7 @@ def build(data_dir: Path | str | None = None) -> BuildResult:
             "baseline_check": checks,
             "derived": derived,
             "commuting": flows,
+            "positions": placed.table,
         },
         data_dir,
     )
@@ -135,37 +141,57 @@ def _commuting(data_dir: Path, notes: list[str]) -> pd.DataFrame:
     the code that computes it) in the user's cache folder: the same inputs give the same table.
     """
     try:
-        key = _commuting_key(data_dir)
-        cached = config.cache_dir() / "commuting" / f"{key}.pkl"
-        if cached.is_file():
-            try:
-                return pd.read_pickle(cached)
-            except Exception:  # written by other library versions: compute it again
-                pass
-        table = commuting.build_commuting_table(data_dir)
-        with contextlib.suppress(OSError):
-            atomic_write_bytes(cached, pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
-        return table
+        if not any(use for use in SnapshotStore(data_dir).in_use("03321")):
+            raise NoSnapshot(no_snapshot_message("03321"))
+        key = _inputs_key(data_dir, ("03321", "11618"), (commuting,))
+        return _remembered("commuting", key, lambda: commuting.build_commuting_table(data_dir))
     except (SSBError, FileNotFoundError) as exc:
         notes.append(f"pendling: tabell 03321 kunne ikke brukes ({exc}).")
         return pd.DataFrame(columns=list(commuting.COMMUTING_COLUMNS))
 
 
-def _commuting_key(data_dir: Path) -> str:
+def _positions(data_dir: Path) -> positions.Positions:
+    """The positions of every municipality (`positions.compute`), remembered like the
+    commuting table by the stored files and the code they come from."""
+    from mipr_analysis import datasets
+    from mipr_analysis.geo import groupings
+
+    inputs = (*positions.SOURCES, groupings.CENTRALITY, groupings.BA_REGIONS)
+    key = _inputs_key(data_dir, inputs, (positions, commuting, groupings, datasets))
+    return _remembered("positions", key, lambda: positions.compute(data_dir))
+
+
+def _remembered(kind: str, key: str, make):
+    """`make()`, or what it gave before for the same `key` (the user's cache folder)."""
+    cached = config.cache_dir() / kind / f"{key}.pkl"
+    if cached.is_file():
+        try:
+            return pd.read_pickle(cached)
+        except Exception:  # written by other library versions: compute it again
+            pass
+    result = make()
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(cached, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    return result
+
+
+def _inputs_key(data_dir: Path, inputs: tuple[str, ...], modules: tuple) -> str:
+    """A digest of the stored files of `inputs` and the KLASS lists, and of the code of
+    `modules`, the region definitions and the harmonising rules."""
     from mipr_analysis.geo import harmonise
 
     store = SnapshotStore(data_dir)
-    inputs = sorted(
+    klass = [d for d in store.datasets() if d.startswith("klass/")]
+    stored = sorted(
         s.meta["sha256"]
-        for dataset in ("03321", "11618", *[d for d in store.datasets() if d.startswith("klass/")])
+        for dataset in dict.fromkeys((*inputs, *klass))
         for use in store.in_use(dataset)
         for s in use.snapshots
     )
-    if not any(use for use in store.in_use("03321")):
-        raise NoSnapshot(no_snapshot_message("03321"))
-    code = [file_sha256(m.__file__) for m in (commuting, regions, harmonise)]
-    code.append(file_sha256(Path(regions.__file__).with_name("regions.yaml")))
-    return digest([inputs, code])
+    code = [file_sha256(m.__file__) for m in (*modules, regions, harmonise)]
+    for module in (*modules, regions):
+        code += [file_sha256(p) for p in sorted(Path(module.__file__).parent.glob("*.yaml"))]
+    return digest([stored, code])
 
 
 def _from_ssb(

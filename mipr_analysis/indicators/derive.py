@@ -117,7 +117,6 @@ def _one(
         return out
     out["rank"], out["rank_of"], out["rank_scope"] = np.nan, np.nan, ""
     _rank_municipalities(out, ind, municipalities, rank_years)
-    _rank_regions(out, ind)
     return out
 
 
@@ -220,18 +219,3 @@ def _rank_municipalities(
         out.loc[hit, "rank"] = found["rank"].to_numpy()
         out.loc[hit, "rank_of"] = found["rank_of"].to_numpy()
         out.loc[hit, "rank_scope"] = "kommuner"
-
-
-def _rank_regions(out: pd.DataFrame, ind: Indicator) -> None:
-    """Rank among the report's regions of several municipalities (e.g. MIPR vs IOR)."""
-    groups = out["region"].map(lambda r: not regions.is_municipality(r) and r != regions.NATIONAL)
-    sub = out[groups & out["value"].notna()]
-    if ind.measure == "rank" or sub.empty:
-        return
-    for _, part in sub.groupby("period"):
-        if len(part) < 2:
-            continue
-        ranks = part["value"].rank(method="min", ascending=_ascending(ind))
-        out.loc[part.index, "rank"] = ranks.astype(int)
-        out.loc[part.index, "rank_of"] = len(part)
-        out.loc[part.index, "rank_scope"] = "regioner"

@@ -790,3 +790,282 @@ def sources_of(pages: list[IndicatorPage]) -> pd.DataFrame:
         fetched=("fetched", "max"),
         files=("files", lambda s: "; ".join(dict.fromkeys(x for x in s if x))),
     )[columns]
+
+
+# --- where the region stands in Norway (`positions.py`, processed/positions.csv) -----------------
+
+OWN_REGIONS = (*regions.MIPR_MUNICIPALITIES, "MIPR")
+"""The regions a position figure marks and names: the council's municipalities and the council."""
+PEER_REGIONS = (*regions.IOR_MUNICIPALITIES, "IOR")
+"""The peer council and its municipalities, marked apart from the other municipalities."""
+
+
+def positions(
+    area: str | None = None, data_dir: Path | str | None = None, *, latest: bool = True
+) -> pd.DataFrame:
+    """The positions of one focus area's measures ("naering", "samferdsel"; None: all) in their
+    latest period (`latest=False`: the period before, where there is one).
+
+    One row per measure and region: every 2024 municipality, the councils, the BA regions and
+    Norway (`level`), with the columns of `processed.SCHEMAS["positions"]` and each measure's
+    title, unit, decimals, kind ("count", "ratio", "growth"), log_scale, caveat and
+    period_text ("2022"; "2021–2026" for growth). Rank 1 = the highest value.
+    """
+    from . import positions as pos
+
+    if area is not None and area not in processed.POSITION_AREAS:
+        raise NotFound(
+            f"ingen posisjonsmål for {area!r}; bruk et av {', '.join(processed.POSITION_AREAS)}"
+        )
+    table = processed.read("positions", data_dir)
+    info = pd.DataFrame(
+        [
+            {
+                "measure": m.id,
+                "title": m.title,
+                "unit": m.unit,
+                "decimals": m.decimals,
+                "kind": m.kind,
+                "log_scale": m.log_scale,
+                "caveat": m.caveat,
+                "_order": n,
+            }
+            for n, m in enumerate(pos.measures(area))
+        ]
+    )
+    rows = table[table["measure"].isin(info["measure"]) & (table["is_latest"] == latest)]
+    out = rows.merge(info, on="measure", how="left")
+    out["period_text"] = [
+        f"{b}–{p}" if pd.notna(b) else str(p) for p, b in zip(out["period"], out["base_period"])
+    ]
+    return out.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def rank_text(rank: object, of: object, among: str = "") -> str:
+    """ "nr. 12 av 357 kommuner"; "–" without a rank (1 = the highest value)."""
+    from mipr_analysis.formatting import MISSING, fmt_rank
+
+    text = fmt_rank(rank, of, among)
+    return text if text == MISSING else f"nr. {text}"
+
+
+def rank_move(now: object, before: object) -> str:
+    """How a rank moved since the period before: "opp 3 plasser" (towards nr. 1, a higher value
+    than others), "ned 1 plass", "samme plass"; "" when either rank is missing."""
+    if not is_finite(now) or not is_finite(before):
+        return ""
+    step = int(before) - int(now)
+    if step == 0:
+        return "samme plass"
+    places = "plass" if abs(step) == 1 else "plasser"
+    return f"{'opp' if step > 0 else 'ned'} {abs(step)} {places}"
+
+
+def position_value_text(row) -> str:
+    """A positions row's value as a page shows it: "64,2 %", "21 232 personer", growth with its
+    sign ("+1,1 %"); "–" when missing."""
+    from mipr_analysis.formatting import fmt_change, fmt_value
+
+    if row["kind"] == "growth":
+        return fmt_change(row["value"], int(row["decimals"]), row["unit"])
+    return fmt_value(row["value"], row["unit"], int(row["decimals"]))
+
+
+def ba_place_text(row) -> str:
+    """A council's place among the BA regions in words: "nr. 15 av 160, lagt inn blant 159
+    BA-regioner" (the council added to the BA regions with a value); "–" without one."""
+    if not is_finite(row["rank"]):
+        return "–"
+    rank, of = int(row["rank"]), int(row["rank_of"])
+    return f"nr. {rank} av {of}, lagt inn blant {of - 1} BA-regioner"
+
+
+def position_table(
+    area: str, data_dir: Path | str | None = None, region_ids: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """The numbers of an area's position figure as a page shows them: one row per measure and
+    region (default: the council's municipalities, the council, the peer council and Norway).
+
+    Columns (text): Mål, År, Område, Verdi, Blant alle kommuner, Blant sammenlignbare kommuner
+    (the same centrality class), Blant BA-regionene (councils), Endring i plass (since the
+    period before).
+    """
+    before = positions(area, data_dir, latest=False)
+    return position_rows_table(positions(area, data_dir), before, region_ids)
+
+
+def position_rows_table(
+    now: pd.DataFrame,
+    before: pd.DataFrame | None = None,
+    region_ids: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """`position_table` of rows from `positions` (`before`: the period before, for the change
+    in place; without it the column is left out)."""
+    wanted = list(region_ids or (*OWN_REGIONS, "IOR", regions.NATIONAL))
+    previous = before.set_index(["measure", "region"]) if before is not None else None
+    out = []
+    for measure, rows in now.groupby("measure", sort=False):
+        mine = rows.set_index("region").reindex([r for r in wanted if r in set(rows["region"])])
+        for rid, r in mine.iterrows():
+            level = r["level"]
+            found = previous is not None and (measure, rid) in previous.index
+            prev = previous.loc[(measure, rid)] if found else None
+            move = rank_move(r["rank"], prev["rank"]) if prev is not None else ""
+            out.append(
+                {
+                    "Mål": r["title"],
+                    "År": r["period_text"],
+                    "Område": r["region_name"],
+                    "Verdi": position_value_text(r),
+                    "Blant alle kommuner": rank_text(r["rank"], r["rank_of"])
+                    if level == "municipality"
+                    else "–",
+                    "Blant sammenlignbare kommuner": _class_text(r)
+                    if level == "municipality"
+                    else "–",
+                    "Blant BA-regionene": ba_place_text(r) if level == "council" else "–",
+                    "Endring i plass": f"{move} (fra {prev['period_text']})" if move else "",
+                }
+            )
+    columns = [
+        "Mål",
+        "År",
+        "Område",
+        "Verdi",
+        "Blant alle kommuner",
+        "Blant sammenlignbare kommuner",
+        "Blant BA-regionene",
+        "Endring i plass",
+    ]
+    table = pd.DataFrame(out, columns=columns)
+    return table if before is not None else table.drop(columns="Endring i plass")
+
+
+def _class_text(row) -> str:
+    if not is_finite(row["class_rank"]):
+        return "–"
+    return (
+        f"{rank_text(row['class_rank'], row['class_rank_of'])} i sentralitetsklasse "
+        f"{int(row['centrality_class'])}"
+    )
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def position_sentences(area: str, region: str, data_dir: Path | str | None = None) -> list[str]:
+    """One sentence per measure of an area about one municipality or council, e.g.
+    "Moss: nr. 291 av 355 kommuner i sysselsettingsandel 15–74 år (bosted) i 2022 (64,2 %);
+    nr. 18 av 21 i sentralitetsklasse 2." (1 = the highest value)."""
+    rid = regions.normalise_code(region)
+    now = positions(area, data_dir)
+    out = []
+    for _, rows in now.groupby("measure", sort=False):
+        mine = rows[rows["region"] == rid]
+        if mine.empty:
+            continue
+        r = mine.iloc[0]
+        what = f"{_lower_first(r['title'])} i {r['period_text']}"
+        if not is_finite(r["value"]):
+            why = r["note"] or "tall mangler"
+            out.append(f"{r['region_name']}: ingen plass i {what} ({why}).")
+        elif r["level"] == "municipality":
+            sentence = (
+                f"{r['region_name']}: {rank_text(r['rank'], r['rank_of'], 'kommuner')} i {what} "
+                f"({position_value_text(r)})"
+            )
+            if is_finite(r["class_rank"]):
+                sentence += f"; {_class_text(r)}"
+            out.append(sentence + ".")
+        else:
+            out.append(
+                f"{r['region_name']}: {position_value_text(r)} i {what}; {ba_place_text(r)}."
+            )
+    return out
+
+
+def key_positions(data_dir: Path | str | None = None, region: str = "MIPR") -> pd.DataFrame:
+    """One line per position measure for the front page: the council's value, its change since
+    the period before, its place among the BA regions and its municipalities' ranks.
+
+    Columns: area, measure, title, period, value, change, ba_place, ba_move, municipalities,
+    national, caveat (all text but `measure` and `area` codes; "–" where there is no figure).
+    """
+    from mipr_analysis.formatting import fmt_change
+
+    now = positions(None, data_dir)
+    before = positions(None, data_dir, latest=False).set_index(["measure", "region"])
+    members = regions.region_members(region)
+    out = []
+    for measure, rows in now.groupby("measure", sort=False):
+        by_region = rows.set_index("region")
+        if region not in by_region.index:
+            continue
+        r = by_region.loc[region]
+        prev = before.loc[(measure, region)] if (measure, region) in before.index else None
+        change = ""
+        if prev is not None and r["kind"] != "growth" and is_finite(prev["value"]):
+            unit = "prosentpoeng" if r["unit"] == "prosent" else r["unit"]
+            change = f"{fmt_change(r['value'] - prev['value'], int(r['decimals']), unit)} fra {prev['period_text']}"
+        ranks = [
+            f"{by_region.loc[m, 'region_name']} nr. {int(by_region.loc[m, 'rank'])}"
+            for m in members
+            if m in by_region.index and is_finite(by_region.loc[m, "rank"])
+        ]
+        ranked = by_region.loc[[m for m in members if m in by_region.index], "rank_of"]
+        national = by_region.loc[regions.NATIONAL] if regions.NATIONAL in by_region.index else None
+        out.append(
+            {
+                "area": r["area"],
+                "measure": measure,
+                "title": r["title"],
+                "period": r["period_text"],
+                "value": position_value_text(r),
+                "change": change,
+                "ba_place": ba_place_text(r),
+                "ba_move": rank_move(r["rank"], prev["rank"]) if prev is not None else "",
+                "municipalities": (
+                    ", ".join(ranks) + f" av {int(ranked.max())} kommuner" if ranks else "–"
+                ),
+                "national": position_value_text(national)
+                if national is not None and r["kind"] != "count"
+                else "–",
+                "caveat": r["caveat"],
+            }
+        )
+    columns = [
+        "area",
+        "measure",
+        "title",
+        "period",
+        "value",
+        "change",
+        "ba_place",
+        "ba_move",
+        "municipalities",
+        "national",
+        "caveat",
+    ]
+    return pd.DataFrame(out, columns=columns)
+
+
+def position_source(area: str | None = None, data_dir: Path | str | None = None) -> str:
+    """The source line of an area's position figure: the datasets of its measures and the
+    groupings (centrality classes, BA regions), as each stored file cites its publisher."""
+    from mipr_analysis.errors import Missing
+    from mipr_analysis.geo import groupings
+    from mipr_analysis.ssb.store import SnapshotStore
+
+    from . import positions as pos
+
+    store = SnapshotStore(data_dir)
+    citations = []
+    for dataset in dict.fromkeys(m.source for m in pos.measures(area)):
+        citations += [_citation(use.first.citation) for use in store.in_use(dataset)]
+    for dataset in (groupings.CENTRALITY, groupings.BA_REGIONS):
+        try:
+            citations.append(groupings.stored_file(dataset, data_dir).citation)
+        except Missing:
+            continue
+    return "Kilde: " + "; ".join(dict.fromkeys(c for c in citations if c))

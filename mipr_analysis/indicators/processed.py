@@ -30,6 +30,17 @@ from .commuting import COMMUTING_COLUMNS
 
 SCHEMA_VERSION = 3
 
+POSITION_LEVELS = ("municipality", "council", "ba_region", "national")
+"""The kinds of row in the positions table, in the order they are written."""
+POSITION_STATUS_LABELS = {
+    "ok": "",
+    "missing": "tall mangler",
+    "left_out": "ikke rangert: kommunegrensene er endret",
+}
+"""The `status` of a positions row: a value, no value, or left out because of a border change."""
+POSITION_AREAS = ("naering", "samferdsel")
+"""The focus areas the measures belong to (the registry's focus-area ids)."""
+
 ORIGIN_LABELS = {
     "plan": "handlingsplanens nullpunkt",
     "manual": "manuelt registrert",
@@ -153,7 +164,45 @@ SCHEMAS: dict[str, Table] = {
         },
     ),
     "commuting": Table("commuting.csv", COMMUTING_COLUMNS),
+    "positions": Table(
+        "positions.csv",
+        {
+            "measure": _STR,
+            "area": _STR,
+            "period": _INT,
+            "base_period": _INT,
+            "is_latest": _BOOL,
+            "level": _STR,
+            "region": _STR,
+            "region_name": _STR,
+            "centrality_class": _INT,
+            "ba_region": _STR,
+            "numerator": _FLOAT,
+            "denominator": _FLOAT,
+            "value": _FLOAT,
+            "rank": _INT,
+            "rank_of": _INT,
+            "class_rank": _INT,
+            "class_rank_of": _INT,
+            "status": _STR,
+            "note": _STR,
+        },
+        codes={
+            "level": POSITION_LEVELS,
+            "status": tuple(POSITION_STATUS_LABELS),
+            "area": POSITION_AREAS,
+        },
+    ),
 }
+"""`positions` (`indicators.positions`): one row per position measure, period (`period`, the
+start of a growth period in `base_period`; `is_latest` for the measure's latest period, else the
+one before) and region: every 2024 municipality, the councils, the BA regions and Norway
+(`level`). `rank` 1 = the highest value: among all municipalities with a value (`rank_of` of
+them) for a municipality, among the BA regions for a BA region, and for a council the place it
+would take among the BA regions (`rank_of` = the BA regions with a value + the council).
+`class_rank` of `class_rank_of`: among the municipalities of the same `centrality_class`.
+`ba_region`: the BA region a municipality belongs to (its id; the BA rows carry the name).
+`status` "ok", "missing" or "left_out" (borders changed; `note` says how)."""
 INDICATOR_COLUMN = {
     "values": "indicator",
     "derived": "indicator",

@@ -11,8 +11,10 @@ from .jobs import Job
 FRONT_TITLE = "Mosseregionen: resultatmål og bakgrunnstall"
 BACKGROUND_GROUP = "Bakgrunn for strategiens innsatsområder"
 """The group of the focus areas' pages (left out of the PDF's short version for meetings)."""
-BACKGROUND_TABLES = {"samferdsel": ("commuting",)}
+BACKGROUND_TABLES = {"naering": ("positions",), "samferdsel": ("commuting", "positions")}
 """Processed tables a background page reads beyond its indicators' rows."""
+FRONT_TABLES = ("positions",)
+"""Processed tables the front page reads beyond the indicators (where the region stands)."""
 
 
 def plan_jobs() -> list[Job]:
@@ -27,6 +29,7 @@ def plan_jobs() -> list[Job]:
             FRONT_TITLE,
             "Forside",
             order=0,
+            tables=FRONT_TABLES,
             all_indicators=True,
             front=True,
         )
