@@ -794,9 +794,9 @@ def sources_of(pages: list[IndicatorPage]) -> pd.DataFrame:
 
 # --- where the region stands in Norway (`positions.py`, processed/positions.csv) -----------------
 
-OWN_REGIONS = (*regions.MIPR_MUNICIPALITIES, "MIPR")
+OWN_REGIONS = (*regions.MIPR_MUNICIPALITIES, regions.COUNCIL)
 """The regions a position figure marks and names: the council's municipalities and the council."""
-PEER_REGIONS = (*regions.IOR_MUNICIPALITIES, "IOR")
+PEER_REGIONS = (*regions.IOR_MUNICIPALITIES, regions.PEER_COUNCIL)
 """The peer council and its municipalities, marked apart from the other municipalities."""
 
 
@@ -901,7 +901,7 @@ def position_rows_table(
 ) -> pd.DataFrame:
     """`position_table` of rows from `positions` (`before`: the period before, for the change
     in place; without it the column is left out)."""
-    wanted = list(region_ids or (*OWN_REGIONS, "IOR", regions.NATIONAL))
+    wanted = list(region_ids or (*OWN_REGIONS, regions.PEER_COUNCIL, regions.NATIONAL))
     previous = before.set_index(["measure", "region"]) if before is not None else None
     out = []
     for measure, rows in now.groupby("measure", sort=False):
@@ -985,7 +985,7 @@ def position_sentences(area: str, region: str, data_dir: Path | str | None = Non
     return out
 
 
-def key_positions(data_dir: Path | str | None = None, region: str = "MIPR") -> pd.DataFrame:
+def key_positions(data_dir: Path | str | None = None, region: str = regions.COUNCIL) -> pd.DataFrame:
     """One line per position measure for the front page: the council's value, its change since
     the period before, its place among the BA regions and its municipalities' ranks.
 

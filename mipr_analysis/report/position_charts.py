@@ -161,7 +161,7 @@ def _draw_row(fig: Figure, ax: plt.Axes, part: pd.DataFrame) -> bool:
         ax.axvline(national, color=style.colour, linestyle=(0, (5, 3)), linewidth=1.6, zorder=0.5)
     peers = [r for r in regions.IOR_MUNICIPALITIES if _has(marked, r)]
     if peers:
-        style = theme.region_style("IOR")
+        style = theme.region_style(regions.PEER_COUNCIL)
         ax.scatter(
             [marked.loc[r, "value"] for r in peers],
             [0.0] * len(peers),
@@ -312,7 +312,7 @@ def _free_start(
 
 def _key(fig: Figure, head: float, height: float, outside: bool) -> None:
     """What the grey dots, the peers' markers and the dashed line are (the rest is named)."""
-    peer = theme.region_style("IOR")
+    peer = theme.region_style(regions.PEER_COUNCIL)
     norway = theme.region_style(regions.NATIONAL)
     handles = [
         Line2D([], [], marker="o", linestyle="", color=theme.NEUTRAL_GREY, markersize=4),
@@ -329,7 +329,7 @@ def _key(fig: Figure, head: float, height: float, outside: bool) -> None:
     ]
     labels = [
         "Alle kommuner",
-        f"Kommunene i {regions.region_name('IOR')}",
+        f"Kommunene i {regions.region_name(regions.PEER_COUNCIL)}",
         regions.region_name(regions.NATIONAL),
     ]
     fig.legend(
@@ -364,7 +364,7 @@ def alt_text(rows: pd.DataFrame) -> str:
     parts = [
         f"Prikkdiagram: alle {count} kommuner som grå prikker, ett felt per mål, nr. 1 er "
         f"høyeste verdi. {join_names(page_data.OWN_REGIONS)} er markert og "
-        f"navngitt, kommunene i {regions.region_name('IOR')} er markert med egne tegn."
+        f"navngitt, kommunene i {regions.region_name(regions.PEER_COUNCIL)} er markert med egne tegn."
     ]
     for _, part in rows.groupby("measure", sort=False):
         marked = part.set_index("region")
