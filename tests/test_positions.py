@@ -279,6 +279,39 @@ def test_moss_employment_rank_is_one_plus_the_municipalities_above(shipped):
     assert row["rank_of"] == len(ranked)
 
 
+@pytest.fixture(scope="module")
+def built_derived(tmp_path_factory):
+    """The derived table the build writes from the shipped data (raw files linked, not copied)."""
+    from mipr_analysis.indicators.compute import build
+
+    folder = tmp_path_factory.mktemp("built") / "data"
+    (folder / "raw").mkdir(parents=True)
+    for item in (SHIPPED / "raw").iterdir():
+        (folder / "raw" / item.name).symlink_to(item)
+    return build(folder).derived
+
+
+def test_an_indicator_page_ranks_a_municipality_as_the_positions_do(shipped, built_derived):
+    """The same measure and year gives one rank on every page (Ålesund and Haram left out)."""
+    derived = built_derived
+    for indicator, measure in [
+        ("sysselsettingsandel_15_74", "sysselsettingsandel_15_74"),
+        ("arbeidsplasser", "arbeidsplasser"),
+        ("pendling_arbeidsplassdekning", "arbeidsplassdekning"),
+    ]:
+        for code in MIPR:
+            row = _row(shipped.table, measure, code)
+            page = derived[
+                (derived["indicator"] == indicator)
+                & (derived["region"] == code)
+                & (derived["period"] == row["period"])
+            ].iloc[0]
+            assert (page["rank"], page["rank_of"]) == (row["rank"], row["rank_of"]), (
+                indicator,
+                code,
+            )
+
+
 def test_mosseregionen_employment_from_summed_counts_and_placed_among_ba_regions(shipped):
     wide = _employment_2022()
 

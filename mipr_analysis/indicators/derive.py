@@ -18,6 +18,7 @@ import pandas as pd
 from mipr_analysis.geo import regions
 
 from . import plausibility, status
+from .positions import border_problem
 from .registry import Indicator
 
 ORIGIN_PRIORITY = ("plan", "manual", "computed", "ssb", "fhi")
@@ -201,6 +202,11 @@ def _rank_municipalities(
     ]
     if mine.empty or ind.measure == "rank":
         return
+    comparable = [
+        not border_problem(code, [period])[0]
+        for code, period in zip(mine["region"], mine["period"], strict=True)
+    ]
+    mine = mine[comparable]
     ranks = mine.groupby("period")["value"].rank(method="min", ascending=_ascending(ind))
     of = mine.groupby("period")["value"].transform("size")
     lookup = pd.DataFrame(

@@ -985,7 +985,9 @@ def position_sentences(area: str, region: str, data_dir: Path | str | None = Non
     return out
 
 
-def key_positions(data_dir: Path | str | None = None, region: str = regions.COUNCIL) -> pd.DataFrame:
+def key_positions(
+    data_dir: Path | str | None = None, region: str = regions.COUNCIL
+) -> pd.DataFrame:
     """One line per position measure for the front page: the council's value, its change since
     the period before, its place among the BA regions and its municipalities' ranks.
 
