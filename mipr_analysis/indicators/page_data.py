@@ -872,12 +872,11 @@ def position_value_text(row) -> str:
 
 
 def ba_place_text(row) -> str:
-    """A council's place among the BA regions in words: "nr. 15 av 160, lagt inn blant 159
-    BA-regioner" (the council added to the BA regions with a value); "–" without one."""
+    """A council's place among the BA regions: "nr. 15 av 160" (the council added to the BA
+    regions with a value, so one more than there are); "–" without one."""
     if not is_finite(row["rank"]):
         return "–"
-    rank, of = int(row["rank"]), int(row["rank_of"])
-    return f"nr. {rank} av {of}, lagt inn blant {of - 1} BA-regioner"
+    return f"nr. {int(row['rank'])} av {int(row['rank_of'])}"
 
 
 def position_table(
@@ -980,7 +979,8 @@ def position_sentences(area: str, region: str, data_dir: Path | str | None = Non
             out.append(sentence + ".")
         else:
             out.append(
-                f"{r['region_name']}: {position_value_text(r)} i {what}; {ba_place_text(r)}."
+                f"{r['region_name']}: {position_value_text(r)} i {what}; {ba_place_text(r)} "
+                "lagt inn blant BA-regionene."
             )
     return out
 

@@ -186,3 +186,54 @@ def _years(spans: pd.Series) -> str:
 def _latest_date(dates: pd.Series) -> str:
     known = [d for d in dates if isinstance(d, str) and d]
     return fmt.fmt_date(max(known)) if known else ""
+
+
+LEAD_MEASURES = ("befolkningsvekst_1", "befolkningsvekst_10", "arbeidsplassvekst_5")
+"""The position measures the front page's lead sentences are about (growth: what has moved)."""
+
+
+def position_lead(key: pd.DataFrame) -> str:
+    """Two or three sentences on what has moved, in a politician's words, from the rows of
+    `page_data.key_positions` (growth of population and jobs and the place among the BA
+    regions); "" when the positions are not computed."""
+    rows = key.set_index("measure")
+    sentences = []
+    for measure in LEAD_MEASURES:
+        if measure not in rows.index or rows.loc[measure, "value"] == "–":
+            continue
+        r = rows.loc[measure]
+        place = f", {r['ba_place']} blant BA-regionene" if r["ba_place"] != "–" else ""
+        national = f"; landet {r['national']}" if r["national"] != "–" else ""
+        sentences.append(
+            f"{r['title']} ({r['period']}): {r['value']} for Mosseregionen{place}{national}."
+        )
+    return " ".join(sentences)
+
+
+def positions_table(key: pd.DataFrame) -> pd.DataFrame:
+    """The front page's "where we stand" table from the rows of `page_data.key_positions`: the
+    region's latest value, its change, its place among the BA regions and how that moved, Norway,
+    and the municipalities' ranks among all municipalities."""
+    table = pd.DataFrame(
+        {
+            "Mål": key["title"],
+            "År": key["period"],
+            "Mosseregionen": key["value"],
+            "Endring": key["change"].replace("", "–"),
+            "Plass blant BA-regionene": [
+                f"{place} ({move})" if move else place
+                for place, move in zip(key["ba_place"], key["ba_move"], strict=True)
+            ],
+            "Landet": key["national"],
+            "Kommunenes plass blant alle kommuner": key["municipalities"],
+        }
+    )
+    return table.reset_index(drop=True)
+
+
+def position_caveats(key: pd.DataFrame) -> list[str]:
+    """The caveats of the measures in `key`, each said once, with the measures it concerns."""
+    out = []
+    for caveat, part in key[key["caveat"].astype(bool)].groupby("caveat", sort=False):
+        out.append(f"{', '.join(part['title'])}: {caveat}")
+    return out

@@ -381,7 +381,10 @@ def alt_text(rows: pd.DataFrame) -> str:
                 said.append(f"{r['region_name']} {page_data.position_value_text(r)}, {rank}")
             else:
                 place = page_data.ba_place_text(r)
-                said.append(f"{r['region_name']} {page_data.position_value_text(r)}, {place}")
+                said.append(
+                    f"{r['region_name']} {page_data.position_value_text(r)}, {place} "
+                    "lagt inn blant BA-regionene"
+                )
         if regions.NATIONAL in marked.index and first["kind"] != "count":
             said.append(f"Norge {page_data.position_value_text(marked.loc[regions.NATIONAL])}")
         parts.append(f"{first['title']} ({first['period_text']}): " + "; ".join(said) + ".")
