@@ -7,24 +7,14 @@ import re
 
 import pytest
 
-from mipr_analysis import config
 from mipr_analysis.datasets import load
 from mipr_analysis.geo import regions
 from mipr_analysis.indicators import claims, page_data
-from mipr_analysis.indicators.compute import build
-
-SHIPPED = config.REPO_ROOT / "data"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A data folder built from the shipped raw files (linked, not copied)."""
-    folder = tmp_path_factory.mktemp("claims") / "data"
-    (folder / "raw").mkdir(parents=True)
-    for item in (SHIPPED / "raw").iterdir():
-        (folder / "raw" / item.name).symlink_to(item)
-    build(folder)
-    return folder
+def built(shipped_built):
+    return shipped_built
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +80,9 @@ def test_employment_place_is_the_councils_place_among_the_ba_regions(built, tabl
     assert f"nr. {int(council['rank'])} av {int(council['rank_of'])}" in shown
     lower = council["rank"] / council["rank_of"] > 2 / 3
     assert ("nederste tredjedelen" in shown) == lower
+
+
+def test_the_plans_own_place_among_73_regions_is_quoted_with_its_source(table):
+    shown = _row(table, "Mosseregionen er nr. 61")[claims.COLUMNS[1]]
+    assert "nr. 61 i 2023 og nr. 61 i 2024" in shown
+    assert "Telemarksforsking" in shown

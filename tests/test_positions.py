@@ -280,15 +280,9 @@ def test_moss_employment_rank_is_one_plus_the_municipalities_above(shipped):
 
 
 @pytest.fixture(scope="module")
-def built_derived(tmp_path_factory):
-    """The derived table the build writes from the shipped data (raw files linked, not copied)."""
-    from mipr_analysis.indicators.compute import build
-
-    folder = tmp_path_factory.mktemp("built") / "data"
-    (folder / "raw").mkdir(parents=True)
-    for item in (SHIPPED / "raw").iterdir():
-        (folder / "raw" / item.name).symlink_to(item)
-    return build(folder).derived
+def built_derived(shipped_built):
+    """The derived table the build wrote from the shipped data."""
+    return processed.read("derived", shipped_built)
 
 
 def test_an_indicator_page_ranks_a_municipality_as_the_positions_do(shipped, built_derived):

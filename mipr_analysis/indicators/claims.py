@@ -160,6 +160,7 @@ def _employment_rank(data_dir) -> tuple[str, str]:
     row = _positions_row(data_dir, "sysselsettingsandel_15_74", regions.COUNCIL)
     if row is None or not pd.notna(row["rank"]):
         return "Prosjektet har ikke sysselsettingstall for alle kommuner.", NOT_CHECKABLE
+    plan = _plan_rank(data_dir)
     theirs = STRATEGY_EMPLOYMENT_PLACE[0] / STRATEGY_EMPLOYMENT_PLACE[1]
     lower = row["rank"] / row["rank_of"] > 2 / 3 and theirs > 2 / 3
     where = " Begge plasserer regionen i den nederste tredjedelen." if lower else ""
@@ -167,9 +168,26 @@ def _employment_rank(data_dir) -> tuple[str, str]:
         f"Sysselsettingsandelen 15–74 år var {position_value_text(row)} i Mosseregionen i "
         f"{row['period_text']}, {ba_place_text(row)} lagt inn blant landets BA-regioner. "
         "Strategiens 73 regioner, år (2023) og aldersgruppe er ikke de samme, så plass 61 kan "
-        f"ikke regnes etter.{where}",
+        f"ikke regnes etter.{where}{plan}",
         PARTLY,
     )
+
+
+def _plan_rank(data_dir) -> str:
+    """What the action plan gives for the same place (Telemarksforsking's ranking), if held."""
+    from mipr_analysis.datasets import load
+
+    indicator = _indicator("sysselsettingsandel_rang_regioner")
+    try:
+        ranks = load(indicator.id, regions=[regions.COUNCIL], data_dir=data_dir)
+    except MiprError:
+        return ""
+    ranks = ranks.dropna(subset=["value"]).sort_values("year")
+    if ranks.empty:
+        return ""
+    said = " og ".join(f"nr. {int(r.value)} i {int(r.year)}" for r in ranks.itertuples())
+    latest = _source_words(ranks["source"].iloc[-1])
+    return f" Handlingsplanen har regionens plass blant de 73 regionene: {said} ({latest})."
 
 
 def _employed_55(data_dir) -> tuple[str, str]:

@@ -1052,8 +1052,18 @@ def key_positions(
     return pd.DataFrame(out, columns=columns)
 
 
-def position_source(area: str | None = None, data_dir: Path | str | None = None) -> str:
-    """The source line of an area's position figure: the datasets of its measures and the
+def position_caveats(rows: pd.DataFrame) -> list[str]:
+    """The caveats of the measures in `rows` (from `positions` or `key_positions`), each said
+    once with the measures it concerns: "Utpendlere …, Innpendlere …: BA-regionene er …"."""
+    out = []
+    marked = rows[rows["caveat"].astype(bool)]
+    for caveat, part in marked.groupby("caveat", sort=False):
+        out.append(f"{', '.join(dict.fromkeys(part['title']))}: {caveat}")
+    return out
+
+
+def position_citations(area: str | None = None, data_dir: Path | str | None = None) -> list[str]:
+    """The sources of an area's positions, each once: the datasets of its measures and the
     groupings (centrality classes, BA regions), as each stored file cites its publisher."""
     from mipr_analysis.errors import Missing
     from mipr_analysis.geo import groupings
@@ -1070,4 +1080,9 @@ def position_source(area: str | None = None, data_dir: Path | str | None = None)
             citations.append(groupings.stored_file(dataset, data_dir).citation)
         except Missing:
             continue
-    return "Kilde: " + "; ".join(dict.fromkeys(c for c in citations if c))
+    return list(dict.fromkeys(c for c in citations if c))
+
+
+def position_source(area: str | None = None, data_dir: Path | str | None = None) -> str:
+    """The source line of an area's position figure ("Kilde: ...; ...")."""
+    return "Kilde: " + "; ".join(position_citations(area, data_dir))

@@ -229,11 +229,3 @@ def positions_table(key: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return table.reset_index(drop=True)
-
-
-def position_caveats(key: pd.DataFrame) -> list[str]:
-    """The caveats of the measures in `key`, each said once, with the measures it concerns."""
-    out = []
-    for caveat, part in key[key["caveat"].astype(bool)].groupby("caveat", sort=False):
-        out.append(f"{', '.join(part['title'])}: {caveat}")
-    return out

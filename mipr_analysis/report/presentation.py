@@ -256,7 +256,8 @@ def sources_block(pages: list[IndicatorPage], extra: list[str] = ()) -> HTML:
             dates.append(f"hentet {fmt.fmt_date(s.fetched)}")
         when = f" ({'; '.join(dates)})" if dates else ""
         items.append(f"<li>{html.escape(s.citation)}{html.escape(when)}</li>")
-    items += [f"<li>{html.escape(text)}</li>" for text in extra]
+    listed_already = set(found["citation"]) if len(found) else set()
+    items += [f"<li>{html.escape(t)}</li>" for t in dict.fromkeys(extra) if t not in listed_already]
     listed = (
         f"<ul>{''.join(items)}</ul>" if items else "<p>Ingen lagrede data for denne siden ennå.</p>"
     )
