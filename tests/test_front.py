@@ -72,3 +72,32 @@ def test_key_figures_say_why_a_figure_is_missing(shipped_built):
         "Mosseregionen",
         "År",
     ]
+
+
+def test_a_document_table_that_is_not_a_number_is_kept_as_text():
+    """Hand-made rows: a manual CSV may cite "tabell 2 [lenke](…)"; the list keeps it as text."""
+    used = pd.DataFrame(
+        {
+            "kind": ["dokument", "dokument"],
+            "citation": ["Planen, tabell 10", "Planen, tabell 2 [klikk](javascript:x)"],
+            "publisher": ["KS", "NHO"],
+            "periods": ["2024", "2023"],
+            "updated": ["", ""],
+            "fetched": ["", ""],
+        }
+    )
+    table = front.data_table(used)
+    assert table["Kilde"].tolist() == ["Planen, tabell 10, 2 [klikk](javascript:x)"]
+    assert table["Utgiver"].tolist() == ["KS, NHO"]
+
+
+def test_the_position_table_and_lead_say_the_key_positions(shipped_built):
+    key = page_data.key_positions(shipped_built)
+    table = front.positions_table(key)
+    assert len(table) == len(key) and list(table["Mål"]) == list(key["title"])
+    growth = key.set_index("measure").loc["befolkningsvekst_1"]
+    row = table.set_index("Mål").loc[growth["title"]]
+    assert row["Plass blant BA-regionene"].startswith(growth["ba_place"])
+    lead = front.position_lead(key)
+    assert f"{growth['title']} ({growth['period']}): {growth['value']} for Mosseregionen" in lead
+    assert not table.map(lambda v: str(v).strip() == "").any().any()

@@ -157,13 +157,14 @@ def data_table(used: pd.DataFrame) -> pd.DataFrame:
     )
     for name, part in documents.groupby(names, sort=False):
         tables = sorted(
-            {c.split(", tabell ")[1] for c in part["citation"] if ", tabell " in c}, key=int
+            {c.split(", tabell ")[1] for c in part["citation"] if ", tabell " in c},
+            key=lambda t: (not t.isdigit(), int(t) if t.isdigit() else 0, t),
         )
         shown = name + (f", tabell {', '.join(tables)}" if tables else "")
         publishers = ", ".join(dict.fromkeys(part["publisher"]))
         rows.append({"Kilde": shown, "Utgiver": publishers, "År": _years(part["periods"])})
     table = pd.DataFrame(rows, columns=["Kilde", "Utgiver", "År", "Oppdatert hos kilden", "Hentet"])
-    table = table.fillna("")
+    table = table.astype(object).fillna("")
     for optional in ("Oppdatert hos kilden", "Hentet"):
         if not table[optional].astype(bool).any():
             table = table.drop(columns=optional)
