@@ -316,7 +316,11 @@ def test_out_path_and_atomic_replace(report, tmp_path):
     assert make_pdf(report, target, echo=lambda _: None) == target
     assert target.read_bytes().startswith(b"%PDF-")
     assert PdfReader(io.BytesIO(target.read_bytes())).pages
-    assert sorted(p.name for p in target.parent.iterdir()) == ["sak 12.pdf"]
+    # the short meeting version beside it, and no temporary file left
+    assert sorted(p.name for p in target.parent.iterdir()) == [
+        "sak 12-kortversjon.pdf",
+        "sak 12.pdf",
+    ]
 
 
 @pytest.mark.slow

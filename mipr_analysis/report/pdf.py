@@ -442,8 +442,8 @@ def _join(
                 if s.group in ("", "Forside")
                 else writer.add_outline_item(title=s.group, page_number=s.first_page - 1)
             )
-        title = s.title + (f" ({s.note})" if s.note else "")
-        writer.add_outline_item(title=title, page_number=s.first_page - 1, parent=parent)
+        entry = s.title + (f" ({s.note})" if s.note else "")
+        writer.add_outline_item(title=entry, page_number=s.first_page - 1, parent=parent)
     writer.page_mode = "/UseOutlines"
     writer.add_metadata(
         {
