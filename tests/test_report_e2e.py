@@ -17,7 +17,7 @@ import pytest
 from browser_support import check_page, require_chromium
 
 from mipr_analysis import config
-from mipr_analysis.indicators import build, load_registry
+from mipr_analysis.indicators import build, load_registry, page_data
 from mipr_analysis.report.jobs import FAILED, RAN, SKIPPED, Job
 from mipr_analysis.report.plan import plan_jobs
 from mipr_analysis.report.runner import check_parameters, run_batch
@@ -118,10 +118,12 @@ def test_shipped_data_gives_every_page_with_real_series(shipped):
 def test_front_page_answers_how_the_region_is_doing(shipped):
     root, _ = shipped
     index = text(page(root, "index"))
-    assert "Status for Mosseregionen samlet" in index
+    assert "Slik ligger regionen an i landet" in index
+    growth = page_data.key_positions(root / "data").set_index("measure").loc["befolkningsvekst_1"]
+    assert f"{growth['value']} for Mosseregionen, {growth['ba_place']} blant BA-regionene" in index
     assert "Hovedmål" in index and "Mål 3" in index
-    assert "bare nullpunkt" in index
-    assert "Om denne kjøringen" in index and "07459" in index
+    assert index.count("bare nullpunktet") == 1  # said once, not in every cell
+    assert "Om denne kjøringen" in index and "tabell 07459" in index
     html = page(root, "index")
     assert 'href="indikator_sysselsettingsandel_20_66.html"' in html
     assert 'class="sparkline"' in html  # trend lines where there is a series
@@ -251,6 +253,13 @@ def test_exploration_notebook_runs_offline_on_the_shipped_data(tmp_path, monkeyp
     executed = json.loads(out.read_text(encoding="utf-8"))
     outputs = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
     assert not [o for o in outputs if o["output_type"] == "error"]
-    shown = json.dumps(outputs, ensure_ascii=False)
-    assert "85572.0" in shown and "Mosseregionen" in shown
     assert any("image/png" in o.get("data", {}) for o in outputs)
+
+    def shown_by(fragment: str) -> str:
+        cell = next(c for c in executed["cells"] if fragment in "".join(c["source"]))
+        return "".join("".join(o.get("data", {}).get("text/plain", "")) for o in cell["outputs"])
+
+    oslo = shown_by("to_oslo.pivot_table")  # Moss's old codes (0104, 0136, 3002) all on 3103
+    assert all(str(year) in oslo for year in range(2017, 2023)) and "Moss" in oslo
+    share = shown_by('share[share["year"] == share["year"].max()]')
+    assert "2026" in share and "Våler" in share and "Mosseregionen" in share
