@@ -87,7 +87,7 @@ def set_manual(data: Path, start: str, value: str) -> None:
 @pytest.fixture
 def plan_and_population(data_dir, shared_ssb):
     """The plan's typed figures and SSB's population 1 January 2024 (real 07459 export)."""
-    from mipr_analysis.ssb.statbank_csv import import_statbank_csv
+    from mipr_analysis.ssb.imports import import_statbank_csv
 
     shutil.copytree(MANUAL, data_dir / "raw" / "manual")
     import_statbank_csv(

@@ -362,7 +362,7 @@ def test_page_sentences_and_the_front_page_lines(shipped, shipped_dir):
     assert key.loc["sysselsettingsandel_15_74", "ba_place"].startswith(
         f"nr. {mipr['rank']} av {mipr['rank_of']}"
     )
-    assert f"Moss nr. {row['rank']}" in key.loc["sysselsettingsandel_15_74", "municipalities"]
+    assert f"Moss {row['rank']}," in key.loc["sysselsettingsandel_15_74", "municipalities"]
     table = page_data.position_table("samferdsel", shipped_dir)
     assert set(table["Område"]) == {regions.region_name(r) for r in (*MIPR, "MIPR", "IOR", "0")}
     with pytest.raises(NotFound):

@@ -1011,7 +1011,7 @@ def key_positions(
             unit = "prosentpoeng" if r["unit"] == "prosent" else r["unit"]
             change = f"{fmt_change(r['value'] - prev['value'], int(r['decimals']), unit)} fra {prev['period_text']}"
         ranks = [
-            f"{by_region.loc[m, 'region_name']} nr. {int(by_region.loc[m, 'rank'])}"
+            f"{by_region.loc[m, 'region_name']} {int(by_region.loc[m, 'rank'])}"
             for m in members
             if m in by_region.index and is_finite(by_region.loc[m, "rank"])
         ]
@@ -1028,7 +1028,7 @@ def key_positions(
                 "ba_place": ba_place_text(r),
                 "ba_move": rank_move(r["rank"], prev["rank"]) if prev is not None else "",
                 "municipalities": (
-                    ", ".join(ranks) + f" av {int(ranked.max())} kommuner" if ranks else "–"
+                    ", ".join(ranks) + f" (av {int(ranked.max())})" if ranks else "–"
                 ),
                 "national": position_value_text(national)
                 if national is not None and r["kind"] != "count"

@@ -189,14 +189,20 @@ def _latest_date(dates: pd.Series) -> str:
     return fmt.fmt_date(max(known)) if known else ""
 
 
-LEAD_MEASURES = ("befolkningsvekst_1", "befolkningsvekst_10", "arbeidsplassvekst_5")
-"""The position measures the front page's lead sentences are about (growth: what has moved)."""
+LEAD_MEASURES = (
+    "befolkningsvekst_1",
+    "befolkningsvekst_10",
+    "arbeidsplassvekst_5",
+    "sysselsettingsandel_15_74",
+)
+"""The position measures the front page's lead sentences are about: what has moved (growth)
+and the employment rate, where the municipalities' ranks say the most."""
 
 
-def position_lead(key: pd.DataFrame) -> str:
-    """Two or three sentences on what has moved, in a politician's words, from the rows of
-    `page_data.key_positions` (growth of population and jobs and the place among the BA
-    regions); "" when the positions are not computed."""
+def position_lead(key: pd.DataFrame) -> list[str]:
+    """A sentence per lead measure on what has moved, in a politician's words, from the rows of
+    `page_data.key_positions` (growth of population and jobs, the employment rate, the place
+    among the BA regions); none when the positions are not computed."""
     rows = key.set_index("measure")
     sentences = []
     for measure in LEAD_MEASURES:
@@ -205,10 +211,11 @@ def position_lead(key: pd.DataFrame) -> str:
         r = rows.loc[measure]
         place = f", {r['ba_place']} blant BA-regionene" if r["ba_place"] != "–" else ""
         national = f"; landet {r['national']}" if r["national"] != "–" else ""
-        sentences.append(
-            f"{r['title']} ({r['period']}): {r['value']} for Mosseregionen{place}{national}."
-        )
-    return " ".join(sentences)
+        sentence = f"{r['title']} ({r['period']}): {r['value']} for Mosseregionen{place}{national}."
+        if measure == "sysselsettingsandel_15_74" and r["municipalities"] != "–":
+            sentence += f" Kommunenes plass blant alle kommuner: {r['municipalities']}."
+        sentences.append(sentence)
+    return sentences
 
 
 def positions_table(key: pd.DataFrame) -> pd.DataFrame:
