@@ -27,6 +27,7 @@ from babel.numbers import format_decimal
 
 from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.config import OSLO
+from mipr_analysis.errors import NotFound
 
 if TYPE_CHECKING:  # pandas is imported only by the functions that take frames
     import pandas as pd
@@ -225,8 +226,9 @@ def nb_table(
     formats = formats or {}
     unknown = set(formats) - set(df.columns)
     if unknown:
-        raise KeyError(
-            f"nb_table: no column(s) {sorted(unknown)} in the table; columns are {list(df.columns)}"
+        raise NotFound(
+            f"nb_table: tabellen har ingen kolonne {', '.join(map(repr, sorted(unknown)))}. "
+            f"Bruk et av kolonnenavnene: {', '.join(map(repr, df.columns))}"
         )
     from pandas.api.types import is_numeric_dtype
 

@@ -86,7 +86,7 @@ def test_check_page_finds_what_is_wrong(tmp_path):
         "console error: feil i skript",
         "code input/prompt element(s) visible",
         "Traceback (most recent call last)",
-        "first heading is h2",
+        "første overskrift er h2",
         "scrolls sideways",
     ):
         assert expected in problems, f"{expected!r} not in:\n{problems}"

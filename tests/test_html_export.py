@@ -151,7 +151,7 @@ def test_images_embedded_with_alt_text(page):
     assert all(img["src"].startswith("data:image/png;base64,") for img in images)
     alts = [img.get("alt") for img in images]
     assert alts == ["Kart over regionen", "Håndlaget figur med alt-tekst", MISSING_ALT]
-    assert any("without alt text" in r.getMessage() for r in records)
+    assert any("uten alternativ tekst" in r.getMessage() for r in records)
 
 
 def test_outputs_are_reachable_by_keyboard(page):
@@ -189,9 +189,9 @@ def test_export_is_atomic_and_overwrites(exported, page):
 
 
 def test_export_errors_say_what_to_do(tmp_path):
-    with pytest.raises(FileNotFoundError, match="run the batch"):
+    with pytest.raises(FileNotFoundError, match="mangler.ipynb: kjør `mipr report` først"):
         export_html(tmp_path / "mangler.ipynb", tmp_path / "x.html", title="X")
-    with pytest.raises(ValueError, match="title"):
+    with pytest.raises(ValueError, match="sidetittel"):
         export_html(tmp_path / "mangler.ipynb", tmp_path / "x.html", title=" ")
 
 
@@ -199,10 +199,10 @@ def test_export_errors_say_what_to_do(tmp_path):
     ("html", "expected"),
     [
         ("<h1>A</h1><h2>B</h2><h3>C</h3><h2>D</h2>", []),
-        ("<h2>A</h2>", ["the first heading is h2"]),
-        ("<h1>A</h1><h3>B</h3>", ["h1 is followed by h3"]),
-        ("<h1>A</h1><h1>B</h1>", ["2 h1 headings"]),
-        ("<p>x</p>", ["the page has no heading"]),
+        ("<h2>A</h2>", ["første overskrift er h2"]),
+        ("<h1>A</h1><h3>B</h3>", ["h1 følges av h3"]),
+        ("<h1>A</h1><h1>B</h1>", ["2 h1-overskrifter"]),
+        ("<p>x</p>", ["siden har ingen overskrift"]),
     ],
 )
 def test_heading_problems(html, expected):
@@ -312,8 +312,9 @@ def test_every_header_cell_gets_a_scope(tables_page):
 def test_a_table_without_caption_is_logged(tables_page):
     _, records = tables_page
     messages = [r.getMessage() for r in records]
-    missing = [m.split(": ", 1)[1].split(";")[0] for m in messages if "has no caption" in m]
-    assert missing == ["table 1 has no caption", "table 2 has no caption"]  # markdown, pandas
+    missing = [m.split(": ", 1)[1].split(";")[0] for m in messages if "ingen tabelltittel" in m]
+    # the markdown table and the pandas one
+    assert missing == ["tabell 1 har ingen tabelltittel", "tabell 2 har ingen tabelltittel"]
 
 
 def test_status_cells_are_marked_and_the_shape_is_hidden_from_screen_readers(tables_page):

@@ -588,5 +588,5 @@ def test_bundle_with_two_datasets_is_refused(basic):
 
 
 def test_unsupported_source_type():
-    with pytest.raises(TypeError, match="not int"):
+    with pytest.raises(TypeError, match="ikke int"):
         read_jsonstat(42)  # type: ignore[arg-type]

@@ -252,7 +252,7 @@ def test_timeout_fails_the_job_and_the_next_page_still_runs(data_dir, tmp_path, 
 
 def test_check_parameters_rejects_unknown_name(fixtures):
     check_parameters(hello(fixtures, "ok", "3103", label="x"))
-    with pytest.raises(ValueError, match=r"'regon'.*declares: label, pause, region"):
+    with pytest.raises(ValueError, match=r"'regon'.*den har: label, pause, region"):
         check_parameters(Job(fixtures / "batch_hello.ipynb", {"regon": "3103"}, "typo", "T", "G"))
 
 
@@ -267,9 +267,9 @@ def test_bad_parameter_stops_batch_before_running(data_dir, tmp_path, fixtures):
 
 
 def test_job_validation(fixtures):
-    with pytest.raises(ValueError, match="safe file stem"):
+    with pytest.raises(ValueError, match="kan ikke brukes som filnavn"):
         Job(fixtures / "batch_hello.ipynb", {}, "Mål 1", "T", "G")
-    with pytest.raises(ValueError, match="plain JSON values"):
+    with pytest.raises(ValueError, match="parameteren 'region' er set, ikke en enkel JSON"):
         Job(fixtures / "batch_hello.ipynb", {"region": {"3103"}}, "x", "T", "G")
     jobs = [
         Job(fixtures / "batch_hello.ipynb", {}, "a", "A", "G", indicators=("ind_1",)),

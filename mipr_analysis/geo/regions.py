@@ -24,7 +24,7 @@ import yaml
 
 from mipr_analysis import config
 from mipr_analysis.codes import normalise_code
-from mipr_analysis.errors import MiprError
+from mipr_analysis.errors import DataError, MiprError, NotFound
 from mipr_analysis.ssb.sidecar import display_path
 from mipr_analysis.ssb.store import SnapshotStore
 
@@ -116,9 +116,9 @@ def region_members(region_id: str) -> tuple[str, ...]:
         current = to_2024_code(rid)
         if current is not None:
             return (current,)
-    raise KeyError(
-        f"Unknown region {region_id!r}: use a municipality code or one of {sorted(regions)} "
-        "(defined in mipr_analysis/geo/regions.yaml)."
+    raise NotFound(
+        f"{region_id!r} er verken en kommune eller en region. Bruk et kommunenummer fra 2024 "
+        f"som tekst (f.eks. '3103' for Moss) eller en av {', '.join(map(repr, sorted(regions)))}"
     )
 
 
@@ -136,9 +136,11 @@ def region_name(region_id: str) -> str:
     name = _changes(None).names.get(rid)
     if name:
         return name
-    raise KeyError(
-        f"No name known for region {region_id!r}: add it to mipr_analysis/regions.yaml or put "
-        "KLASS 131 change lists in data/raw/klass/."
+    known = ", ".join(map(repr, sorted(defs["regions"])))
+    raise NotFound(
+        f"ingen region eller kommune har koden {region_id!r}. Bruk et kommunenummer fra SSBs "
+        f"KLASS 131 (f.eks. '3103' for Moss) eller en av {known}; for eldre kommunenumre, "
+        f"importer KLASS-endringslistene (`mipr import-file FIL --table {KLASS_CHANGES}-ÅÅÅÅ`)"
     )
 
 
@@ -270,8 +272,9 @@ def load_klass_changes(path: str | Path, data: bytes | None = None) -> list[Code
                 for new, entry in doc["endringer"].items()
                 for old in entry["oldCodes"]
             ]
-        raise ValueError(
-            f"{path}: not a KLASS change list (expected the key 'codeChanges' or 'endringer')."
+        raise DataError(
+            f"{path.name}: er ikke en KLASS-endringsliste (mangler nøkkelen 'codeChanges' eller "
+            "'endringer'). Last ned endringslisten fra KLASS som JSON eller CSV"
         )
     header = text.splitlines()[0] if text else ""
     delimiter = ";" if header.count(";") > header.count(",") else ","
@@ -279,9 +282,9 @@ def load_klass_changes(path: str | Path, data: bytes | None = None) -> list[Code
     for row in csv.DictReader(io.StringIO(text), delimiter=delimiter):
         new = _code(row.get("newCode") or row.get("currentCode"))
         if not new or not row.get("changeOccurred"):
-            raise ValueError(
-                f"{path}: expected the columns oldCode, newCode (or currentCode) and "
-                f"changeOccurred; found {list(row)[:8]}."
+            raise DataError(
+                f"{path.name}: mangler kolonnene oldCode, newCode (eller currentCode) og "
+                f"changeOccurred; fant {list(row)[:8]}. Last ned endringslisten fra KLASS som CSV"
             )
         old = _code(row.get("oldCode")) or new
         changes.append(
@@ -304,7 +307,10 @@ def load_klass_codes(path: str | Path, data: bytes | None = None) -> list[str]:
     if path.suffix.lower() == ".json":
         doc = json.loads(text)
         if not isinstance(doc, dict) or not isinstance(doc.get("codes"), list):
-            raise ValueError(f"{path}: not a KLASS code list (expected the key 'codes').")
+            raise DataError(
+                f"{path.name}: er ikke en KLASS-kodeliste (mangler nøkkelen 'codes'). Last ned "
+                "kodelisten fra KLASS som JSON eller CSV"
+            )
         return [_code(c["code"]) for c in doc["codes"]]
     header = text.splitlines()[0] if text else ""
     delimiter = ";" if header.count(";") > header.count(",") else ","

@@ -304,7 +304,7 @@ def _to_bool(value: object) -> object:
         return False
     if text == "":
         return pd.NA
-    raise ValueError(f"{value!r} is not a boolean")
+    raise ValueError(f"{value!r} er ikke sann eller usann (true/false)")
 
 
 def to_csv_text(name: str, frame: pd.DataFrame) -> str:

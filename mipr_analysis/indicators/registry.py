@@ -50,7 +50,7 @@ from typing import Any
 
 import yaml
 
-from mipr_analysis.errors import MiprError
+from mipr_analysis.errors import MiprError, NotFound
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 10x faster
 
@@ -173,12 +173,12 @@ def load_registry(path: Path | str | None = None) -> list[Indicator]:
 
 
 def get_indicator(indicator_id: str, registry: list[Indicator] | None = None) -> Indicator:
-    """One indicator by id; a `KeyError` says which ids exist."""
+    """One indicator by id; a `NotFound` (a `KeyError`) says which ids exist."""
     for ind in registry if registry is not None else load_registry():
         if ind.id == indicator_id:
             return ind
     known = ", ".join(i.id for i in (registry or load_registry()))
-    raise KeyError(f"Ukjent indikator {indicator_id!r}; registry.yaml har: {known}.")
+    raise NotFound(f"ukjent indikator {indicator_id!r}. Bruk en av: {known}")
 
 
 @dataclass(frozen=True)

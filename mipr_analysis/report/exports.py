@@ -28,6 +28,7 @@ import pandas as pd
 
 from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.config import OSLO
+from mipr_analysis.errors import NotFound
 from mipr_analysis.formatting import looks_like_formula, round_half_up, write_excel_csv
 from mipr_analysis.indicators import status
 
@@ -86,9 +87,9 @@ DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
 def _check_columns(frame: pd.DataFrame, required: Sequence[str], what: str) -> None:
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise KeyError(
-            f"{what} lacks column(s) {missing}; pass what "
-            f"mipr_analysis.indicators.page_data.{what}() returns"
+        raise NotFound(
+            f"{what}: tabellen mangler kolonnene {', '.join(map(repr, missing))}. Gi det "
+            f"mipr_analysis.indicators.page_data.{what}() returnerer"
         )
 
 

@@ -31,6 +31,7 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from mipr_analysis import config
 from mipr_analysis.atomic import atomic_write_bytes
+from mipr_analysis.errors import DataError, Missing
 from mipr_analysis.indicators import status
 from mipr_analysis.report.page_shell import TEMPLATE_NAME, TEMPLATES_DIR, page_css, render_page
 from mipr_analysis.report.safe_html import clean_html
@@ -150,15 +151,15 @@ def heading_problems(html: str | BeautifulSoup) -> list[str]:
     soup = html if isinstance(html, BeautifulSoup) else BeautifulSoup(html, "html.parser")
     levels = [int(h.name[1]) for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])]
     if not levels:
-        return ["the page has no heading; start the notebook with '# <title>'"]
+        return ["siden har ingen overskrift; begynn notatboken med '# <tittel>'"]
     problems = []
     if levels[0] != 1:
-        problems.append(f"the first heading is h{levels[0]}; start the notebook with '# <title>'")
+        problems.append(f"første overskrift er h{levels[0]}; begynn notatboken med '# <tittel>'")
     if levels.count(1) > 1:
-        problems.append(f"{levels.count(1)} h1 headings; use '##' for sections")
+        problems.append(f"{levels.count(1)} h1-overskrifter; bruk '##' for avsnitt")
     for before, after in zip(levels, levels[1:]):
         if after > before + 1:
-            problems.append(f"h{before} is followed by h{after}; do not skip heading levels")
+            problems.append(f"h{before} følges av h{after}; ikke hopp over overskriftsnivåer")
     return problems
 
 
@@ -235,9 +236,9 @@ def accessible_tables(soup) -> list[str]:
         caption = table.find("caption")
         if caption is None or not _own(caption, table) or not caption.get_text(strip=True):
             problems.append(
-                f"table {number} has no caption; give it one (tables.html_table, "
-                "formatting.nb_table and Styler.set_caption take one; a markdown "
-                "table cannot have one)"
+                f"tabell {number} har ingen tabelltittel; gi den en (tables.html_table, "
+                "formatting.nb_table og Styler.set_caption tar en caption; en markdown-tabell "
+                "kan ikke ha en)"
             )
     return problems
 
@@ -271,7 +272,7 @@ def _postprocess(html: str, source: Path) -> str:
         img["alt"] = MISSING_ALT
     if unlabelled:
         log.warning(
-            "%s: %d figure(s) without alt text; show them with theme.show(fig, alt=...)",
+            "%s: %d figur(er) uten alternativ tekst; vis dem med theme.show(fig, alt=...)",
             source,
             len(unlabelled),
         )
@@ -289,11 +290,13 @@ def export_html(
     """Convert an executed notebook to the secretariat's HTML page (atomic write)."""
     source = Path(executed_notebook_path)
     if not title or not title.strip():
-        raise ValueError("export_html needs a page title, e.g. 'Befolkning i Mosseregionen'.")
+        raise DataError("export_html trenger en sidetittel, f.eks. 'Befolkning i Mosseregionen'")
     try:
         nb = nbformat.read(source, as_version=4)
     except FileNotFoundError:
-        raise FileNotFoundError(f"No executed notebook at {source}; run the batch first.") from None
+        raise Missing(
+            f"ingen kjørt notatbok {source.name}: kjør `mipr report` først, så eksporteres sidene"
+        ) from None
     nb.metadata["title"] = title.strip()
     resources = {
         "metadata": {"name": title.strip(), "path": str(source.parent)},

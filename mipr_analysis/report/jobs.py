@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mipr_analysis import config
+from mipr_analysis.errors import DataError
 
 # JobResult.status values
 RAN, SKIPPED, FAILED, NOT_SELECTED, INTERRUPTED = (
@@ -53,17 +54,18 @@ class Job:
         self.indicators = tuple(self.indicators)
         self.tables = tuple(self.tables)
         if not _NAME.fullmatch(self.name):
-            raise ValueError(
-                f"job name {self.name!r} is not a safe file stem: use ASCII letters, digits, "
-                "'_', '-' and '.' only (it becomes <name>.ipynb and <name>.html)"
+            raise DataError(
+                f"jobbnavnet {self.name!r} kan ikke brukes som filnavn: bruk bare ASCII-bokstaver, "
+                "sifre, '_', '-' og '.' (det blir <navn>.ipynb og <navn>.html)"
             )
-        try:
-            json.dumps(self.parameters)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"job {self.name!r}: parameters must be plain JSON values (str, int, float, "
-                f"bool, None, list, dict): {exc}"
-            ) from None
+        for key, value in self.parameters.items():
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                raise DataError(
+                    f"jobben {self.name!r}: parameteren {key!r} er {type(value).__name__}, ikke "
+                    "en enkel JSON-verdi. Gi den som tekst, tall, True/False, None, liste eller dict"
+                ) from None
 
     @property
     def html_name(self) -> str:

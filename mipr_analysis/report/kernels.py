@@ -311,7 +311,10 @@ class WarmKernelEngine(NBClientEngine):
         **kwargs: Any,
     ):
         if warm_kernel is None:
-            raise KernelError("the mipr-warm engine needs warm_kernel=")
+            raise KernelError(
+                "motoren mipr-warm trenger warm_kernel=: kjør sidene med `mipr report`, som gir "
+                "hver side en varm kjerne"
+            )
         client = PapermillNotebookClient(
             nb_man,
             km=warm_kernel.km,

@@ -102,7 +102,7 @@ def _run_record(reports_dir: Path) -> dict:
     try:
         run = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(run.get("pages"), list):
-            raise ValueError("no list of pages")
+            raise ValueError("ingen liste over sider")
         datetime.fromisoformat(run["started_at"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise MiprError(f"{path} kan ikke leses ({exc}): kjør `mipr report` på nytt.") from None
@@ -423,8 +423,10 @@ def _join(
         writer.append(PdfReader(io.BytesIO(part)), import_outline=False)
     stamp_pages = PdfReader(io.BytesIO(stamps)).pages
     if len(stamp_pages) != len(writer.pages):
-        raise RuntimeError(
-            f"running heads: {len(stamp_pages)} sheets for {len(writer.pages)} pages"
+        raise MiprError(
+            f"topp- og bunntekstene ble {len(stamp_pages)} ark for {len(writer.pages)} sider. "
+            f"Kjør `mipr pdf` igjen; skjer det igjen, meld fra til dem som vedlikeholder "
+            "mipr_analysis"
         )
     for page, stamp in zip(writer.pages, stamp_pages, strict=True):
         page.merge_page(stamp)
@@ -554,7 +556,10 @@ def _front_matter(
             break
         toc_sheets = _sheets(toc)
     else:
-        raise RuntimeError("the table of contents does not settle on a page count")
+        raise MiprError(
+            "innholdsfortegnelsen fikk ikke et fast antall sider. Kjør `mipr pdf` igjen; skjer det "
+            "igjen, meld fra til dem som vedlikeholder mipr_analysis"
+        )
     titles = ["Innhold"] * len(toc_sheets) + [s.title for s in printable for _ in s.sheets]
     wide = [*toc_sheets, *(w for s in printable for w in s.sheets)]
     stamps = printer.text(

@@ -33,7 +33,7 @@ from typing import Any
 
 from mipr_analysis import config, hashing
 from mipr_analysis.config import OSLO
-from mipr_analysis.errors import UsageError
+from mipr_analysis.errors import DataError, Missing, UsageError
 from mipr_analysis.stopping import leave_terminal, stop_like_ctrl_c
 
 from . import cache
@@ -55,19 +55,21 @@ about a second of CPU to build at import; no notebook schema has such a format."
 
 
 def check_parameters(job: Job) -> None:
-    """Raise ValueError when the job passes a parameter the notebook's parameters cell lacks."""
+    """Raise `DataError` when the job passes a parameter the notebook's parameters cell lacks."""
     if not job.notebook.is_file():
-        raise FileNotFoundError(f"job {job.name!r}: notebook {job.notebook} does not exist")
+        raise Missing(
+            f"jobben {job.name!r}: notatboken {job.notebook} finnes ikke. Rett stien i jobben"
+        )
     import papermill
 
     declared = papermill.inspect_notebook(str(job.notebook))
     unknown = sorted(set(job.parameters) - set(declared))
     if unknown:
-        known = ", ".join(sorted(declared)) or "none (no cell tagged 'parameters')"
-        raise ValueError(
-            f"job {job.name!r}: {job.notebook.name} has no parameter(s) "
-            f"{', '.join(map(repr, unknown))} in its parameters cell (it declares: {known}); "
-            "fix the name in the job or add the parameter to the notebook"
+        known = ", ".join(sorted(declared)) or "ingen (ingen celle merket 'parameters')"
+        raise DataError(
+            f"jobben {job.name!r}: {job.notebook.name} har ikke parameteren "
+            f"{', '.join(map(repr, unknown))} i parameters-cellen (den har: {known}). Rett navnet "
+            "i jobben, eller legg parameteren til i notatboken"
         )
 
 
@@ -153,7 +155,10 @@ def run_batch(
     names = [j.name for j in jobs]
     if len(set(names)) != len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
-        raise ValueError(f"job names must be unique; these occur more than once: {twice}")
+        raise DataError(
+            f"jobbnavnene må være unike; disse står mer enn én gang: {', '.join(twice)}. Gi "
+            "jobbene ulike navn"
+        )
     selected = select_jobs(jobs, only)
     reports = Path(reports_dir or config.reports_dir()).resolve()
     paths = config.ReportSet(reports)

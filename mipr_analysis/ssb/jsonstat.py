@@ -284,7 +284,7 @@ def _load(source: Source) -> Any:
             f"(begynner med {source[:60]!r}); gi JSON-tekst, en dict eller stien til en .json-fil"
         )
     raise TypeError(
-        f"read_jsonstat takes JSON text, bytes, a dict or a path, not {type(source).__name__}"
+        f"read_jsonstat tar JSON-tekst, bytes, en dict eller en sti, ikke {type(source).__name__}"
     )
 
 

@@ -42,7 +42,9 @@ class RateLimiter:
         """`state_file`: a JSON call log shared with other processes (then `clock` must be wall
         time, `time.time`). `margin`: seconds added to the window before a slot counts as free."""
         if max_calls < 1 or window <= 0:
-            raise ValueError(f"a rate limit needs >= 1 call per window > 0 s: {max_calls}/{window}")
+            raise ValueError(
+                f"en rategrense trenger minst 1 kall per vindu på over 0 s, ikke {max_calls}/{window}"
+            )
         self.max_calls = max_calls
         self.window = window
         self._clock = clock
