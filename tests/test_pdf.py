@@ -346,6 +346,14 @@ def test_the_real_report_set(tmp_path_factory):
     assert "Slik regnes regiontallet" in " ".join(
         _text(reader.pages[i]) for i in range(employment - 1, employment + 2)
     )
+    # No empty sheet: each has a figure or text beyond its running head and foot.
+    titles = [outline[1][0], *(p["title"] for p in pages), *(p["group"] for p in pages)]
+    for number, sheet in enumerate(reader.pages, start=1):
+        body = _text(sheet)
+        for stamp in [*titles, "Indikatorer for Mosseregionen"]:
+            body = body.replace(stamp, "")
+        body = re.sub(r"Rapport kjørt \S+|Side \d+ av \d+|\s", "", body)
+        assert body or sheet.images, f"side {number} er tom"
 
 
 def test_the_meeting_version_leaves_the_background_pages_out(report, tmp_path):
