@@ -169,8 +169,9 @@ def _wanted(selection: str | Iterable[str]) -> _Wanted:
                 "eller Norge ('0'). Bruk kommunenummer som tekst, f.eks. '3103'"
             )
         order.append(rid)
-    order = tuple(dict.fromkeys(order))
-    return _Wanted(tuple(municipalities), tuple(groups), national, named, order)
+    return _Wanted(
+        tuple(municipalities), tuple(groups), national, named, tuple(dict.fromkeys(order))
+    )
 
 
 def _table(frame: pd.DataFrame, desc: Description, wanted: _Wanted) -> pd.DataFrame:

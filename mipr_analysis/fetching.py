@@ -88,6 +88,7 @@ def fetch_plan(
         src = ind.source
         if src.type != "ssb" or (wanted and src.table not in wanted):
             continue
+        assert src.table is not None, "the registry requires source.table of an SSB source"
         seen.add(src.table)
         if src.pending:
             pending.append(Pending(ind.id, src.table, src.pending))
@@ -254,8 +255,8 @@ def run_fetch(
         f"Ferdig: {c['hentet']} hentet, {c['gjenbrukt']} gjenbrukt (uendret hos SSB), "
         f"{c['feilet']} feilet."
     )
-    for line in pending:
-        echo(f"Ikke hentet ennå: {line}")
+    for waiting in pending:
+        echo(f"Ikke hentet ennå: {waiting}")
     failed = [o for o in outcomes if o.status == "feilet"]
     reported: dict[tuple[str, str], int] = {}
     for outcome in (o for o in failed if not o.problems):
@@ -547,7 +548,7 @@ def _periods(found: ItemCheck) -> str:
 def _variables(meta: TableMetadata) -> str:
     """What a waiting indicator's table offers: each variable with its number of codes, and
     the codes of the content variable, so the registry's codes can be chosen."""
-    metric = (meta.roles.get("metric") or [None])[0]
+    metric = next(iter(meta.roles.get("metric") or []), None)
     parts = []
     for dim, codes in meta.dimensions.items():
         if dim == metric and len(codes) <= 12:

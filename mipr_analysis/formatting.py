@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -94,7 +94,7 @@ def _half_up(x: float | int | Decimal, decimals: int) -> Decimal:
 def round_half_up(value: float | None, decimals: int) -> float:
     """Round as published statistics do (2.5 -> 3, 73.95 -> 74.0), not banker's rounding;
     missing stays NaN."""
-    if is_missing(value):
+    if value is None or is_missing(value):
         return float("nan")
     return float(_half_up(value, decimals))
 
@@ -114,14 +114,14 @@ def _babel(x: float | int | Decimal, decimals: int, plus: bool = False) -> str:
 
 def fmt_number(x: float | int | None, decimals: int = 0) -> str:
     """A number in Norwegian style: ``52051 -> "52 051"``, ``8.268, 2 -> "8,27"``."""
-    if is_missing(x):
+    if x is None or is_missing(x):
         return MISSING
     return _babel(x, decimals)
 
 
 def fmt_percent(x: float | None, decimals: int = 1) -> str:
     """A value already in percent: ``75.46 -> "75,5 %"``."""
-    if is_missing(x):
+    if x is None or is_missing(x):
         return MISSING
     return _babel(x, decimals) + NBSP + "%"
 
@@ -143,7 +143,7 @@ def fmt_change(x: float | None, decimals: int | None = None, unit: str | None = 
 
     For ``unit="plass"``/``"plasser"`` the change is in places, e.g. ``"+3 plasser"``.
     """
-    if is_missing(x):
+    if x is None or is_missing(x):
         return MISSING
     if (unit or "").strip() in PLACE_UNITS:
         return _places(x, plus=True)
@@ -179,7 +179,7 @@ def fmt_value(
     ``"dekar"``, ``"indeks"``, ``"antall"``/None (number only); any other unit is written after
     the number. Missing values show the SSB status reason when given (see `fmt_missing`).
     """
-    if is_missing(x):
+    if x is None or is_missing(x):
         return fmt_missing(status)
     key = (unit or "").strip()
     if key in PREFIX_UNITS:
@@ -206,7 +206,7 @@ def fmt_date(d: dt.date | dt.datetime | str | pd.Timestamp) -> str:
 Format = str | Callable[[object], str]
 
 
-def _formatter(spec: Format) -> Callable[[object], str]:
+def _formatter(spec: Format) -> Callable[[Any], str]:
     if callable(spec):
         return spec
     return lambda x: fmt_value(x, spec)
@@ -255,7 +255,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 injection"): such text is written as text, never as a formula."""
 
 
-def looks_like_formula(value: object) -> bool:
+def looks_like_formula(value: object) -> TypeGuard[str]:
     """True for text that a spreadsheet would run as a formula (`FORMULA_START`)."""
     return isinstance(value, str) and value.startswith(FORMULA_START)
 

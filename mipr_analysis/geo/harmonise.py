@@ -185,7 +185,7 @@ def national_total(df: pd.DataFrame, code_col: str = "Region") -> pd.DataFrame:
         doubtful = out["year"].isin(unverified).to_numpy()
         out.loc[doubtful, measures] = np.nan
         complete = complete & ~doubtful
-    out["status"] = _status(np.where(complete, None, MISSING))
+    out["status"] = _status(np.where(complete, None, MISSING))  # type: ignore[call-overload]  # numpy stubs reject None
     out.insert(0, "region", regions.NATIONAL)
     out.insert(1, "region_name", regions.region_name(regions.NATIONAL))
     out["members"] = "sum av kommunene"
@@ -265,7 +265,7 @@ def _sum_parts(merged: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     measures = [m for m in MEASURES if m in merged.columns]
     grouped = merged.groupby(keys, dropna=False, sort=False)
     out, complete = strict_sum(grouped, measures)
-    out["status"] = _status(np.where(complete, None, MISSING))
+    out["status"] = _status(np.where(complete, None, MISSING))  # type: ignore[call-overload]  # numpy stubs reject None
     parts = grouped["_code"].agg(lambda s: "+".join(sorted(s))).reset_index(drop=True)
     out["harmonised_from"] = parts.to_numpy()
     return out
@@ -280,10 +280,10 @@ def _sum_members(
     present = grouped["region"].nunique().to_numpy() == len(members)
     out.loc[~present, measures] = np.nan
     complete &= present
-    status = np.where(complete, None, MISSING)
+    status = np.where(complete, None, MISSING)  # type: ignore[call-overload]  # numpy stubs reject None
     if len(members) == 1 and "status" in sub.columns:  # keep SSB's own symbol
         own = grouped["status"].first().to_numpy()
-        status = np.where(complete, None, np.where(pd.isna(own), MISSING, own))
+        status = np.where(complete, None, np.where(pd.isna(own), MISSING, own))  # type: ignore[call-overload]  # numpy stubs reject None
     out["status"] = _status(status)
     out.insert(0, "region", rid)
     out.insert(1, "region_name", regions.region_name(rid))
@@ -317,7 +317,11 @@ def _names(out: pd.DataFrame, code_col: str) -> dict[str, str]:
         try:
             names[code] = regions.region_name(code)
         except KeyError:
-            labels = out.loc[out["region"] == code, label_col] if label_col in out else []
+            labels = (
+                out.loc[out["region"] == code, label_col]
+                if label_col in out
+                else pd.Series(dtype=object)
+            )
             names[code] = str(labels.iloc[-1]) if len(labels) else code
     return names
 

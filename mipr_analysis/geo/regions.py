@@ -419,6 +419,11 @@ class _Graph:
     names: dict[str, str]
 
 
+Changes = tuple[CodeChange, ...] | list[CodeChange] | _Graph | None
+"""What the code lookups take as `changes`: change lists, `code_history()`, or None (the data
+folder's KLASS lists)."""
+
+
 @lru_cache(maxsize=8)
 def _graph(changes: tuple[CodeChange, ...]) -> _Graph:
     successors: dict[str, dict[int, set[str]]] = {}
@@ -450,7 +455,7 @@ _last: list = [None, None]
 """The last change tuple given and its graph (callers pass the same tuple many times)."""
 
 
-def _changes(changes: tuple[CodeChange, ...] | list[CodeChange] | _Graph | None) -> _Graph:
+def _changes(changes: Changes) -> _Graph:
     """The graph of `changes`, or of the change lists in the data folder."""
     if changes is None:
         return code_history()
@@ -471,7 +476,7 @@ def _lives_on(graph: _Graph, code: str, year: int) -> bool:
     return any(y >= year for y in graph.valid_in.get(code, ()))
 
 
-def to_2024_code(code: str | int, changes: tuple[CodeChange, ...] | None = None) -> str | None:
+def to_2024_code(code: str | int, changes: Changes = None) -> str | None:
     """The 2024 municipality that a (whole) municipality code became, or None.
 
     None for non-municipal codes, for codes that were split between municipalities and for codes
@@ -502,9 +507,7 @@ def to_2024_code(code: str | int, changes: tuple[CodeChange, ...] | None = None)
     return (builtin[text]["current"] if text in builtin else text) if known else None
 
 
-def code_validity(
-    code: str, changes: tuple[CodeChange, ...] | None = None
-) -> tuple[int | None, int | None]:
+def code_validity(code: str, changes: Changes = None) -> tuple[int | None, int | None]:
     """(first, last) year a municipality code was valid; None where open-ended or unknown."""
     text = normalise_code(code)
     builtin = _builtin_codes()
@@ -515,9 +518,7 @@ def code_validity(
     return graph.created.get(text), (min(ends) - 1 if ends else None)
 
 
-def boundary_changes(
-    code: str, changes: tuple[CodeChange, ...] | None = None
-) -> list[BoundaryChange]:
+def boundary_changes(code: str, changes: Changes = None) -> list[BoundaryChange]:
     """Partial boundary changes that touch a municipality (as giver or receiver).
 
     From `regions.yaml` (e.g. 2026: parts of 3118 Indre Østfold to 3216 Vestby and 3207 Nordre

@@ -559,9 +559,9 @@ def flows(
     """
     matrix = _matrix(frame, changes)
     places = [normalise_code(p) for p in places]
-    focus = {normalise_code(f) for f in focus}
+    focused = {normalise_code(f) for f in focus}
     years = sorted(matrix["year"].dropna().unique())
-    pairs = [(r, w) for r in places for w in places if r != w and (r in focus or w in focus)]
+    pairs = [(r, w) for r in places for w in places if r != w and (r in focused or w in focused)]
     indexed = matrix.set_index(["year", "residence", "workplace"])["count"]
     index = pd.MultiIndex.from_tuples(
         [(y, r, w) for y in years for r, w in pairs], names=["year", "residence", "workplace"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -641,8 +642,8 @@ def focus_indicators(area: str) -> list[Indicator]:
     return [i for i in load_registry() if i.goal == area]
 
 
-def is_finite(x: object) -> bool:
-    """True for a real number (not None, NaN or NA)."""
+def is_finite(x: Any) -> bool:
+    """True for a real number (not None, NaN or NA); `x` is any table cell."""
     return x is not None and not pd.isna(x) and bool(np.isfinite(float(x)))
 
 
@@ -841,7 +842,7 @@ def positions(
     return out.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
-def rank_text(rank: object, of: object, among: str = "") -> str:
+def rank_text(rank: float | None, of: float | None, among: str = "") -> str:
     """ "nr. 12 av 357 kommuner"; "–" without a rank (1 = the highest value)."""
     from mipr_analysis.formatting import MISSING, fmt_rank
 
@@ -849,9 +850,9 @@ def rank_text(rank: object, of: object, among: str = "") -> str:
     return text if text == MISSING else f"nr. {text}"
 
 
-def rank_move(now: object, before: object) -> str:
+def rank_move(now: Any, before: Any) -> str:
     """How a rank moved since the period before: "opp 3 plasser" (towards nr. 1, a higher value
-    than others), "ned 1 plass", "samme plass"; "" when either rank is missing."""
+    than others), "ned 1 plass", "samme plass"; "" when either rank (a table cell) is missing."""
     if not is_finite(now) or not is_finite(before):
         return ""
     step = int(before) - int(now)
@@ -908,7 +909,7 @@ def position_rows_table(
         for rid, r in mine.iterrows():
             level = r["level"]
             found = previous is not None and (measure, rid) in previous.index
-            prev = previous.loc[(measure, rid)] if found else None
+            prev = previous.loc[(measure, rid)] if found and previous is not None else None
             move = rank_move(r["rank"], prev["rank"]) if prev is not None else ""
             out.append(
                 {
@@ -923,7 +924,9 @@ def position_rows_table(
                     if level == "municipality"
                     else "–",
                     "Blant BA-regionene": ba_place_text(r) if level == "council" else "–",
-                    "Endring i plass": f"{move} (fra {prev['period_text']})" if move else "",
+                    "Endring i plass": f"{move} (fra {prev['period_text']})"
+                    if move and prev is not None
+                    else "",
                 }
             )
     columns = [
@@ -947,10 +950,6 @@ def _class_text(row) -> str:
         f"{rank_text(row['class_rank'], row['class_rank_of'])} i sentralitetsklasse "
         f"{int(row['centrality_class'])}"
     )
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def position_sentences(area: str, region: str, data_dir: Path | str | None = None) -> list[str]:

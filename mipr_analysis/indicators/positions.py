@@ -353,6 +353,7 @@ def periods(measure: PositionMeasure, counts: Counts) -> list[tuple[int, int | N
     """(year, base year) of the measure's latest period and the one before (at most two),
     latest first; the base year is the start of a growth period, else None."""
     years = set(counts.years)
+    found: list[tuple[int, int | None]]
     if measure.span:
         found = [
             (y, y - measure.span) for y in sorted(years, reverse=True) if y - measure.span in years
@@ -371,6 +372,7 @@ def _formed(
         return table[column].xs(y, level="year") if column in table else pd.Series(dtype=float)
 
     if measure.span:
+        assert base is not None, "a growth measure has a base year (periods())"
         now, before = at(measure.numerator, year), at(measure.numerator, base)
         numerator, denominator = now - before, before
     elif measure.denominator:

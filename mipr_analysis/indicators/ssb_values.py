@@ -133,7 +133,7 @@ def reduce(
     out, complete = strict_sum(grouped, "v")
     out = out.rename(columns={"v": name})
     first_status = grouped["s"].first().to_numpy()
-    out["status"] = np.where(complete, None, np.where(pd.isna(first_status), MISSING, first_status))
+    out["status"] = np.where(complete, None, np.where(pd.isna(first_status), MISSING, first_status))  # type: ignore[call-overload]  # numpy stubs reject None
     out.insert(1, "Region_label", grouped["label"].last().to_numpy())
     # SSB's series on current borders ("K-3103") are complete enough to sum to Norway;
     # plain old codes may not be (see harmonise.national_total).
@@ -177,6 +177,7 @@ def compute(ind: Indicator, tables: TableCache, report_regions: list[str]) -> SS
     cannot be summed) are filled from the extension dataset, each row marked with its origin.
     """
     src = ind.source
+    assert src.table is not None, "the registry requires source.table of an SSB source"
     key = query_key(src.table, src.selection, src.codelists, "no")
     frame = _regions_as(tables.get(src.table, key), src.region_column)
     result = _compute_from(

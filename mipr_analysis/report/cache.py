@@ -169,7 +169,7 @@ def _absolute(node: ast.ImportFrom, current: str) -> str | None:
     if not node.level:
         return node.module
     parts = current.split(".")
-    is_package = _module_file(current) is not None and _module_file(current).name == "__init__.py"
+    is_package = (file := _module_file(current)) is not None and file.name == "__init__.py"
     base = parts if is_package else parts[:-1]
     base = base[: len(base) - (node.level - 1)]
     return ".".join(base + ([node.module] if node.module else []))

@@ -166,7 +166,7 @@ def _ink_on(fill: str) -> str:
 
 def _fits(fig: Figure, ax, label, width: float) -> bool:
     """True when the text is narrower than the segment (less a little padding)."""
-    box = label.get_window_extent(fig.canvas.get_renderer())
+    box = label.get_window_extent(theme.renderer(fig))
     left = ax.transData.transform((0, 0))[0]
     right = ax.transData.transform((width, 0))[0]
     return box.width + 6 <= right - left
@@ -174,7 +174,7 @@ def _fits(fig: Figure, ax, label, width: float) -> bool:
 
 def _category_headers(fig: Figure, ax, first: pd.Series, position: float) -> None:
     """The category names above the first bar, centred on its segments, pushed apart."""
-    renderer = fig.canvas.get_renderer()
+    renderer = theme.renderer(fig)
     centres, start = [], 0.0
     for category in CATEGORIES:
         value = 0.0 if pd.isna(first[category]) else float(first[category])

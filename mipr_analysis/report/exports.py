@@ -23,6 +23,7 @@ import math
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -93,7 +94,7 @@ def _check_columns(frame: pd.DataFrame, required: Sequence[str], what: str) -> N
         )
 
 
-def _number(value: object) -> float | int | None:
+def _number(value: Any) -> float | int | None:
     """A cell's number, or None (an empty cell) for a missing value."""
     if value is None or value is pd.NA:
         return None
@@ -288,7 +289,7 @@ def write_overview_xlsx(overview: pd.DataFrame, sources: pd.DataFrame, path: Pat
 
     _check_columns(overview, REQUIRED_OVERVIEW, "overview")
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])  # the empty sheet a new workbook starts with
     workbook.properties.title = "Resultatindikatorer for Mosseregionen"
     workbook.properties.creator = "mipr_analysis"
     workbook.properties.language = "nb-NO"

@@ -182,8 +182,9 @@ def _scope_headers(table) -> None:
         if th.get("scope"):
             continue
         row = th.find_parent("tr")
-        in_head = th.find_parent(["thead", "tbody", "tfoot", "table"]).name == "thead"
-        if not in_head and row is first and table.find("thead") is None:
+        section = th.find_parent(["thead", "tbody", "tfoot", "table"])
+        in_head = section is not None and section.name == "thead"
+        if not in_head and row is first and row is not None and table.find("thead") is None:
             in_head = all(c.name == "th" for c in row.find_all(["th", "td"], recursive=False))
         span = th.get("colspan" if in_head else "rowspan", "1")
         group = str(span).strip() not in ("", "1")

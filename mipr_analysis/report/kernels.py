@@ -32,13 +32,17 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from jupyter_client.manager import KernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
 from mipr_analysis.config import OSLO
+
+if TYPE_CHECKING:
+    from jupyter_client.asynchronous import AsyncKernelClient
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +171,8 @@ class WarmKernel:
         try:
             with self._output.open("wb") as output:
                 self.km.start_kernel(stdout=output, stderr=output, extra_arguments=KERNEL_ARGUMENTS)
-            self.pid = self.km.provisioner.pid if self.km.provisioner else None
+            provisioner = self.km.provisioner
+            self.pid = provisioner.pid if isinstance(provisioner, LocalProvisioner) else None
             # A client with the manager as parent: "alive" means the process runs (a client on
             # its own would judge by one heartbeat, which a starting kernel can miss).
             self.kc = self.km.blocking_client()
@@ -226,7 +231,7 @@ class WarmKernel:
 
         ident = threading.get_ident()
         if ident not in self._page_clients:
-            kc = self.km.client()
+            kc = cast("AsyncKernelClient", self.km.client())  # client_class above: asynchronous
             kc.start_channels()
             run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
             self._page_clients[ident] = kc

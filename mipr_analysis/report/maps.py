@@ -302,8 +302,8 @@ WATER_TEXT = "#2F5F7F"
 
 def _tint(colour: str, amount: float) -> str:
     """`colour` mixed with white (`amount` of white)."""
-    rgb = np.array(to_rgb(colour))
-    return to_hex(rgb + (1 - rgb) * amount)
+    r, g, b = to_rgb(colour)
+    return to_hex((r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount))
 
 
 # --- (b) commuting flows -------------------------------------------------------------------------
@@ -452,7 +452,7 @@ def _arc_point(a, b, rad: float, t: float) -> tuple[float, float]:
 
 
 def _nice_steps(biggest: float) -> list[float]:
-    steps = [s for s in (250, 500, 1000, 2000, 3000, 5000, 10000) if s <= biggest]
+    steps: list[float] = [s for s in (250, 500, 1000, 2000, 3000, 5000, 10000) if s <= biggest]
     return steps[-3:] if steps else [biggest]
 
 

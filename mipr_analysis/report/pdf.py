@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from mipr_analysis import config
@@ -34,6 +35,9 @@ from mipr_analysis.atomic import atomic_write_bytes
 from mipr_analysis.errors import MiprError
 from mipr_analysis.formatting import fmt_date
 from mipr_analysis.report.jobs import Job
+
+if TYPE_CHECKING:
+    from playwright.sync_api import PdfMargins
 
 __all__ = ["Section", "make_pdf", "plan_sections", "default_pdf_path"]
 
@@ -49,7 +53,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
-MARGIN = {"top": "18mm", "right": "15mm", "bottom": "16mm", "left": "15mm"}
+MARGIN: PdfMargins = {"top": "18mm", "right": "15mm", "bottom": "16mm", "left": "15mm"}
 """The sheet margins; the same as ``@page`` in page.css. Headers and footers sit inside them."""
 STATE_NOTE = {
     "failed": "feilet",
@@ -230,11 +234,11 @@ class _Printer:
         self.page.goto(path.resolve().as_uri(), wait_until="load")
         return self._print()
 
-    def text(self, html_text: str, margin: dict | None = None) -> bytes:
+    def text(self, html_text: str, margin: PdfMargins | None = None) -> bytes:
         self.page.set_content(html_text, wait_until="load")
         return self._print(margin)
 
-    def _print(self, margin: dict | None = None) -> bytes:
+    def _print(self, margin: PdfMargins | None = None) -> bytes:
         self.page.emulate_media(media="print")
         return self.page.pdf(
             format="A4", margin=margin or MARGIN, print_background=True, prefer_css_page_size=False
@@ -521,6 +525,7 @@ def make_pdf(
     try:
         printed = {}
         for s in printable:
+            assert s.html is not None  # printable: the sections that have a page
             pdf = printer.file(s.html)
             s.sheets = tuple(_sheets(pdf))
             printed[s.html] = pdf

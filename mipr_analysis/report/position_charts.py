@@ -104,11 +104,11 @@ def _drawable(rows: pd.DataFrame, measure: str) -> bool:
     return bool(part["value"].notna().any())
 
 
-def _rect(n: int, head: float, height: float) -> list[float]:
+def _rect(n: int, head: float, height: float) -> tuple[float, float, float, float]:
     """The strip of row `n` in figure fractions (left, bottom, width, height)."""
     top = head + n * ROW + 0.3  # the row's title sits in the 0.3 in above its strip
     bottom = height - top - STRIP
-    return [LEFT / WIDTH, bottom / height, (WIDTH - LEFT - RIGHT) / WIDTH, STRIP / height]
+    return (LEFT / WIDTH, bottom / height, (WIDTH - LEFT - RIGHT) / WIDTH, STRIP / height)
 
 
 def _draw_row(fig: Figure, ax: plt.Axes, part: pd.DataFrame) -> bool:
@@ -225,7 +225,7 @@ def _ticks(ax: plt.Axes, row: pd.Series, log: bool) -> None:
     number = theme.nb_formatter()
     suffix = " %" if row["unit"] == "prosent" else ""
 
-    def text(x: float, pos: object = None) -> str:
+    def text(x: float, pos: int | None = None) -> str:
         return number(x, pos) + suffix
 
     if log:
@@ -243,7 +243,7 @@ def _name_labels(fig: Figure, ax: plt.Axes, items: list[tuple[float, str, str]])
     axes and never overlap."""
     if not items:
         return
-    renderer = fig.canvas.get_renderer()
+    renderer = theme.renderer(fig)
     box = ax.get_window_extent(renderer)
     to_pixels, to_data = ax.transData.transform, ax.transData.inverted().transform
     placed: list[tuple[float, float, float, float]] = []  # x0, x1, y0, y1 in pixels

@@ -8,6 +8,8 @@ show and write their own sentences. Everything here is formatting, with `formatt
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -95,7 +97,7 @@ def changes_table(changed: pd.DataFrame, unit: str, decimals: int) -> pd.DataFra
     """What changed since the previous report, readable: area, year, what, before, now."""
     from .records import KIND_LABELS, STATUS_CHANGED
 
-    def shown(kind: str, value: object) -> str:
+    def shown(kind: str, value: Any) -> str:
         if kind == STATUS_CHANGED:
             return status_text(str(value)) if isinstance(value, str) else fmt.MISSING
         return fmt.fmt_value(value, unit, decimals)
@@ -229,7 +231,7 @@ def notes_block(notes: list[str], heading: str = "Merknader", empty: str = "") -
     return Markdown(f"**{heading}:**\n\n" + "\n".join(f"- {fmt.md_text(n)}" for n in notes))
 
 
-def technical_block(notes: list[str], files: list[str] = ()) -> HTML:
+def technical_block(notes: list[str], files: Sequence[str] = ()) -> HTML:
     """What the analyst needs (code checks, stored files) in a collapsed part at the end of a
     page, so the text a reader reads holds no instructions or file paths."""
     items = [*notes, *files]
@@ -242,7 +244,7 @@ def technical_block(notes: list[str], files: list[str] = ()) -> HTML:
     )
 
 
-def sources_block(pages: list[IndicatorPage], extra: list[str] = ()) -> HTML:
+def sources_block(pages: list[IndicatorPage], extra: Sequence[str] = ()) -> HTML:
     """The page's "Kilder": every dataset and document behind the figures the page showed,
     with dates, then a collapsed technical part (code checks and stored files). `extra`:
     further sources the page used directly (maps, tables read without an indicator)."""

@@ -288,7 +288,7 @@ def _skip_unused_optional_modules() -> None:
     """Make `import` of each of `UNUSED_OPTIONAL_MODULES` fail at once in this process (the
     libraries that try them go on without); a module already imported stays as it is."""
     for name in UNUSED_OPTIONAL_MODULES:
-        sys.modules.setdefault(name, None)
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None: import fails (documented)
 
 
 def _longest_first(pages: list[Job], previous: dict) -> list[Job]:

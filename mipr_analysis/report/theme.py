@@ -16,6 +16,7 @@ import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -32,6 +33,9 @@ from mipr_analysis.codes import normalise_code
 from mipr_analysis.errors import DataError
 from mipr_analysis.formatting import fmt_date, fmt_number, fmt_value
 from mipr_analysis.geo import regions
+
+if TYPE_CHECKING:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 
 OKABE_ITO = {
     "black": "#000000",
@@ -57,7 +61,7 @@ class RegionStyle:
 
     colour: str
     marker: str
-    linestyle: str
+    linestyle: str | tuple[float, tuple[float, ...]]  # a name or (offset, dash pattern)
     linewidth: float = 2.0
 
 
@@ -96,14 +100,16 @@ def text_colour(colour: str, minimum: float = 4.5) -> str:
     """``colour`` darkened just enough to be readable as text on white (WCAG AA)."""
     rgb = to_rgb(colour)
     for step in range(21):
-        candidate = to_hex(tuple(c * (1 - step / 20) for c in rgb))
+        factor = 1 - step / 20
+        candidate = to_hex((rgb[0] * factor, rgb[1] * factor, rgb[2] * factor))
         if contrast_ratio(candidate) >= minimum:
             return candidate
     return TEXT_COLOUR
 
 
 def _tick_text(x: float, _pos: object = None) -> str:
-    decimals = max(0, -Decimal(repr(round(float(x), 6))).normalize().as_tuple().exponent)
+    exponent = Decimal(repr(round(float(x), 6))).normalize().as_tuple().exponent
+    decimals = max(0, -exponent) if isinstance(exponent, int) else 0  # not int: NaN, infinity
     return fmt_number(x, decimals)
 
 
@@ -206,7 +212,12 @@ def add_source(fig: Figure, text: str) -> None:
     )
 
 
-def _points(size: object) -> float:
+def renderer(fig: Figure) -> RendererAgg:
+    """The renderer that measures text on `fig` (the figures here are drawn on Agg canvases)."""
+    return cast("FigureCanvasAgg", fig.canvas).get_renderer()
+
+
+def _points(size: float | str | None) -> float:
     """A font size from rcParams ("small", 10) in points."""
     from matplotlib.font_manager import FontProperties
 
@@ -434,7 +445,7 @@ def screen_png(fig: Figure) -> bytes:
         fig.savefig(buffer, format="png", dpi=SCREEN_DPI, bbox_inches=box)
         return buffer.getvalue()
     image = PIL.Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1)
-    if image.getextrema()[3][0] == 255:
+    if image.getchannel("A").getextrema()[0] == 255:
         image = image.convert("RGB")
     png = io.BytesIO()
     image.save(png, format="png")

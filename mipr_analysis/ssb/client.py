@@ -513,10 +513,9 @@ class Client:
                 log.debug("data of %s (%s) unreadable: %s", table_id, what, exc)
                 raise InvalidResponse(_bad_body_message(f"tabell {table_id}", body)) from exc
             received.append((body, provenance, frame))
-        split = {"parts": len(chunks)} if len(chunks) > 1 else {}
+        parts = len(chunks) if len(chunks) > 1 else None
         snaps = []
         for number, (body, provenance, frame) in enumerate(received, start=1):
-            part = {"part": number, **split} if split else {}
             snaps.append(
                 self.store.save(
                     table_id,
@@ -526,8 +525,9 @@ class Client:
                     fetched_at=fetched_at,
                     lang=lang,
                     ssb_updated=_iso(frame.attrs.get("updated")),
+                    part=number if parts else None,
+                    parts=parts,
                     **provenance,
-                    **part,
                 )
             )
         return combine_parts([frame for _, _, frame in received], snaps)

@@ -109,7 +109,7 @@ def region_code_ok(code: str, known: Collection[str]) -> bool:
 
 def _looks_like_municipality(code: str, known: Collection[str]) -> bool:
     m = _MUNICIPALITY.fullmatch(code.strip())
-    return bool(m) and m[1] in known
+    return m is not None and m[1] in known
 
 
 def parse_keep(items: Sequence[str] | None) -> dict[str, tuple[str, ...]]:
@@ -223,7 +223,7 @@ def _sniff(line: str) -> str:
             quoted = not quoted
         elif not quoted and char in counts:
             counts[char] += 1
-    return max(counts, key=counts.get)
+    return max(counts, key=counts.__getitem__)
 
 
 def _header(

@@ -310,10 +310,10 @@ def codes_csv_format(keep: Mapping[str, tuple[str, ...]], layout: Layout) -> For
         known, reference = regions.known_municipality_codes(file.store.data_dir)
         scan = scan_codes_csv(path, layout, keep=keep, known=known)
         if keep:
-            body: bytes | Path = cut_body(scan)
+            data = cut_body(scan)
+            body: bytes | Path = data
             stored = {"delimiter": ",", "encoding": "utf-8"}
             ext = "csv.gz"
-            data = body
         else:
             body = path
             stored = {"delimiter": scan.delimiter, "encoding": scan.encoding}

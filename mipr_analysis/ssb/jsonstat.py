@@ -85,11 +85,11 @@ def read_jsonstat(source: Source) -> pd.DataFrame:
     ds = _dataset(_load(source))
     sizes = [len(d.codes) for d in ds.dimensions]
     n = math.prod(sizes)
-    positions, values = _flat_values(ds, n)
+    positions, raw_values = _flat_values(ds, n)
     status = _flat_status(ds, n)
     time_dim = _time_dimension(ds.doc.get("role"), [d.id for d in ds.dimensions])
     _check_column_names(ds)
-    values = _as_float(values, ds)
+    values = _as_float(raw_values, ds)
     if positions is not None:  # sparse: scatter into NaN
         values, sparse = np.full(n, np.nan), values
         values[positions] = sparse
@@ -405,7 +405,7 @@ def _dimension(dims: Mapping[str, Any], dim: str, size: int, where: str) -> _Dim
     """Read one dimension; add `category.index` when a single-category dimension lacks it."""
     raw = dims.get(dim)
     category = raw.get("category") if isinstance(raw, Mapping) else None
-    if not isinstance(category, Mapping):
+    if not isinstance(raw, Mapping) or not isinstance(category, Mapping):
         raise InvalidResponse(
             f"{where}: dimensjonen {dim!r} mangler eller har ingen 'category'; svaret er ikke "
             f"gyldig JSON-stat, {_REFETCH}"

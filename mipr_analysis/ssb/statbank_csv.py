@@ -256,7 +256,7 @@ def _outside_quotes(line: str) -> dict[str, int]:
 def _sniff(line: str, name: str, lineno: int) -> str:
     """The separator: whichever of `;`, tab and `,` occurs most outside quotes."""
     counts = _outside_quotes(line)
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     if counts[best] == 0:
         raise _error(
             name,

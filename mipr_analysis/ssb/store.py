@@ -24,6 +24,7 @@ The store keeps bytes and sidecars; it parses no body (`frames.py` reads bodies 
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import hashlib
 import json
@@ -400,15 +401,17 @@ class SnapshotStore:
         snap = self.latest(table_id, kind="metadata")
         return None if snap is None else json.loads(snap.read_bytes())
 
-    def latest_complete(self, table_id: str, query_key: str | None = None) -> list[Snapshot]:
+    def latest_complete(
+        self, table_id: str, query_key: str | None = None
+    ) -> builtins.list[Snapshot]:
         """The newest fetched (PxWebApi) data whose parts are all present, as a list of parts."""
         snaps = [s for s in self.list(table_id) if _matches(s, query_key, PXWEB, "data")]
         fetches = _complete_fetches(table_id, snaps)
         return list(fetches[0].snapshots) if fetches else []
 
-    def in_use(self, dataset_id: str | None = None, kind: str = "data") -> list[InUse]:
+    def in_use(self, dataset_id: str | None = None, kind: str = "data") -> builtins.list[InUse]:
         """What the data build reads, per dataset (sorted by id), newest first (module doc)."""
-        out: list[InUse] = []
+        out: builtins.list[InUse] = []
         ids = [dataset_id] if dataset_id is not None else self.datasets()
         for ds in ids:
             snaps = [s for s in self.list(ds) if s.kind == kind]
@@ -439,14 +442,14 @@ class SnapshotStore:
             raise corrupt(sidecar, dataset, f"filen den beskriver, {body.name}, mangler")
         return Snapshot(meta, body, sidecar)
 
-    def orphans(self, table_id: str | None = None) -> list[Path]:
+    def orphans(self, table_id: str | None = None) -> builtins.list[Path]:
         """Bodies without a sidecar and leftover temporary files (from an interrupted write)."""
-        found: list[Path] = []
+        found: builtins.list[Path] = []
         for ds, folder in self._folders(table_id):
             found += [p.path for p in _scan(ds, folder)[1] if not p.blocking]
         return sorted(found)
 
-    def problems(self, hashes: Mapping[str, str] | None = None) -> list[str]:
+    def problems(self, hashes: Mapping[str, str] | None = None) -> builtins.list[str]:
         """Every problem in the store, one bokmål line each, naming the file.
 
         Broken sidecars, sidecars whose body is missing, bodies that no longer match their
@@ -571,7 +574,7 @@ def _scan(dataset_id: str, folder: Path) -> tuple[list[Snapshot], list[_Problem]
 
 def _loose_files(raw: Path) -> list[str]:
     """Files lying directly in a publisher folder (e.g. an old `raw/klass/x.csv`)."""
-    out = []
+    out: list[str] = []
     if not raw.is_dir():
         return out
     for pub in sorted(p for p in raw.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -628,8 +631,8 @@ def _in_use(dataset_id: str, snaps: Sequence[Snapshot]) -> list[InUse]:
             periods = entry.get("periods")
             if periods is None:
                 replaced[entry["file"]] = None
-            elif replaced.get(entry["file"], set()) is not None:
-                replaced.setdefault(entry["file"], set()).update(str(p) for p in periods)
+            elif (known := replaced.setdefault(entry["file"], set())) is not None:
+                known.update(str(p) for p in periods)
     out: list[InUse] = []
     newest_first = sorted(snaps, key=lambda s: s.fetched_at, reverse=True)
     for snap in newest_first:
