@@ -23,12 +23,15 @@ report: $(STAMP)
 pdf: report browser
 	$(VENV)/bin/mipr pdf
 
+# Two pytest-xdist workers; the tests of a file, and the files reading one shared report set or
+# build, stay on one worker (tests/conftest.py), so nothing big is made twice.
 test: $(STAMP) browser lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
-# Unit tests only (no notebooks run, no browser, no recorded real data): well under a minute.
+# Unit tests only (tests/unit; no notebooks run, no browser, no recorded real data): well under a
+# minute.
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow and not browser and not realdata"
+	$(PY) -m pytest tests/unit -m "not realdata"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(CODE)

@@ -15,18 +15,18 @@ from pathlib import Path
 import psutil
 
 from mipr_analysis.report.kernels import FOLDER_PREFIX
+from tests.support.paths import REPO
 
-TESTS = Path(__file__).parent
 DRIVER = textwrap.dedent(f"""
     import sys
-    sys.path.insert(0, {str(TESTS)!r})
+    sys.path.insert(0, {str(REPO)!r})  # tests.support.stop_steps
     from mipr_analysis import cli
     from mipr_analysis.report import runner
 
     real_run_batch = runner.run_batch
 
     def run_batch(jobs, **kwargs):  # the real batch, with a build that waits to be stopped
-        return real_run_batch(jobs, **{{**kwargs, "prepare": "stop_steps:build_that_waits"}})
+        return real_run_batch(jobs, **{{**kwargs, "prepare": "tests.support.stop_steps:build_that_waits"}})
 
     if __name__ == "__main__":  # (the spawned child imports this file too)
         runner.run_batch = run_batch
