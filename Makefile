@@ -23,10 +23,10 @@ report: $(STAMP)
 pdf: report browser
 	$(VENV)/bin/mipr pdf
 
-# Two pytest-xdist workers; the tests of a file, and the files reading one shared report set or
-# build, stay on one worker (tests/conftest.py), so nothing big is made twice.
+# Two pytest-xdist workers; the tests of one file run on one worker, so a file's module fixtures
+# (a report batch, a build) are made once. (loadgroup cannot group by fixture with pytest 9.2.)
 test: $(STAMP) browser lint
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # Unit tests only (tests/unit; no notebooks run, no browser, no recorded real data): well under a
 # minute.

@@ -19,26 +19,11 @@ REAL_DATA_FIXTURES = {"shared_ssb", "shared_geo", "klass_data_dir", "population"
 """Fixtures that read the recorded real data: tests using them are integration tests."""
 
 
-SHARED_SETS = ("shipped_report", "shipped_built")
-"""Session fixtures that make something big once (a report set, a build) for tests that read it."""
-
-
 def pytest_collection_modifyitems(items):
-    """Mark tests on the real recordings `realdata`, so `make test-fast` can leave them out.
-
-    For pytest-xdist (`make test` runs `-n 2 --dist loadgroup`): the tests of one file stay on
-    one worker (its module fixtures are made once), and every file that reads one of the
-    `SHARED_SETS` goes to the same worker as the others reading it (the set is made once)."""
-    by_file: dict[str, list[pytest.Item]] = {}
+    """Mark tests on the real recordings `realdata`, so `make test-fast` can leave them out."""
     for item in items:
         if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.realdata)
-        by_file.setdefault(item.nodeid.split("::")[0], []).append(item)
-    for path, file_items in by_file.items():
-        used = set().union(*(getattr(item, "fixturenames", ()) for item in file_items))
-        group = next((name for name in SHARED_SETS if name in used), path)
-        for item in file_items:
-            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session", autouse=True)
