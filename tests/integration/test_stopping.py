@@ -20,7 +20,7 @@ import pytest
 
 from mipr_analysis.report.kernels import FOLDER_PREFIX
 from tests.support.paths import FIXTURES, REPO
-from tests.support.process_support import Report, wait_for
+from tests.support.process_support import Report, as_from_a_terminal, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -140,6 +140,7 @@ def test_a_stopped_pdf_ends_its_browser_and_writes_nothing(data_dir, tmp_path, s
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
 
     def printing() -> list[psutil.Process]:
