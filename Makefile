@@ -23,12 +23,15 @@ report: $(STAMP)
 pdf: report browser
 	$(VENV)/bin/mipr pdf
 
+# Two pytest-xdist workers; the tests of one file run on one worker, so a file's module fixtures
+# (a report batch, a build) are made once. (loadgroup cannot group by fixture with pytest 9.2.)
 test: $(STAMP) browser lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
-# Unit tests only (no notebooks run, no browser, no recorded real data): well under a minute.
+# Unit tests only (tests/unit; no notebooks run, no browser, no recorded real data): well under a
+# minute.
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow and not browser and not realdata"
+	$(PY) -m pytest tests/unit -m "not realdata"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(CODE)

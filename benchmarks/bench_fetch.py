@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_fetch.py
     .venv/bin/python benchmarks/bench_fetch.py --regions 400 --skip-scaled
 
-The stand-in (`tests/pxweb_stub.py`) serves one HAND-MADE table per table id the registry
+The stand-in (`tests/support/pxweb_stub.py`) serves one HAND-MADE table per table id the registry
 uses: the dimensions and explicit codes come from the registry's selections; the rest is
 hand-made (Region codes H001..H400 plus the four MIPR municipalities and "0", Tid 2000-2025,
 106 one-year ages for a wildcard on Alder, a few extra codes per variable so wildcards pick more
@@ -40,16 +40,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import REPO, VENV_BIN, line, machine
 
-sys.path.insert(0, str(REPO / "tests"))
-from pxweb_stub import (
+sys.path.insert(0, str(REPO))  # the tests package
+from mipr_analysis.fetching import FetchItem, fetch_plan
+from mipr_analysis.report.cache import FileHashes
+from tests.support.pxweb_stub import (
     GeneratedTable,
     PxWebStub,
     parse_get_selection,
     parse_post_selection,
 )
-
-from mipr_analysis.fetching import FetchItem, fetch_plan
-from mipr_analysis.report.cache import FileHashes
 
 MIPR = ["0", "3103", "3216", "3112", "3114"]
 YEARS = [str(y) for y in range(2000, 2026)]

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_parser.py            # 3 runs of each, alternating
     .venv/bin/python benchmarks/bench_parser.py --runs 1
 
-The document is `generated_document` of `tests/jsonstat_generated.py`: the real structure of
+The document is `generated_document` of `tests/support/jsonstat_generated.py`: the real structure of
 table 07459 (from `../shared/ssb/api-v2/07459.metadata.en.json`) with 799 240 cells (SSB's limit
 is 800 000). THE VALUES ARE GENERATED (seeded pseudo-random integers), not SSB's figures; 1 % of
 the cells are null with a status symbol, and the document's label says it is generated. It is
@@ -31,8 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import MB, REPO, line, machine, median
 
-sys.path.insert(0, str(REPO / "tests"))
-from jsonstat_generated import (
+sys.path.insert(0, str(REPO))  # the tests package
+from tests.support.jsonstat_generated import (
     STATUS_SHARE,
     assert_same_frame,
     generated_document,

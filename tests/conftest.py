@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
 from mipr_analysis import config
+from tests.support.paths import FIXTURES
+
+if TYPE_CHECKING:
+    from mipr_analysis.report.runner import BatchResult
 
 REAL_DATA_FIXTURES = {"shared_ssb", "shared_geo", "klass_data_dir", "population"}
 """Fixtures that read the recorded real data: tests using them are integration tests."""
@@ -64,9 +69,6 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     return path
 
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
     """Hand-made fixtures (each says in its name or README that it is hand-made)."""
@@ -101,15 +103,32 @@ def klass_data_dir(data_dir, shared_ssb) -> Path:
     return data_dir
 
 
+class ReportRun(NamedTuple):
+    root: Path
+    """The folder with `data/` and `reports/` (`html/`, `run.json`)."""
+    result: BatchResult
+
+
 @pytest.fixture(scope="session")
-def shipped_built(tmp_path_factory) -> Path:
-    """A copy of the data the repository ships (`data/raw/`) with its processed tables built,
-    shared by the tests that read pages' data (none of them writes to it)."""
+def shipped_report(tmp_path_factory) -> ReportRun:
+    """The report set as `mipr report` makes it from a copy of the repository's `data/raw`
+    (offline), made once per test session for the tests that read it (end to end, PDF,
+    accessibility). A page that failed is there as its failure page."""
     import shutil
 
     from mipr_analysis.indicators import build
+    from mipr_analysis.report.plan import plan_jobs
+    from mipr_analysis.report.runner import run_batch
 
-    folder = tmp_path_factory.mktemp("shipped") / "data"
-    shutil.copytree(config.REPO_ROOT / "data" / "raw", folder / "raw")
-    build(folder)
-    return folder
+    root = tmp_path_factory.mktemp("shipped-report")
+    shutil.copytree(
+        config.REPO_ROOT / "data" / "raw",
+        root / "data" / "raw",
+        ignore=shutil.ignore_patterns(".mipr.lock", "*.tmp"),
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MIPR_DATA_DIR", str(root / "data"))
+        mp.setenv("MIPR_REPORTS_DIR", str(root / "reports"))
+        mp.setenv("MIPR_OFFLINE", "1")
+        result = run_batch(plan_jobs(), prepare=build, progress=False)
+    return ReportRun(root, result)

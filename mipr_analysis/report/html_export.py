@@ -47,7 +47,7 @@ REMOVED_OUTPUT_TAGS = frozenset({"remove-output"})
 """Cells whose outputs are for the analyst in JupyterLab only (intermediate frames)."""
 
 MISSING_ALT = "Figur uten tekstbeskrivelse"
-"""The alt text of a figure shown without one; `tests/browser_support.check_page` flags it."""
+"""The alt text of a figure shown without one; `tests/support/browser_support.check_page` flags it."""
 
 STATUS_CELLS = {
     f"{status.MARKERS[c]} {status.LABELS[c]}": c for c in status.CODES if status.MARKERS[c]

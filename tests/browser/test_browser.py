@@ -10,13 +10,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_support import CHROMIUM_ARGS, PHONE, check_page, execute_notebook, require_chromium
 
 from mipr_analysis.report.html_export import export_html
+from tests.support.browser_support import (
+    CHROMIUM_ARGS,
+    PHONE,
+    check_page,
+    execute_notebook,
+    require_chromium,
+)
+from tests.support.paths import FIXTURES
 
 pytestmark = pytest.mark.browser
 
-FIXTURE = Path(__file__).parent / "fixtures" / "nb_handmade_report.ipynb"
+FIXTURE = FIXTURES / "nb_handmade_report.ipynb"
 ALT = "Linjediagram med håndlagde testtall for to kommuner"
 
 

@@ -5,14 +5,14 @@ logged, and returns a `PageReport`; ``report.problems`` lists what a reader woul
 (an empty list means the page passed). Also: `execute_notebook` (nbclient),
 `external_references` (a static scan of the HTML for anything a browser would fetch),
 `Accessibility` (axe-core in the browser: WCAG 2.1 A/AA violations), `table_problems` (every table
-has a caption and header scopes) and `built_report` (one whole report set per test session).
+has a caption and header scopes).
+The whole report set the browser tests check is the `shipped_report` fixture (tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 
 from mipr_analysis.report.html_export import MISSING_ALT, heading_problems
+from tests.support.paths import ARTIFACTS
 
 CHROMIUM = Path(os.environ.get("MIPR_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -32,7 +33,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|\b\w+(Error|Exception|Warning): ")
@@ -319,35 +319,3 @@ def table_problems(html: str) -> list[str]:
         if unscoped:
             problems.append(f"table {number}: header cell(s) without scope: {unscoped[:3]}")
     return problems
-
-
-# --------------------------------------------------------------------------------------------
-# One whole report set per test session
-
-_BUILT: dict[str, Path] = {}
-
-
-def built_report(tmp_path_factory) -> Path:
-    """The report set as `mipr report` makes it from a copy of the repository's `data/raw`
-    (offline), built once per test session; returns its reports folder (`html/`, `run.json`)."""
-    if "reports" in _BUILT:
-        return _BUILT["reports"]
-    from mipr_analysis import config
-    from mipr_analysis.indicators import build
-    from mipr_analysis.report.plan import plan_jobs
-    from mipr_analysis.report.runner import run_batch
-
-    root = tmp_path_factory.mktemp("report-set")
-    shutil.copytree(
-        config.REPO_ROOT / "data" / "raw",
-        root / "data" / "raw",
-        ignore=shutil.ignore_patterns(".mipr.lock", "*.tmp"),
-    )
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MIPR_DATA_DIR", str(root / "data"))
-        mp.setenv("MIPR_REPORTS_DIR", str(root / "reports"))
-        mp.setenv("MIPR_OFFLINE", "1")
-        run_batch(plan_jobs(), prepare=build, progress=False, reports_dir=root / "reports")
-    # A page that failed is there as its failure page, which is a page to check like any other.
-    _BUILT["reports"] = root / "reports"
-    return _BUILT["reports"]

@@ -5,6 +5,7 @@ child runs and the kernels are warm when they act."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -15,23 +16,32 @@ from pathlib import Path
 import psutil
 
 from mipr_analysis.report.kernels import FOLDER_PREFIX
+from tests.support.paths import REPO
 
-TESTS = Path(__file__).parent
 DRIVER = textwrap.dedent(f"""
     import sys
-    sys.path.insert(0, {str(TESTS)!r})
+    sys.path.insert(0, {str(REPO)!r})  # tests.support.stop_steps
     from mipr_analysis import cli
     from mipr_analysis.report import runner
 
     real_run_batch = runner.run_batch
 
     def run_batch(jobs, **kwargs):  # the real batch, with a build that waits to be stopped
-        return real_run_batch(jobs, **{{**kwargs, "prepare": "stop_steps:build_that_waits"}})
+        return real_run_batch(jobs, **{{**kwargs, "prepare": "tests.support.stop_steps:build_that_waits"}})
 
     if __name__ == "__main__":  # (the spawned child imports this file too)
         runner.run_batch = run_batch
         sys.exit(cli.main(sys.argv[1:]))
 """)
+
+
+def as_from_a_terminal() -> None:
+    """`preexec_fn` for a child the test stops with signals: the stop signals at their defaults,
+    as in a shell on a terminal. A test run started in the background (`make test &`, nohup, CI
+    without job control) ignores SIGINT or SIGHUP, and `mipr` leaves an ignored signal ignored
+    (`stopping.py`), so without this the child would not stop and the test would fail."""
+    for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 180) -> None:
@@ -65,6 +75,7 @@ class Report:
             text=True,
             env=env,
             start_new_session=True,
+            preexec_fn=as_from_a_terminal,
         )
 
     def wait_until_building_with_warm_kernels(self) -> list[psutil.Process]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from pxweb_stub import GeneratedTable, PxWebStub, Reply
 
 from mipr_analysis import config
 from mipr_analysis.cli import main
 from mipr_analysis.ssb.store import SnapshotStore
+from tests.support.pxweb_stub import GeneratedTable, PxWebStub, Reply
 
 
 @pytest.fixture

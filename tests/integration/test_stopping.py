@@ -17,9 +17,10 @@ from pathlib import Path
 
 import psutil
 import pytest
-from process_support import TESTS, Report, wait_for
 
 from mipr_analysis.report.kernels import FOLDER_PREFIX
+from tests.support.paths import FIXTURES, REPO
+from tests.support.process_support import Report, as_from_a_terminal, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -66,12 +67,12 @@ def test_a_build_whose_parent_was_killed_stops_and_leaves_no_temporary_file(tmp_
     script.write_text(
         textwrap.dedent(f"""
             import sys
-            sys.path.insert(0, {str(TESTS)!r})
+            sys.path.insert(0, {str(REPO)!r})  # tests.support.stop_steps
             from mipr_analysis.report.isolation import FreshProcess
 
             if __name__ == "__main__":
                 with FreshProcess() as child:
-                    child.run("stop_steps:write_until_stopped", sys.argv[1], sys.argv[2])
+                    child.run("tests.support.stop_steps:write_until_stopped", sys.argv[1], sys.argv[2])
         """),
         encoding="utf-8",
     )
@@ -91,8 +92,8 @@ def test_a_build_process_that_dies_is_an_error_not_a_hang():
     from mipr_analysis.report.isolation import FreshProcess
 
     with FreshProcess() as child, pytest.raises(MiprError) as caught:
-        child.run("stop_steps:die")
-    assert "kjørte stop_steps:die" in str(caught.value)
+        child.run("tests.support.stop_steps:die")
+    assert "kjørte tests.support.stop_steps:die" in str(caught.value)
     assert "stoppet uventet (kode 7)" in str(caught.value)
 
 
@@ -104,8 +105,8 @@ PDF_DRIVER = textwrap.dedent(f"""
     from mipr_analysis.report.jobs import Job
 
     def handmade_plan():
-        hello = Path({str(TESTS / "fixtures" / "batch_hello.ipynb")!r})
-        front = Path({str(TESTS / "fixtures" / "batch_front.ipynb")!r})
+        hello = Path({str(FIXTURES / "batch_hello.ipynb")!r})
+        front = Path({str(FIXTURES / "batch_front.ipynb")!r})
         return [Job(hello, {{"region": "3103"}}, f"side{{i}}", f"Side {{i}}", "G", i)
                 for i in range(8)] + [Job(front, {{}}, "forside", "Forside", "Forside",
                                           all_indicators=True, front=True)]
@@ -119,16 +120,15 @@ PDF_DRIVER = textwrap.dedent(f"""
 @pytest.mark.browser
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_a_stopped_pdf_ends_its_browser_and_writes_nothing(data_dir, tmp_path, signum):
-    from browser_support import require_chromium
-
     from mipr_analysis.report.jobs import Job
     from mipr_analysis.report.runner import run_batch
+    from tests.support.browser_support import require_chromium
 
     require_chromium()
     reports = tmp_path / "reports"
-    hello = TESTS / "fixtures" / "batch_hello.ipynb"
+    hello = FIXTURES / "batch_hello.ipynb"
     jobs = [Job(hello, {"region": "3103"}, f"side{i}", f"Side {i}", "G", i) for i in range(8)]
-    front = TESTS / "fixtures" / "batch_front.ipynb"
+    front = FIXTURES / "batch_front.ipynb"
     jobs.append(Job(front, {}, "forside", "Forside", "Forside", all_indicators=True, front=True))
     assert run_batch(jobs, reports_dir=reports, workers=2, progress=False).ok
     script = tmp_path / "pdf_driver.py"
@@ -140,6 +140,7 @@ def test_a_stopped_pdf_ends_its_browser_and_writes_nothing(data_dir, tmp_path, s
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
 
     def printing() -> list[psutil.Process]:

@@ -1,6 +1,6 @@
 """Accessibility measured: axe-core (WCAG 2.1 A and AA rules) on every page of a real report set.
 
-One report set is built per test session from a copy of the repository's `data/raw` (offline, as
+One report set is built per test session (`shipped_report`) from a copy of the repository's `data/raw` (offline, as
 `make report` does); every HTML page of it (the front page, each indicator page, each background
 page, and any failure page) is checked in headless chromium at a desktop and a phone width, with
 the figures' collapsed number tables opened. A page may have no serious or critical violation,
@@ -14,17 +14,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import (
-    Accessibility,
-    blocking,
-    built_report,
-    require_chromium,
-    table_problems,
-)
 
 from mipr_analysis.report.html_export import export_html
 from mipr_analysis.report.jobs import FAILED, Job, JobResult
 from mipr_analysis.report.plan import plan_jobs
+from tests.support.browser_support import (
+    Accessibility,
+    blocking,
+    require_chromium,
+    table_problems,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,9 +31,9 @@ PAGES = ["index", *(job.name for job in plan_jobs() if not job.front)]
 
 
 @pytest.fixture(scope="session")
-def report_set(tmp_path_factory) -> Path:
+def report_set(shipped_report) -> Path:
     require_chromium()
-    return built_report(tmp_path_factory)
+    return shipped_report.root / "reports"
 
 
 @pytest.fixture(scope="module")

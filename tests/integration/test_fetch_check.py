@@ -13,7 +13,6 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-from pxweb_stub import GeneratedTable, PxWebStub, Reply
 
 from mipr_analysis.cli import main
 from mipr_analysis.console import table_lines
@@ -35,6 +34,7 @@ from mipr_analysis.report.plan import plan_jobs
 from mipr_analysis.ssb.check import Problem
 from mipr_analysis.ssb.errors import RetryAfterTooLong
 from mipr_analysis.ssb.store import SnapshotStore
+from tests.support.pxweb_stub import GeneratedTable, PxWebStub, Reply
 
 HANDMADE_KOMMSUMMER = {"K-3103": "Moss", "K-3216": "Vestby", "K-3112": "Råde", "K-3114": "Våler"}
 """HAND-MADE stand-in for the codes of agg_KommSummer."""

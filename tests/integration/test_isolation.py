@@ -11,8 +11,8 @@ from mipr_analysis.report.isolation import FreshProcess
 
 def test_steps_in_a_row_share_one_fresh_process(tmp_path):
     with FreshProcess() as child:
-        child.run("isolation_steps:write_pid", str(tmp_path / "first"))
-        child.run("isolation_steps:write_pid", str(tmp_path / "second"))
+        child.run("tests.support.isolation_steps:write_pid", str(tmp_path / "first"))
+        child.run("tests.support.isolation_steps:write_pid", str(tmp_path / "second"))
     first, second = ((tmp_path / n).read_text() for n in ("first", "second"))
     assert first == second != str(os.getpid())
 
@@ -20,10 +20,10 @@ def test_steps_in_a_row_share_one_fresh_process(tmp_path):
 def test_a_new_block_is_a_new_process(tmp_path):
     for name in ("first", "second"):
         with FreshProcess() as child:
-            child.run("isolation_steps:write_pid", str(tmp_path / name))
+            child.run("tests.support.isolation_steps:write_pid", str(tmp_path / name))
     assert (tmp_path / "first").read_text() != (tmp_path / "second").read_text()
 
 
 def test_an_error_in_the_child_comes_back_as_raised():
     with FreshProcess() as child, pytest.raises(ValueError, match="håndlaget feil: tabell"):
-        child.run("isolation_steps:refuse", "tabell")
+        child.run("tests.support.isolation_steps:refuse", "tabell")

@@ -11,7 +11,6 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pxweb_stub import GeneratedTable, PxWebStub, Reply, parse_get_selection
 
 from mipr_analysis.ssb.client import Client, StaleDataWarning
 from mipr_analysis.ssb.errors import (
@@ -26,6 +25,7 @@ from mipr_analysis.ssb.errors import (
 from mipr_analysis.ssb.frames import load_table
 from mipr_analysis.ssb.ratelimit import RateLimiter, limiter_for, set_limiter
 from mipr_analysis.ssb.store import SnapshotStore, query_key
+from tests.support.pxweb_stub import GeneratedTable, PxWebStub, Reply, parse_get_selection
 
 REGIONS = [f"{n:04d}" for n in range(3101, 3161)] + ["X,Y"]  # one code with a comma
 SMALL = {"Region": ["3103", "3112"], "ContentsCode": ["Personer1"], "Tid": ["2023", "2024"]}

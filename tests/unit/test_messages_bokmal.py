@@ -21,9 +21,9 @@ from mipr_analysis.indicators.registry import get_indicator
 from mipr_analysis.report.html_export import export_html
 from mipr_analysis.report.jobs import Job
 from mipr_analysis.report.runner import run_batch
+from tests.support.paths import FIXTURES
 
 PACKAGE = Path(mipr_analysis.__file__).parent
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_an_unknown_region_code_says_which_codes_work(data_dir):

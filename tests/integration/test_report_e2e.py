@@ -14,13 +14,13 @@ from pathlib import Path
 
 import papermill
 import pytest
-from browser_support import check_page, require_chromium
 
 from mipr_analysis import config
 from mipr_analysis.indicators import build, load_registry, page_data
 from mipr_analysis.report.jobs import FAILED, RAN, SKIPPED, Job
 from mipr_analysis.report.plan import plan_jobs
 from mipr_analysis.report.runner import check_parameters, run_batch
+from tests.support.browser_support import check_page, require_chromium
 
 pytestmark = pytest.mark.slow
 NBSP = "\u00a0"
@@ -38,16 +38,10 @@ def folder_with(tmp: Path, *, shipped: bool) -> Path:
 
 
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory):
-    """One batch on the repository's shipped data (what a fresh clone's `make report` shows)."""
-    root = tmp_path_factory.mktemp("shipped")
-    folder_with(root, shipped=True)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MIPR_DATA_DIR", str(root / "data"))
-        mp.setenv("MIPR_REPORTS_DIR", str(root / "reports"))
-        mp.setenv("MIPR_OFFLINE", "1")
-        result = run()
-        yield root, result
+def shipped(shipped_report):
+    """One batch on the repository's shipped data (what a fresh clone's `make report` shows),
+    shared with the browser tests that read it."""
+    return shipped_report
 
 
 def run(**kwargs):

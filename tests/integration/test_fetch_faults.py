@@ -16,7 +16,6 @@ from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 import pytest
-from pxweb_stub import UNKNOWN_HOST_URL, GeneratedTable, PxWebStub, Reply, unused_url
 
 from mipr_analysis.errors import MiprError
 from mipr_analysis.fetching import run_fetch
@@ -31,6 +30,7 @@ from mipr_analysis.ssb.errors import (
 )
 from mipr_analysis.ssb.ratelimit import RateLimiter, set_limiter
 from mipr_analysis.ssb.store import SnapshotStore
+from tests.support.pxweb_stub import UNKNOWN_HOST_URL, GeneratedTable, PxWebStub, Reply, unused_url
 
 SMALL = {"Region": ["3103", "3112"], "ContentsCode": ["Personer1"], "Tid": ["2023", "2024"]}
 REGION_CODES = {"K-3103": "Moss", "K-3216": "Vestby", "K-3112": "Råde", "K-3114": "Våler"}

@@ -16,8 +16,7 @@ from mipr_analysis.hashing import file_sha256
 from mipr_analysis.ssb.imports import import_codes_csv, import_file, import_statbank_csv
 from mipr_analysis.ssb.sidecar import ImportRefused
 from mipr_analysis.ssb.store import CODES_CSV, FILE, STATBANK_CSV, SnapshotStore
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.support.paths import FIXTURES
 
 
 def handmade_geojson(folder: Path) -> Path:

@@ -13,16 +13,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from jsonstat_generated import (
+
+from mipr_analysis.ssb.errors import BadQuery, InvalidResponse
+from mipr_analysis.ssb.jsonstat import TableMetadata, read_jsonstat, read_metadata
+from tests.support.jsonstat_generated import (
     GENERATED_MARK,
     STATUS_SHARE,
     assert_same_frame,
     generated_document,
     pyjstat_reference,
 )
-
-from mipr_analysis.ssb.errors import BadQuery, InvalidResponse
-from mipr_analysis.ssb.jsonstat import TableMetadata, read_jsonstat, read_metadata
 
 MIPR_2024 = ["3103", "3216", "3112", "3114"]
 

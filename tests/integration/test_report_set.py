@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from process_support import Report
 
 from mipr_analysis.cli import main
 from mipr_analysis.errors import MiprError
@@ -25,6 +24,7 @@ from mipr_analysis.report import cache
 from mipr_analysis.report.jobs import Job
 from mipr_analysis.report.pdf import make_pdf
 from mipr_analysis.report.runner import DATA_BUILD, outdated, run_batch
+from tests.support.process_support import Report
 
 
 def write_manifest(data: Path, digests: dict[str, str]) -> None:
@@ -202,8 +202,9 @@ def test_no_state_means_nothing_is_known_to_be_current(tmp_path, fixtures):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_pdf_of_a_current_set_says_which_run_it_is(data_dir, tmp_path, fixtures):
-    from browser_support import require_chromium
     from pypdf import PdfReader
+
+    from tests.support.browser_support import require_chromium
 
     require_chromium()
     jobs, reports = plan(fixtures), tmp_path / "reports"

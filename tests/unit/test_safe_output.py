@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 
 from mipr_analysis.formatting import csv_text, looks_like_formula, md_text, write_excel_csv
 from mipr_analysis.report import exports, run_info
-from mipr_analysis.report.safe_html import clean_html, safe_url
+from mipr_analysis.report.safe_html import clean_html
 from mipr_analysis.report.tables import table_html
+from tests.support.live_html import live_problems
 
 HOSTILE = [
     "<img src=x onerror=alert(11)>",
@@ -32,24 +33,6 @@ HOSTILE = [
     "linje\n# overskrift\n- punkt\n\n    kode",
     "&lt;b&gt;fet&lt;/b&gt; &#60;i&#62; &amp; &",
 ]
-
-
-def live_problems(html: str) -> list[str]:
-    """Everything in `html` that could run or navigate: script/style/iframe/object elements,
-    event handlers, javascript:/data: links, SVG other than the trend lines' shapes."""
-    soup = BeautifulSoup(html, "html.parser")
-    found = [f"<{t.name}>" for t in soup.find_all(["script", "iframe", "object", "embed", "form"])]
-    for tag in soup.find_all(True):
-        for name, value in tag.attrs.items():
-            text = " ".join(value) if isinstance(value, list) else str(value)
-            if name.lower().startswith("on"):
-                found.append(f"<{tag.name} {name}>")
-            if (
-                name in ("href", "src", "xlink:href")
-                and safe_url(text, image=tag.name == "img") is None
-            ):
-                found.append(f"<{tag.name} {name}={text[:40]!r}>")
-    return found
 
 
 def rendered(markdown: str) -> str:

@@ -19,6 +19,7 @@ import pytest
 from mipr_analysis.cli import main
 from mipr_analysis.locking import data_lock
 from mipr_analysis.report import cache
+from tests.support.process_support import as_from_a_terminal
 
 pytestmark = pytest.mark.slow
 
@@ -51,6 +52,7 @@ def start(tmp_path: Path, fixtures: Path) -> subprocess.Popen:
         text=True,
         env=env,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
 
 

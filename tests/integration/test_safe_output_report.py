@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
-from test_safe_output import live_problems
 
 from mipr_analysis import config
 from mipr_analysis.indicators import build
@@ -22,6 +21,7 @@ from mipr_analysis.report.jobs import RAN, Job
 from mipr_analysis.report.plan import plan_jobs
 from mipr_analysis.report.runner import run_batch
 from mipr_analysis.ssb.imports import import_codes_csv
+from tests.support.live_html import live_problems
 
 pytestmark = pytest.mark.slow
 

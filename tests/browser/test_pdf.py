@@ -3,7 +3,7 @@
 Most tests print a hand-made report set (pages written with the report's page shell and its
 print CSS, a run record as the runner writes it): a long page, a wide front page (printed
 across the sheet), a failed page, a page that was never made. One slow test prints the real
-report set of the session (`browser_support.built_report`).
+report set of the session (`shipped_report`, tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from browser_support import built_report, require_chromium
 from pypdf import PdfReader
 
 from mipr_analysis.errors import MiprError
 from mipr_analysis.report.page_shell import render_page
 from mipr_analysis.report.pdf import default_pdf_path, make_pdf, meeting_pdf_path
+from tests.support.browser_support import require_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -324,8 +324,8 @@ def test_out_path_and_atomic_replace(report, tmp_path):
 
 
 @pytest.mark.slow
-def test_the_real_report_set(tmp_path_factory):
-    reports = built_report(tmp_path_factory)
+def test_the_real_report_set(shipped_report):
+    reports = shipped_report.root / "reports"
     run = json.loads((reports / "run.json").read_text(encoding="utf-8"))
     path = make_pdf(reports, echo=lambda _: None)
     reader = PdfReader(path)

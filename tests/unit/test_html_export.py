@@ -16,7 +16,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import nbformat
 import pytest
-from browser_support import external_references
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -27,6 +26,7 @@ from mipr_analysis.report.html_export import (
     page_css,
     render_page,
 )
+from tests.support.browser_support import external_references
 
 
 def _png() -> bytes:
