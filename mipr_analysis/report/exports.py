@@ -72,6 +72,29 @@ SOURCE_COLUMNS = {
 }
 """The sources' columns on the sheet "Kilder" (in this order)."""
 SOURCES_SHEET = "Kilder"
+POSITIONS_SHEET = "Plassering i landet"
+POSITION_COLUMNS = {
+    "title": "Mål",
+    "period_text": "Periode",
+    "level": "Nivå",
+    "region_name": "Område",
+    "region": "Områdekode",
+    "value": "Verdi",
+    "unit": "Enhet",
+    "rank": "Plass",
+    "rank_of": "Av",
+    "centrality_class": "Sentralitetsklasse",
+    "class_rank": "Plass i klassen",
+    "class_rank_of": "Av i klassen",
+    "note": "Merknad",
+}
+"""The positions sheet's columns (rows of `page_data.positions`): plass 1 = the highest value."""
+LEVEL_WORDS = {
+    "municipality": "kommune",
+    "council": "regionråd (lagt inn blant BA-regionene)",
+    "ba_region": "BA-region",
+    "national": "Norge",
+}
 
 REQUIRED_OVERVIEW = ("goal", "goal_title", "decimals", *OVERVIEW_COLUMNS)
 WIDTH_LIMITS = (6, 60)
@@ -279,11 +302,47 @@ def _sources_sheet(workbook, sources: pd.DataFrame) -> None:
     _finish(sheet, widths, freeze="B2")
 
 
-def write_overview_xlsx(overview: pd.DataFrame, sources: pd.DataFrame, path: Path) -> Path:
-    """The overview as an Excel workbook: a sheet per goal, then "Kilder"; returns `path`.
+def _positions_sheet(workbook, positions: pd.DataFrame) -> None:
+    _check_columns(positions, [*POSITION_COLUMNS, "decimals"], "positions")
+    sheet = workbook.create_sheet(POSITIONS_SHEET)
+    headers = list(POSITION_COLUMNS.values())
+    _header(sheet, headers)
+    widths = [len(h) for h in headers]
+    order = positions.assign(_level=positions["level"].map(list(LEVEL_WORDS).index))
+    order = order.sort_values(["_level", "title", "rank"], kind="stable", na_position="last")
+    numbers = {"value", "rank", "rank_of", "centrality_class", "class_rank", "class_rank_of"}
+    for row_number, record in enumerate(order.to_dict("records"), start=2):
+        for col_number, key in enumerate(POSITION_COLUMNS, start=1):
+            value = record[key]
+            if key in numbers:
+                value = _number(value)
+            elif key == "level":
+                value = LEVEL_WORDS.get(str(value), str(value))
+            else:
+                value = str(value) if isinstance(value, str) and value else None
+            cell = _cell(sheet, row_number, col_number, value)
+            if key == "value" and value is not None:
+                decimals = _number(record["decimals"])
+                cell.number_format = _number_format(int(decimals) if decimals is not None else 0)
+            elif key in numbers and value is not None:
+                cell.number_format = "0"
+            widths[col_number - 1] = max(widths[col_number - 1], _text_width(value))
+    _finish(sheet, widths, freeze="E2")
+
+
+def write_overview_xlsx(
+    overview: pd.DataFrame,
+    sources: pd.DataFrame,
+    path: Path,
+    positions: pd.DataFrame | None = None,
+) -> Path:
+    """The overview as an Excel workbook: a sheet per goal, "Plassering i landet" (with
+    `positions`), then "Kilder"; returns `path`.
 
     `overview` is `page_data.overview(data_dir)`, `sources` is `page_data.sources_used(data_dir)`
-    (the stored datasets and the published documents, each with its publisher).
+    (the stored datasets and the published documents, each with its publisher), `positions` is
+    `page_data.positions(None, data_dir)`: every municipality, council, BA region and Norway in
+    each measure with national coverage, with its place (1 = the highest value).
     """
     from openpyxl import Workbook
 
@@ -302,6 +361,8 @@ def write_overview_xlsx(overview: pd.DataFrame, sources: pd.DataFrame, path: Pat
         sheet = workbook.create_sheet("Oversikt")
         _header(sheet, list(overview_table(empty).columns))
         _finish(sheet, [len(h) for h in OVERVIEW_COLUMNS.values()], freeze="B2")
+    if positions is not None and len(positions):
+        _positions_sheet(workbook, positions)
     _sources_sheet(workbook, sources)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -289,3 +289,37 @@ def test_csv_for_norwegian_excel(tmp_path, overview):
     rank = dict(zip(lines[0].split(";"), lines[6].split(";")))
     assert rank["Endring siden nullpunktet"] == "-10"
     assert len(lines) == 1 + len(overview)
+
+
+def test_positions_sheet_has_typed_numbers_and_input_text_as_text(tmp_path, overview, sources):
+    """Hand-made positions rows (as `page_data.positions` gives them), one with a name a
+    spreadsheet would read as a formula."""
+    positions = pd.DataFrame(
+        {
+            "title": ["Sysselsettingsandel", "Sysselsettingsandel", "Sysselsettingsandel"],
+            "period_text": ["2022", "2022", "2022"],
+            "level": ["municipality", "council", "municipality"],
+            "region_name": ["Moss", "Mosseregionen", '=HYPERLINK("http://x")'],
+            "region": ["3103", "MIPR", "9999"],
+            "value": [64.2, 65.5, float("nan")],
+            "unit": ["prosent"] * 3,
+            "rank": [291, 121, float("nan")],
+            "rank_of": [355, 159, float("nan")],
+            "centrality_class": [2, float("nan"), 3],
+            "class_rank": [18, float("nan"), float("nan")],
+            "class_rank_of": [21, float("nan"), float("nan")],
+            "note": ["", "", "tallet for 2020 kan ikke legges på 2024-grensene"],
+            "decimals": [1, 1, 1],
+        }
+    )
+    path = write_overview_xlsx(overview, sources, tmp_path / "p.xlsx", positions=positions)
+    book = load_workbook(path)
+    assert book.sheetnames[-2:] == ["Plassering i landet", "Kilder"]
+    sheet = book["Plassering i landet"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [r[3] for r in rows] == ["Moss", '=HYPERLINK("http://x")', "Mosseregionen"]
+    assert rows[0][5:9] == (64.2, "prosent", 291, 355) and rows[0][2] == "kommune"
+    assert rows[1][5] is None and rows[1][12].startswith("tallet for 2020")
+    formula = sheet.cell(row=3, column=4)
+    assert formula.data_type == "s" and formula.quotePrefix
+    assert sheet.cell(row=2, column=6).number_format == "#,##0.0"
