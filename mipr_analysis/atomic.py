@@ -9,16 +9,11 @@ command line can say which path failed.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+from typing import BinaryIO
 
 
 @contextmanager
@@ -36,20 +31,27 @@ def naming(path: str | os.PathLike) -> Iterator[None]:
         raise type(exc)(exc.errno, exc.strerror, os.fspath(path)) from exc
 
 
-def _write_temp(path: Path, data: bytes) -> Path:
-    """`data` in a new, fsynced temporary file beside `path` (removed again if that fails)."""
+def open_temp(folder: Path, prefix: str, temps: list[Path]) -> BinaryIO:
+    """A new temporary file in `folder` ("<prefix><random>.tmp", mode 0666 less the umask),
+    open for writing. Its name goes into `temps` before the file exists, so a stop at any
+    moment (Ctrl-C, SIGTERM) leaves no file the caller does not know of and remove."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = folder / f"{prefix}{secrets.token_hex(4)}.tmp"
+        temps.append(tmp)
+        try:
+            return os.fdopen(os.open(tmp, flags, 0o666), "wb")
+        except FileExistsError:
+            temps.remove(tmp)
+
+
+def _write_temp(path: Path, data: bytes, temps: list[Path]) -> None:
+    """`data` in a new, fsynced temporary file beside `path` (its name in `temps`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
+    with open_temp(path.parent, f".{path.name}.", temps) as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -72,7 +74,7 @@ def atomic_write_many(files: Mapping[str | os.PathLike, bytes]) -> list[Path]:
     try:
         for path, data in zip(paths, files.values()):
             with naming(path):
-                temps.append(_write_temp(path, data))
+                _write_temp(path, data, temps)
         for path, tmp in zip(paths, temps):
             with naming(path):
                 os.replace(tmp, path)

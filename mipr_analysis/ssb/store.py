@@ -29,7 +29,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +36,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import __version__, config
-from ..atomic import _umask, naming
+from ..atomic import naming, open_temp
 from ..hashing import digest, file_sha256, sha256_bytes
 from .errors import NoSnapshot, SnapshotCorrupt
 from .sidecar import (
@@ -657,13 +656,9 @@ def _in_use(dataset_id: str, snaps: Sequence[Snapshot]) -> list[InUse]:
 def _write_temp(folder: Path, body: bytes | Path, temps: list[Path]) -> tuple[Path, str, int]:
     """Write `body` (bytes, or a file copied in chunks) to an fsynced temp file (mode 0644 under
     the usual umask); return its path, sha256 and size."""
-    fd, name = tempfile.mkstemp(dir=folder, prefix=TMP_PREFIX)
-    tmp = Path(name)
-    temps.append(tmp)
-    os.chmod(tmp, 0o666 & ~_umask())
     sha = hashlib.sha256()
     size = 0
-    with os.fdopen(fd, "wb") as out:
+    with open_temp(folder, TMP_PREFIX, temps) as out:
         if isinstance(body, (bytes, bytearray)):
             out.write(body)
             sha.update(body)
@@ -676,7 +671,7 @@ def _write_temp(folder: Path, body: bytes | Path, temps: list[Path]) -> tuple[Pa
                     size += len(chunk)
         out.flush()
         os.fsync(out.fileno())
-    return tmp, sha.hexdigest(), size
+    return temps[-1], sha.hexdigest(), size
 
 
 def _fsync_dir(folder: Path) -> None:
