@@ -39,34 +39,31 @@ class Claim:
     """A sentence of the strategy and how to set it against the data (None: nothing to check)."""
 
     quote: str
-    check: Callable[[Path | str | None], tuple[str, str]] | None
+    check: Callable[[Path | str | None, pd.DataFrame], tuple[str, str]] | None
     reason: str = ""
 
 
-def _positions_row(data_dir, measure: str, region: str) -> pd.Series | None:
-    from .page_data import positions
-
-    rows = positions(None, data_dir)
-    mine = rows[(rows["measure"] == measure) & (rows["region"] == region)]
+def _positions_row(placed: pd.DataFrame, measure: str, region: str) -> pd.Series | None:
+    mine = placed[(placed["measure"] == measure) & (placed["region"] == region)]
     return None if mine.empty else mine.iloc[0]
 
 
-def _growth_2025(data_dir) -> tuple[str, str]:
+def _growth_2025(data_dir, placed: pd.DataFrame) -> tuple[str, str]:
     from .page_data import ba_place_text, position_value_text
     from .positions import measures
 
     said = []
-    population = _positions_row(data_dir, "befolkningsvekst_1", regions.COUNCIL)
+    population = _positions_row(placed, "befolkningsvekst_1", regions.COUNCIL)
     if population is not None and int(population["base_period"]) == 2025:
         said.append(
             f"Befolkningsveksten i 2025 (1. januar 2025 til 1. januar 2026) var "
             f"{position_value_text(population)} i Mosseregionen, "
             f"{ba_place_text(population)} lagt inn blant landets BA-regioner. "
-            + _municipal_ranks(data_dir, "befolkningsvekst_1")
+            + _municipal_ranks(placed, "befolkningsvekst_1")
         )
     else:
         said.append("Prosjektet har ikke befolkningstall for hele 2025.")
-    jobs = _positions_row(data_dir, "arbeidsplassvekst_1", regions.COUNCIL)
+    jobs = _positions_row(placed, "arbeidsplassvekst_1", regions.COUNCIL)
     if jobs is not None and int(jobs["base_period"]) == 2024 and pd.notna(jobs["value"]):
         said.append(
             f"Arbeidsplassveksten fra 2024 til 2025 var {position_value_text(jobs)}, "
@@ -86,11 +83,8 @@ def _growth_2025(data_dir) -> tuple[str, str]:
     return " ".join(said), PARTLY
 
 
-def _municipal_ranks(data_dir, measure: str) -> str:
-    from .page_data import positions
-
-    rows = positions(None, data_dir)
-    mine = rows[rows["measure"] == measure].set_index("region")
+def _municipal_ranks(placed: pd.DataFrame, measure: str) -> str:
+    mine = placed[placed["measure"] == measure].set_index("region")
     ranked = mine.reindex(list(regions.MIPR_MUNICIPALITIES)).dropna(subset=["rank"])
     if ranked.empty:
         return ""
@@ -98,7 +92,7 @@ def _municipal_ranks(data_dir, measure: str) -> str:
     return f"Blant landets kommuner: {places} av {int(ranked['rank_of'].max())}."
 
 
-def _outside_work(data_dir) -> tuple[str, str]:
+def _outside_work(data_dir, placed: pd.DataFrame) -> tuple[str, str]:
     from mipr_analysis.datasets import load, select, sum_over
 
     try:
@@ -128,8 +122,11 @@ def _outside_work(data_dir) -> tuple[str, str]:
 
 
 def _source_words(source: str) -> str:
-    """A value's source as a reader says it ("beregnet fra X" -> "X")."""
-    return str(source).removeprefix("beregnet fra ")
+    """A value's source as a reader says it ("beregnet fra X" -> "regnet fra X")."""
+    text = str(source)
+    return (
+        "regnet fra " + text.removeprefix("beregnet fra ") if text.startswith("beregnet") else text
+    )
 
 
 def _neet(data_dir) -> str:
@@ -154,10 +151,10 @@ def _indicator(indicator_id: str):
     return next(i for i in load_registry() if i.id == indicator_id)
 
 
-def _employment_rank(data_dir) -> tuple[str, str]:
+def _employment_rank(data_dir, placed: pd.DataFrame) -> tuple[str, str]:
     from .page_data import ba_place_text, position_value_text
 
-    row = _positions_row(data_dir, "sysselsettingsandel_15_74", regions.COUNCIL)
+    row = _positions_row(placed, "sysselsettingsandel_15_74", regions.COUNCIL)
     if row is None or not pd.notna(row["rank"]):
         return "Prosjektet har ikke sysselsettingstall for alle kommuner.", NOT_CHECKABLE
     plan = _plan_rank(data_dir)
@@ -190,7 +187,7 @@ def _plan_rank(data_dir) -> str:
     return f" Handlingsplanen har regionens plass blant de 73 regionene: {said} ({latest})."
 
 
-def _employed_55(data_dir) -> tuple[str, str]:
+def _employed_55(data_dir, placed: pd.DataFrame) -> tuple[str, str]:
     from mipr_analysis.datasets import load
 
     indicator = _indicator("sysselsatte_55_66_andel")
@@ -239,8 +236,13 @@ CLAIMS = (
 
 def claims_table(data_dir: Path | str | None = None) -> pd.DataFrame:
     """Each claim of `CLAIMS` with what the data show and the verdict (text columns `COLUMNS`)."""
+    from .page_data import positions
+
+    placed = positions(None, data_dir)  # the latest positions, read once for every claim
     rows = []
     for claim in CLAIMS:
-        shown, verdict = claim.check(data_dir) if claim.check else (claim.reason, NOT_CHECKABLE)
+        shown, verdict = (
+            claim.check(data_dir, placed) if claim.check else (claim.reason, NOT_CHECKABLE)
+        )
         rows.append(dict(zip(COLUMNS, (f"«{claim.quote}»", shown, verdict), strict=True)))
     return pd.DataFrame(rows, columns=list(COLUMNS))

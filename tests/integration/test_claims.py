@@ -13,13 +13,8 @@ from mipr_analysis.indicators import claims, page_data
 
 
 @pytest.fixture(scope="module")
-def built(shipped_built):
-    return shipped_built
-
-
-@pytest.fixture(scope="module")
-def table(built):
-    return claims.claims_table(built).set_index(claims.COLUMNS[0])
+def table(shipped_built):
+    return claims.claims_table(shipped_built).set_index(claims.COLUMNS[0])
 
 
 def _row(table, start: str):
@@ -28,10 +23,10 @@ def _row(table, start: str):
     return table.loc[hits[0]]
 
 
-def test_population_growth_2025_is_the_positions_figure_and_ranks(built, table):
+def test_population_growth_2025_is_the_positions_figure_and_ranks(shipped_built, table):
     row = _row(table, "Moss/Vestbyregionen")
     shown, verdict = row[claims.COLUMNS[1]], row[claims.COLUMNS[2]]
-    growth = page_data.positions("naering", built)
+    growth = page_data.positions("naering", shipped_built)
     growth = growth[growth["measure"] == "befolkningsvekst_1"].set_index("region")
     council = growth.loc[regions.COUNCIL]
     assert int(council["base_period"]) == 2025
@@ -39,7 +34,7 @@ def test_population_growth_2025_is_the_positions_figure_and_ranks(built, table):
     assert f"nr. {int(council['rank'])} av {int(council['rank_of'])}" in shown
     for code in regions.MIPR_MUNICIPALITIES:
         assert f"{regions.region_name(code)} nr. {int(growth.loc[code, 'rank'])}" in shown
-    jobs = page_data.positions("naering", built)
+    jobs = page_data.positions("naering", shipped_built)
     newest = int(jobs.loc[jobs["measure"] == "arbeidsplassvekst_1", "period"].max())
     assert (
         f"kan ikke sjekkes: de nyeste arbeidsplasstallene prosjektet har, er fra {newest}" in shown
@@ -47,12 +42,12 @@ def test_population_growth_2025_is_the_positions_figure_and_ranks(built, table):
     assert verdict == claims.PARTLY
 
 
-def test_outside_work_share_is_the_plan_count_over_fhi_population_20_66(built, table):
+def test_outside_work_share_is_the_plan_count_over_fhi_population_20_66(shipped_built, table):
     shown = _row(table, "En av fire")[claims.COLUMNS[1]]
-    outside = load("utenfor_arbeid_20_66", regions=[regions.COUNCIL], data_dir=built)
+    outside = load("utenfor_arbeid_20_66", regions=[regions.COUNCIL], data_dir=shipped_built)
     year = int(outside["year"].max())
     count = outside.loc[outside["year"] == year, "value"].iloc[0]
-    people = load("fhi/befolkning-b2024", regions=[regions.COUNCIL], data_dir=built)
+    people = load("fhi/befolkning-b2024", regions=[regions.COUNCIL], data_dir=shipped_built)
     ages = people[
         (people["sex"] == "total")
         & (people["year"] == year)
@@ -71,9 +66,9 @@ def test_claims_the_data_cannot_measure_say_so_without_a_number(table):
         assert not re.search(r"\d", said), said
 
 
-def test_employment_place_is_the_councils_place_among_the_ba_regions(built, table):
+def test_employment_place_is_the_councils_place_among_the_ba_regions(shipped_built, table):
     shown = _row(table, "Mosseregionen er nr. 61")[claims.COLUMNS[1]]
-    rows = page_data.positions("naering", built)
+    rows = page_data.positions("naering", shipped_built)
     council = rows[
         (rows["measure"] == "sysselsettingsandel_15_74") & (rows["region"] == regions.COUNCIL)
     ].iloc[0]
